@@ -1,0 +1,63 @@
+// POST /disconnect: revoke at Cronofy, then forget the tokens whether or not the revoke worked.
+// POST /logout: end the session here (store entry destroyed, cookie cleared); nothing is revoked.
+import { Router } from 'express';
+import type { AppContext } from '../context';
+import type { ConnectionKind } from '../connections/connection';
+import { destroySession, flash } from '../session/helpers';
+import { sessionCookieName } from '../session';
+import { mask } from '../inspector/mask';
+
+export function accountRoutes(ctx: AppContext): Router {
+  const router = Router();
+
+  router.post('/disconnect', async (req, res) => {
+    const ids = req.session.connections ?? {};
+    const requested: unknown = (req.body as Record<string, unknown> | undefined)?.connection;
+    const kinds: ConnectionKind[] =
+      requested === 'individual' || requested === 'organization' ? [requested] : ['individual', 'organization'];
+
+    const notRevoked: string[] = [];
+    let disconnected = 0;
+    for (const kind of kinds) {
+      const id = ids[kind];
+      if (!id) continue;
+      const stored = await ctx.tokens.get(id);
+      await ctx.tokens.remove(id);
+      delete ids[kind];
+      disconnected++;
+      if (!stored) continue;
+      const { connection } = stored;
+      try {
+        await ctx.clientFor(connection.data_center).revokeAuthorization({ token: connection.refresh_token });
+        ctx.inspector.record(req, 'Revoked: POST /oauth/token/revoke', { connection: kind, token: mask(connection.refresh_token) });
+      } catch (err) {
+        ctx.inspector.record(req, 'Revoke failed; tokens forgotten anyway', { connection: kind });
+        ctx.logger.warn({ err, kind }, 'revoke failed; tokens forgotten locally');
+        notRevoked.push(kind === 'organization' ? 'organization' : 'calendar');
+      }
+    }
+    req.session.connections = ids;
+    if (disconnected === 0) flash(req, 'info', 'Nothing was connected.');
+    else if (notRevoked.length === 0) flash(req, 'info', 'Disconnected. Cronofy has revoked the access, and this app has deleted the tokens.');
+    else
+      flash(
+        req,
+        'error',
+        `This app deleted its tokens, but Cronofy could not be told to revoke the ${notRevoked.join(' and ')} access. ` +
+          'It stops working when it expires; you can also remove the app from your Cronofy account settings.',
+      );
+    res.redirect('/');
+  });
+
+  router.post('/logout', async (req, res) => {
+    for (const id of Object.values(req.session.connections ?? {})) {
+      if (id) await ctx.tokens.remove(id);
+    }
+    await destroySession(req);
+    res.clearCookie(sessionCookieName(ctx.config.secureCookies), { path: '/', httpOnly: true, sameSite: 'lax', secure: ctx.config.secureCookies });
+    res.set('Clear-Site-Data', '"cache", "storage"');
+    res.render('logged-out');
+  });
+
+  return router;
+}

@@ -1,0 +1,142 @@
+// createApp: middleware order, routers, 404 and the error handler. No I/O happens on import;
+// server.ts (or a test) builds the dependencies and listens.
+import path from 'node:path';
+import express, { type Express } from 'express';
+import type Redis from 'ioredis';
+import type { Logger } from 'pino';
+import type { Config } from './config';
+import type { AppContext } from './context';
+import { type CronofyCall, createCronofyClient, type CronofyClient } from './cronofy/client';
+import { DATA_CENTER_NAMES, type DataCenter, hostsFor } from './cronofy/data-centers';
+import { createTokenManager } from './connections/fresh-token';
+import { createTokenStore } from './connections/token-store';
+import { createStateStore } from './connect/state-store';
+import { createInspector } from './inspector/inspector';
+import { mask } from './inspector/mask';
+import { inspectorRoutes } from './inspector/routes';
+import { connectRoutes } from './connect/routes';
+import { calendarRoutes } from './calendars/routes';
+import { accountRoutes } from './account/routes';
+import { permissionRoutes } from './permissions/routes';
+import { organizationRoutes } from './organization/routes';
+import { healthRoutes, homeRoutes } from './pages/routes';
+import { createSessionMiddleware, SESSION_ABSOLUTE_MS } from './session';
+import type { KeyValueStore } from './store/kv';
+import { errorHandler, notFound } from './web/error-handler';
+import { requestLogger } from './web/logging';
+import { type RateLimits, rateLimiters } from './web/rate-limit';
+import { csrfProtection, csrfTokenForViews, noStore, securityHeaders } from './web/security';
+
+export interface AppDependencies {
+  config: Config;
+  logger: Logger;
+  /** Holds tokens, pending states and locks. */
+  kv: KeyValueStore;
+  /** Holds sessions; null means express-session's MemoryStore (sandbox without Redis only). */
+  redis: Redis | null;
+  now?: () => number;
+  /** Shown on every page in sandbox mode. */
+  sandbox?: { emulatorUrl: string; memoryStore: boolean };
+  /** Told about every call to Cronofy (method, path, status, time; never tokens). */
+  onCronofyCall?: (call: CronofyCall) => void;
+  rateLimits?: RateLimits;
+}
+
+export function createApp(deps: AppDependencies): Express {
+  const { config, logger } = deps;
+  const now = deps.now ?? Date.now;
+  const inspector = createInspector(deps.kv, SESSION_ABSOLUTE_MS, now);
+  const clients = new Map<DataCenter, CronofyClient>();
+  const clientFor = (dataCenter: DataCenter): CronofyClient => {
+    let client = clients.get(dataCenter);
+    if (!client) {
+      client = createCronofyClient({
+        hosts: hostsFor(dataCenter, { appUrl: config.cronofy.appUrl, apiUrl: config.cronofy.apiUrl }),
+        clientId: config.cronofy.clientId,
+        clientSecret: config.cronofy.clientSecret,
+        onCall: (call) => {
+          logger.debug({ cronofy: call }, 'cronofy call');
+          deps.onCronofyCall?.(call);
+          inspector.recordHere('HTTP call to Cronofy', { ...call });
+        },
+      });
+      clients.set(dataCenter, client);
+    }
+    return client;
+  };
+  const tokens = createTokenStore({ kv: deps.kv, ttlMs: SESSION_ABSOLUTE_MS, encryptionKey: config.tokenEncryptionKey });
+  const ctx: AppContext = {
+    config,
+    logger,
+    kv: deps.kv,
+    tokens,
+    tokenManager: createTokenManager({
+      tokens,
+      kv: deps.kv,
+      clientFor,
+      now,
+      onRefresh: (refreshed, previous) =>
+        inspector.recordHere('Access token refreshed', {
+          connection: refreshed.kind,
+          'old refresh_token': mask(previous.refresh_token),
+          'new refresh_token': mask(refreshed.refresh_token),
+          rotated: refreshed.refresh_token !== previous.refresh_token,
+          'new access_token': mask(refreshed.access_token),
+          'expires at': new Date(refreshed.expires_at).toISOString(),
+        }),
+    }),
+    inspector,
+    states: createStateStore(deps.kv, now),
+    clientFor,
+    now,
+    redirectUris: {
+      oauth: `${config.appBaseUrl}/oauth/callback`,
+      permissions: `${config.appBaseUrl}/permissions/callback`,
+    },
+  };
+  const cronofyAppOrigin = new URL(clientFor(config.cronofy.dataCenter).hosts.appUrl).origin;
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', config.trustProxy);
+  app.set('view engine', 'ejs');
+  app.set('views', path.join(__dirname, '..', 'views'));
+  app.set('query parser', 'simple');
+
+  app.use(requestLogger(logger));
+  app.use(securityHeaders({ https: config.secureCookies, cronofyAppOrigin }));
+  app.use(express.static(path.join(__dirname, '..', 'public'), { index: false, maxAge: '1h' }));
+  app.use(noStore);
+  app.use(healthRoutes(ctx));
+  app.use((req, res, next) => {
+    res.locals.sandbox = deps.sandbox;
+    res.locals.dataCenter = { code: config.cronofy.dataCenter, name: DATA_CENTER_NAMES[config.cronofy.dataCenter] };
+    res.locals.path = req.path;
+    next();
+  });
+  const limiters = rateLimiters(deps.rateLimits ?? config.rateLimits, deps.redis);
+  app.use(['/connect', '/oauth/callback'], limiters.connect);
+  app.use(limiters.post);
+  app.use(express.urlencoded({ extended: false, limit: '10kb', parameterLimit: 200 }));
+  app.use(createSessionMiddleware({ secret: config.sessionSecret, secureCookies: config.secureCookies, redis: deps.redis, now }));
+  app.use((req, res, next) => {
+    res.locals.flash = req.session.flash;
+    if (req.session.flash) delete req.session.flash;
+    next();
+  });
+  app.use(inspector.middleware);
+  app.use(csrfTokenForViews);
+  app.use(csrfProtection(new URL(config.appBaseUrl).origin));
+
+  app.use(homeRoutes(ctx));
+  app.use(connectRoutes(ctx));
+  app.use(calendarRoutes(ctx));
+  app.use(permissionRoutes(ctx));
+  app.use(organizationRoutes(ctx));
+  app.use(accountRoutes(ctx));
+  app.use(inspectorRoutes(ctx));
+
+  app.use(notFound);
+  app.use(errorHandler(logger));
+  return app;
+}

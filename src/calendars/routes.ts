@@ -1,0 +1,24 @@
+import { Router } from 'express';
+import type { AppContext } from '../context';
+import { sessionConnections } from '../connections/session-connections';
+import { flash } from '../session/helpers';
+import { groupByProfile } from './group';
+
+export function calendarRoutes(ctx: AppContext): Router {
+  const router = Router();
+
+  router.get('/calendars', async (req, res) => {
+    const id = req.session.connections?.individual;
+    if (!id) {
+      flash(req, 'info', 'Connect a calendar first: then its calendars are listed here.');
+      res.redirect('/');
+      return;
+    }
+    const calendars = await ctx.tokenManager.withAccessToken(id, (connection) =>
+      ctx.clientFor(connection.data_center).listCalendars({ accessToken: connection.access_token }),
+    );
+    res.render('calendars', { profiles: groupByProfile(calendars), connections: await sessionConnections(ctx, req) });
+  });
+
+  return router;
+}

@@ -1,0 +1,158 @@
+// The one place that reads raw configuration. Everything else receives a frozen Config.
+// - Every problem is reported at once, each naming its variable.
+// - Empty strings count as unset.
+// - Sandbox mode: no CRONOFY_CLIENT_ID and NODE_ENV is not production.
+import { DATA_CENTERS, type DataCenter, isDataCenter } from '../cronofy/data-centers';
+
+export const DEFAULT_SCOPE = 'read_account list_calendars read_events create_event delete_event';
+
+export interface Config {
+  readonly port: number;
+  readonly appBaseUrl: string;
+  readonly secureCookies: boolean;
+  readonly production: boolean;
+  readonly sandbox: boolean;
+  readonly cronofy: {
+    readonly clientId: string;
+    readonly clientSecret: string;
+    readonly dataCenter: DataCenter;
+    readonly appUrl: string | undefined;
+    readonly apiUrl: string | undefined;
+    readonly scope: string;
+  };
+  readonly redisUrl: string | undefined;
+  readonly sessionSecret: string;
+  readonly trustProxy: boolean | number | string;
+  readonly emulatorPort: number;
+  readonly emulatorHost: string;
+  readonly tokenEncryptionKey: Buffer | undefined;
+  readonly logLevel: string;
+  readonly rateLimits: { readonly connectPerMinute: number; readonly postPerMinute: number };
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+const DEV_SESSION_SECRET = 'development-only-session-secret-change-me';
+
+export function loadConfig(env: Env): Config {
+  const problems: string[] = [];
+  const read = (name: string): string | undefined => {
+    const value = env[name]?.trim();
+    return value ? value : undefined;
+  };
+
+  const production = read('NODE_ENV') === 'production';
+  const port = parsePort(read('PORT') ?? '3000', 'PORT', problems);
+  const emulatorPort = parsePort(read('EMULATOR_PORT') ?? '3001', 'EMULATOR_PORT', problems);
+
+  const appBaseUrl = parseBaseUrl(read('APP_BASE_URL') ?? `http://localhost:${port}`, 'APP_BASE_URL', problems);
+  const clientId = read('CRONOFY_CLIENT_ID');
+  const clientSecret = read('CRONOFY_CLIENT_SECRET');
+  const sandbox = !clientId && !production;
+  if (!clientId && production) problems.push('CRONOFY_CLIENT_ID is required when NODE_ENV=production (sandbox mode is for development only)');
+  if (clientId && !clientSecret) problems.push('CRONOFY_CLIENT_SECRET is required when CRONOFY_CLIENT_ID is set');
+
+  const dataCenterRaw = (read('CRONOFY_DATA_CENTER') ?? 'us').toLowerCase();
+  if (!isDataCenter(dataCenterRaw)) {
+    problems.push(`CRONOFY_DATA_CENTER must be one of ${DATA_CENTERS.join(', ')} (got "${dataCenterRaw}")`);
+  }
+  const appUrl = optionalUrl(read('CRONOFY_APP_URL'), 'CRONOFY_APP_URL', problems);
+  const apiUrl = optionalUrl(read('CRONOFY_API_URL'), 'CRONOFY_API_URL', problems);
+
+  const scope = (read('CRONOFY_SCOPE') ?? DEFAULT_SCOPE).split(/\s+/).join(' ');
+  if (!/^[a-z_/ ]+$/.test(scope)) problems.push('CRONOFY_SCOPE must be a space-separated list of scope names');
+
+  const sessionSecret = read('SESSION_SECRET');
+  if (production && (!sessionSecret || sessionSecret.length < 32)) {
+    problems.push('SESSION_SECRET is required and must be at least 32 characters when NODE_ENV=production');
+  }
+
+  const redisUrl = read('REDIS_URL');
+  if (redisUrl && !/^rediss?:\/\//.test(redisUrl)) problems.push('REDIS_URL must start with redis:// or rediss://');
+  if (!redisUrl && !sandbox) problems.push('REDIS_URL is required outside sandbox mode');
+
+  const tokenEncryptionKey = parseKey(read('TOKEN_ENCRYPTION_KEY'), problems);
+  const connectPerMinute = parseCount(read('RATE_LIMIT_CONNECT_PER_MINUTE') ?? '30', 'RATE_LIMIT_CONNECT_PER_MINUTE', problems);
+  const postPerMinute = parseCount(read('RATE_LIMIT_POST_PER_MINUTE') ?? '60', 'RATE_LIMIT_POST_PER_MINUTE', problems);
+
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  return Object.freeze({
+    port,
+    appBaseUrl,
+    secureCookies: appBaseUrl.startsWith('https:'),
+    production,
+    sandbox,
+    cronofy: Object.freeze({
+      clientId: clientId ?? '',
+      clientSecret: clientSecret ?? '',
+      dataCenter: dataCenterRaw as DataCenter,
+      appUrl,
+      apiUrl,
+      scope,
+    }),
+    redisUrl,
+    sessionSecret: sessionSecret ?? DEV_SESSION_SECRET,
+    trustProxy: parseTrustProxy(read('TRUST_PROXY')),
+    emulatorPort,
+    emulatorHost: read('EMULATOR_HOST') ?? 'localhost',
+    tokenEncryptionKey,
+    logLevel: read('LOG_LEVEL') ?? 'info',
+    rateLimits: Object.freeze({ connectPerMinute, postPerMinute }),
+  });
+}
+
+function parsePort(raw: string, name: string, problems: string[]): number {
+  const port = Number(raw);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) problems.push(`${name} must be a port number (got "${raw}")`);
+  return port;
+}
+
+function parseCount(raw: string, name: string, problems: string[]): number {
+  const count = Number(raw);
+  if (!Number.isInteger(count) || count < 1) problems.push(`${name} must be a whole number above 0 (got "${raw}")`);
+  return count;
+}
+
+function parseBaseUrl(raw: string, name: string, problems: string[]): string {
+  const url = optionalUrl(raw, name, problems);
+  if (url && new URL(url).pathname !== '/') problems.push(`${name} must be an origin without a path (got "${raw}")`);
+  return url ?? raw;
+}
+
+function optionalUrl(raw: string | undefined, name: string, problems: string[]): string | undefined {
+  if (raw === undefined) return undefined;
+  try {
+    const url = new URL(raw);
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('not http(s)');
+    return url.origin + url.pathname.replace(/\/+$/, '');
+  } catch {
+    problems.push(`${name} must be an http(s) URL (got "${raw}")`);
+    return undefined;
+  }
+}
+
+function parseKey(raw: string | undefined, problems: string[]): Buffer | undefined {
+  if (raw === undefined) return undefined;
+  const key = Buffer.from(raw, 'base64');
+  if (key.length !== 32) {
+    problems.push('TOKEN_ENCRYPTION_KEY must be 32 bytes, base64-encoded (e.g. `openssl rand -base64 32`)');
+    return undefined;
+  }
+  return key;
+}
+
+// Express's own syntax: a hop count, true/false, or a list of addresses/subnets. Scoped values are
+// safer than `true`, which trusts X-Forwarded-* from anyone.
+function parseTrustProxy(raw: string | undefined): boolean | number | string {
+  if (raw === undefined || raw === 'false') return false;
+  if (raw === 'true') return true;
+  return /^\d+$/.test(raw) ? Number(raw) : raw;
+}

@@ -1,0 +1,41 @@
+// GET /connect/individual and /connect/organization: the first leg of the authorization code flow.
+// The pending flow (kind, data center, redirect_uri, this session) is stored under a fresh state
+// and the session is saved *before* the redirect, so the callback can never arrive first.
+import type { RequestHandler } from 'express';
+import { randomBytes } from 'node:crypto';
+import type { AppContext } from '../context';
+import type { ConnectionKind } from '../connections/connection';
+import { saveSession } from '../session/helpers';
+import { newState } from './state-store';
+import { mask } from '../inspector/mask';
+
+export const ORGANIZATION_SCOPE = 'organizational_unit_scheduler';
+
+export function startConnect(ctx: AppContext, kind: ConnectionKind): RequestHandler {
+  return async (req, res) => {
+    const dataCenter = ctx.config.cronofy.dataCenter;
+    const state = newState();
+    req.session.createdAt ??= ctx.now();
+    req.session.inspectorId ??= randomBytes(16).toString('hex');
+    await ctx.states.put(state, {
+      kind,
+      data_center: dataCenter,
+      redirect_uri: ctx.redirectUris.oauth,
+      session_id: req.sessionID,
+      created_at: ctx.now(),
+    });
+    await saveSession(req);
+    const scope = kind === 'organization' ? ORGANIZATION_SCOPE : ctx.config.cronofy.scope;
+    const url = ctx.clientFor(dataCenter).authorizationUrl({ redirect_uri: ctx.redirectUris.oauth, scope, state });
+    ctx.inspector.record(req, 'Browser sent to the authorize page', {
+      url: url.slice(0, url.indexOf('?')),
+      response_type: 'code',
+      client_id: ctx.config.cronofy.clientId,
+      redirect_uri: ctx.redirectUris.oauth,
+      scope,
+      state: mask(state),
+      'data center': dataCenter,
+    });
+    res.redirect(url);
+  };
+}

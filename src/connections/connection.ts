@@ -1,0 +1,50 @@
+import type { DataCenter } from '../cronofy/data-centers';
+import type { LinkingProfile } from '../cronofy/types';
+
+export type ConnectionKind = 'individual' | 'organization';
+
+/** One authorization held for a browser session. Stored server-side only, under its own key. */
+export interface Connection {
+  id: string;
+  kind: ConnectionKind;
+  data_center: DataCenter;
+  access_token: string;
+  refresh_token: string;
+  /** Epoch milliseconds. */
+  expires_at: number;
+  scope: string;
+  account_id?: string;
+  sub?: string;
+  linking_profile?: LinkingProfile;
+  connected_at: number;
+  refreshed_at?: number;
+}
+
+/** What pages may show about a connection: no tokens. */
+export interface ConnectionSummary {
+  kind: ConnectionKind;
+  data_center: DataCenter;
+  scope: string[];
+  account_id?: string;
+  sub?: string;
+  profile?: string;
+  provider?: string;
+  expires_at: number;
+  connected_at: number;
+  refreshed_at?: number;
+}
+
+export function summarize(connection: Connection): ConnectionSummary {
+  return {
+    kind: connection.kind,
+    data_center: connection.data_center,
+    scope: connection.scope.split(' ').filter(Boolean),
+    account_id: connection.account_id,
+    sub: connection.sub,
+    profile: connection.linking_profile?.profile_name,
+    provider: connection.linking_profile?.provider_name,
+    expires_at: connection.expires_at,
+    connected_at: connection.connected_at,
+    refreshed_at: connection.refreshed_at,
+  };
+}

@@ -1,0 +1,152 @@
+// Every call made for a connection goes through withAccessToken:
+// - refresh shortly before expiry; on a 401 refresh once and retry once, then give up clearly;
+// - one refresh per connection at a time, across concurrent requests (an in-process promise) and
+//   across app processes (a Redis lock: SET NX PX, released only by its holder); the others wait
+//   for the holder's "refreshed" message and read the new tokens from the store;
+// - always keep the refresh token Cronofy returns, the old one only when none is returned;
+// - invalid_grant on refresh: the authorization is dead, forget it and ask to reconnect;
+// - a refresh that lands after a disconnect does not bring the tokens back.
+import { randomBytes } from 'node:crypto';
+import type { CronofyClient } from '../cronofy/client';
+import type { DataCenter } from '../cronofy/data-centers';
+import { CronofyError, ReconnectRequiredError } from '../cronofy/errors';
+import type { KeyValueStore } from '../store/kv';
+import type { Connection } from './connection';
+import type { StoredConnection, TokenStore } from './token-store';
+
+export interface TokenManagerOptions {
+  tokens: TokenStore;
+  kv: KeyValueStore;
+  clientFor: (dataCenter: DataCenter) => CronofyClient;
+  /** Refresh when the access token has less than this left; default 60 s. */
+  refreshSkewMs?: number;
+  /** A lock holder that died is replaced after this; default 15 s (longer than a token call). */
+  lockTtlMs?: number;
+  now?: () => number;
+  /** Told when a refresh happened (for the flow inspector and logs). */
+  onRefresh?: (refreshed: Connection, previous: Connection) => void;
+}
+
+const LOCK_PREFIX = 'cronofy-connect:refresh-lock:';
+const CHANNEL_PREFIX = 'cronofy-connect:refreshed:';
+const MAX_LOCK_ROUNDS = 3;
+
+export function createTokenManager(options: TokenManagerOptions) {
+  const { tokens, kv, clientFor } = options;
+  const skew = options.refreshSkewMs ?? 60_000;
+  const lockTtl = options.lockTtlMs ?? 15_000;
+  const now = options.now ?? Date.now;
+  const inFlight = new Map<string, Promise<Connection>>();
+
+  async function load(id: string): Promise<StoredConnection> {
+    const stored = await tokens.get(id);
+    if (!stored) throw new ReconnectRequiredError('missing', id);
+    return stored;
+  }
+
+  const isFresh = (connection: Connection) => connection.expires_at - now() > skew;
+
+  /** A fresh access token other than `stale`, refreshing at most once across all processes. */
+  function refresh(stale: Connection): Promise<Connection> {
+    let pending = inFlight.get(stale.id);
+    if (!pending) {
+      pending = refreshOnce(stale).finally(() => inFlight.delete(stale.id));
+      inFlight.set(stale.id, pending);
+    }
+    return pending;
+  }
+
+  async function refreshOnce(stale: Connection): Promise<Connection> {
+    const lockKey = LOCK_PREFIX + stale.id;
+    const channel = CHANNEL_PREFIX + stale.id;
+    for (let round = 0; round < MAX_LOCK_ROUNDS; round++) {
+      const current = await load(stale.id);
+      if (current.connection.access_token !== stale.access_token) return current.connection;
+
+      const holder = randomBytes(16).toString('hex');
+      if (await kv.setIfAbsent(lockKey, holder, lockTtl)) {
+        try {
+          return await refreshHoldingLock(stale);
+        } finally {
+          await kv.delIfEquals(lockKey, holder);
+          await kv.publish(channel, 'done').catch(() => undefined);
+        }
+      }
+      await waitForMessage(channel, async () => {
+        const latest = await tokens.get(stale.id);
+        return latest === null || latest.connection.access_token !== stale.access_token;
+      });
+    }
+    throw new CronofyError('unavailable', 'The token refresh did not complete in time');
+  }
+
+  async function refreshHoldingLock(stale: Connection): Promise<Connection> {
+    const { connection, version } = await load(stale.id);
+    if (connection.access_token !== stale.access_token) return connection; // done just before we got the lock
+
+    let answer;
+    try {
+      answer = await clientFor(connection.data_center).refreshAccessToken(connection.refresh_token);
+    } catch (err) {
+      if (err instanceof CronofyError && err.code === 'invalid_grant') {
+        await tokens.remove(connection.id);
+        throw new ReconnectRequiredError(
+          'revoked',
+          connection.id,
+          'Cronofy no longer accepts this connection: it was revoked or has expired.');
+      }
+      throw err;
+    }
+
+    const refreshed: Connection = {
+      ...connection,
+      access_token: answer.access_token,
+      refresh_token: answer.refresh_token ?? connection.refresh_token,
+      expires_at: now() + answer.expires_in * 1000,
+      scope: answer.scope ?? connection.scope,
+      refreshed_at: now(),
+    };
+    if (!(await tokens.replace(version, refreshed))) {
+      // Disconnected (or logged out) while the refresh was on the wire: the tokens stay gone.
+      await clientFor(connection.data_center).revokeAuthorization({ token: refreshed.refresh_token }).catch(() => undefined);
+      throw new ReconnectRequiredError('missing', connection.id);
+    }
+    options.onRefresh?.(refreshed, connection);
+    return refreshed;
+  }
+
+  /** Resolves on the holder's message, or after the lock's lifetime in case the holder died. */
+  async function waitForMessage(channel: string, alreadyDone: () => Promise<boolean>): Promise<void> {
+    let wake!: () => void;
+    const woken = new Promise<void>((resolve) => (wake = resolve));
+    const unsubscribe = await kv.subscribe(channel, () => wake());
+    const timer = setTimeout(() => wake(), lockTtl);
+    try {
+      if (!(await alreadyDone())) await woken;
+    } finally {
+      clearTimeout(timer);
+      await unsubscribe();
+    }
+  }
+
+  return {
+    /** The connection as stored, refreshed first if it is about to expire. */
+    async current(id: string): Promise<Connection> {
+      const { connection } = await load(id);
+      return isFresh(connection) ? connection : refresh(connection);
+    },
+
+    async withAccessToken<T>(id: string, call: (connection: Connection) => Promise<T>): Promise<T> {
+      let connection = await this.current(id);
+      try {
+        return await call(connection);
+      } catch (err) {
+        if (!(err instanceof CronofyError && err.code === 'unauthorized')) throw err;
+        connection = await refresh(connection);
+        return call(connection); // once: a second 401 is reported, not looped on
+      }
+    },
+  };
+}
+
+export type TokenManager = ReturnType<typeof createTokenManager>;

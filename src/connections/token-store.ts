@@ -1,0 +1,72 @@
+// Tokens live under their own key, never in the session blob: express-session writes the whole
+// session back at the end of every request, so a request that started before a refresh would put
+// the old tokens back (expressjs/session#606). Here every write is either a create or a replace
+// that checks the version it read, so a stale writer changes nothing.
+//
+// Stored value: "<version>.<payload>", payload being the JSON record, or "enc:" + AES-256-GCM of it
+// when TOKEN_ENCRYPTION_KEY is set.
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import type { KeyValueStore } from '../store/kv';
+import type { Connection } from './connection';
+
+export interface StoredConnection {
+  connection: Connection;
+  version: string;
+}
+
+export interface TokenStoreOptions {
+  kv: KeyValueStore;
+  /** How long a connection is kept; the session's absolute lifetime. */
+  ttlMs: number;
+  encryptionKey?: Buffer;
+}
+
+const PREFIX = 'cronofy-connect:connection:';
+
+export function createTokenStore({ kv, ttlMs, encryptionKey }: TokenStoreOptions) {
+  const seal = (connection: Connection): string => {
+    const json = JSON.stringify(connection);
+    if (!encryptionKey) return json;
+    const iv = randomBytes(12);
+    const cipher = createCipheriv('aes-256-gcm', encryptionKey, iv);
+    const body = Buffer.concat([cipher.update(json, 'utf8'), cipher.final()]);
+    return `enc:${Buffer.concat([iv, cipher.getAuthTag(), body]).toString('base64')}`;
+  };
+
+  const open = (payload: string): Connection => {
+    if (!payload.startsWith('enc:')) return JSON.parse(payload) as Connection;
+    if (!encryptionKey) throw new Error('Stored tokens are encrypted but TOKEN_ENCRYPTION_KEY is not set');
+    const raw = Buffer.from(payload.slice(4), 'base64');
+    const decipher = createDecipheriv('aes-256-gcm', encryptionKey, raw.subarray(0, 12));
+    decipher.setAuthTag(raw.subarray(12, 28));
+    return JSON.parse(Buffer.concat([decipher.update(raw.subarray(28)), decipher.final()]).toString('utf8')) as Connection;
+  };
+
+  const newVersion = () => randomBytes(8).toString('hex');
+
+  return {
+    key: (id: string) => PREFIX + id,
+
+    async create(connection: Connection): Promise<void> {
+      await kv.set(PREFIX + connection.id, `${newVersion()}.${seal(connection)}`, ttlMs);
+    },
+
+    async get(id: string): Promise<StoredConnection | null> {
+      const value = await kv.get(PREFIX + id);
+      if (value === null) return null;
+      const dot = value.indexOf('.');
+      return { version: value.slice(0, dot), connection: open(value.slice(dot + 1)) };
+    },
+
+    /** Replace only if nobody wrote since `version` was read; false when it changed or is gone. */
+    async replace(expectedVersion: string, connection: Connection): Promise<boolean> {
+      return kv.replaceIfPrefix(PREFIX + connection.id, `${expectedVersion}.`, `${newVersion()}.${seal(connection)}`);
+    },
+
+    async remove(id: string): Promise<void> {
+      await kv.del(PREFIX + id);
+    },
+  };
+}
+
+export type TokenStore = ReturnType<typeof createTokenStore>;

@@ -1,0 +1,284 @@
+// A typed Cronofy client for one data center.
+// - Knows nothing of Express or sessions, holds no token state: every call is given its token.
+// - Every call has a timeout and a bounded answer size; only idempotent GETs are retried
+//   (5xx, 429 with a short Retry-After, network errors), never a code exchange.
+// - Errors are CronofyError, built from the status and Cronofy's body, never from axios's error
+//   object (which carries the Authorization header and the client secret).
+import http from 'node:http';
+import https from 'node:https';
+import axios, { type AxiosInstance, type AxiosResponse, isAxiosError } from 'axios';
+import type { CronofyHosts } from './data-centers';
+import { CronofyError, type CronofyErrorCode } from './errors';
+import type {
+  Calendar,
+  OrganizationalUnitMember,
+  Pages,
+  PermissionsRequestAnswer,
+  TokenResponse,
+  UserInfo,
+} from './types';
+
+export interface CronofyCall {
+  method: string;
+  /** Path without query string or host. */
+  path: string;
+  status: number | undefined;
+  ms: number;
+  impersonating?: string;
+}
+
+export interface CronofyClientOptions {
+  hosts: CronofyHosts;
+  clientId: string;
+  clientSecret: string;
+  timeoutMs?: number;
+  /** Retries for idempotent GETs; default 2. */
+  getRetries?: number;
+  /** Longest Retry-After (seconds) worth waiting for inside a request; default 2. */
+  maxRetryAfterSeconds?: number;
+  /** Told about every HTTP call made (for logs and the flow inspector); never sees tokens. */
+  onCall?: (call: CronofyCall) => void;
+}
+
+/** How a call is authorized: the connection's access token, optionally acting for a member. */
+export interface Bearer {
+  accessToken: string;
+  /** A member's sub for the Cronofy-Impersonate header (Organization Connect). */
+  impersonate?: string;
+}
+
+export interface PermissionRequest {
+  calendar_id: string;
+  permission_level: 'unrestricted';
+}
+
+const MAX_ANSWER_BYTES = 1024 * 1024;
+const MAX_MEMBER_PAGES = 50;
+
+export function createCronofyClient(options: CronofyClientOptions) {
+  const { hosts, clientId, clientSecret } = options;
+  const getRetries = options.getRetries ?? 2;
+  const maxRetryAfter = options.maxRetryAfterSeconds ?? 2;
+  const http_: AxiosInstance = axios.create({
+    timeout: options.timeoutMs ?? 10_000,
+    maxContentLength: MAX_ANSWER_BYTES,
+    maxRedirects: 0,
+    httpAgent: new http.Agent({ keepAlive: true }),
+    httpsAgent: new https.Agent({ keepAlive: true }),
+    headers: { 'User-Agent': 'cronofy-connect-demo', Accept: 'application/json' },
+    validateStatus: () => true,
+    transitional: { clarifyTimeoutError: true },
+  });
+
+  async function send(
+    method: 'GET' | 'POST',
+    url: string,
+    init: { data?: unknown; bearer?: Bearer } = {},
+  ): Promise<AxiosResponse> {
+    const path = new URL(url).pathname;
+    const headers: Record<string, string> = {};
+    if (init.bearer) {
+      headers.Authorization = `Bearer ${init.bearer.accessToken}`;
+      if (init.bearer.impersonate) headers['Cronofy-Impersonate'] = init.bearer.impersonate;
+    }
+    if (init.data !== undefined) headers['Content-Type'] = 'application/json; charset=utf-8';
+
+    for (let attempt = 0; ; attempt++) {
+      const started = performance.now();
+      let response: AxiosResponse | undefined;
+      let failure: unknown;
+      try {
+        response = await http_.request({ method, url, data: init.data, headers });
+      } catch (err) {
+        failure = err;
+      }
+      options.onCall?.({
+        method,
+        path,
+        status: response?.status,
+        ms: Math.round(performance.now() - started),
+        impersonating: init.bearer?.impersonate,
+      });
+
+      const retryable = method === 'GET' && attempt < getRetries;
+      if (failure !== undefined) {
+        if (retryable) {
+          await delay(backoff(attempt));
+          continue;
+        }
+        throw networkError(failure, `${method} ${path}`);
+      }
+      const answer = response as AxiosResponse;
+      if (answer.status < 400) return answer;
+      const error = statusError(answer, `${method} ${path}`);
+      const wait = error.details.retryAfter;
+      const worthRetrying =
+        error.code === 'unavailable' || (error.code === 'rate_limited' && (wait ?? 0) <= maxRetryAfter);
+      if (retryable && worthRetrying) {
+        await delay(wait !== undefined ? wait * 1000 : backoff(attempt));
+        continue;
+      }
+      throw error;
+    }
+  }
+
+  const api = (path: string) => `${hosts.apiUrl}${path}`;
+
+  async function tokenRequest(body: Record<string, string>): Promise<TokenResponse> {
+    const answer = await send('POST', api('/oauth/token'), {
+      data: { client_id: clientId, client_secret: clientSecret, ...body },
+    });
+    return parseTokenResponse(answer.data);
+  }
+
+  return {
+    hosts,
+
+    /** https://docs.cronofy.com/developers/api/authorization/request-authorization/ */
+    authorizationUrl(params: { redirect_uri: string; scope: string; state: string }): string {
+      const url = new URL('/oauth/authorize', hosts.appUrl);
+      url.search = new URLSearchParams({
+        response_type: 'code',
+        client_id: clientId,
+        redirect_uri: params.redirect_uri,
+        scope: params.scope,
+        state: params.state,
+      })
+        .toString()
+        .replace(/\+/g, '%20');
+      return url.toString();
+    },
+
+    requestAccessToken(params: { code: string; redirect_uri: string }): Promise<TokenResponse> {
+      return tokenRequest({ grant_type: 'authorization_code', code: params.code, redirect_uri: params.redirect_uri });
+    },
+
+    refreshAccessToken(refresh_token: string): Promise<TokenResponse> {
+      return tokenRequest({ grant_type: 'refresh_token', refresh_token });
+    },
+
+    /** RFC 7009 style: 200 whether or not the token was still valid. */
+    async revokeAuthorization(target: { token: string } | { sub: string }): Promise<void> {
+      await send('POST', api('/oauth/token/revoke'), {
+        data: { client_id: clientId, client_secret: clientSecret, ...target },
+      });
+    },
+
+    async listCalendars(bearer: Bearer): Promise<Calendar[]> {
+      const answer = await send('GET', api('/v1/calendars'), { bearer });
+      return arrayField<Calendar>(answer.data, 'calendars');
+    },
+
+    async userInfo(bearer: Bearer): Promise<UserInfo> {
+      const answer = await send('GET', api('/v1/userinfo'), { bearer });
+      if (!isObject(answer.data) || typeof answer.data.sub !== 'string') throw unexpected('GET /v1/userinfo');
+      return answer.data as unknown as UserInfo;
+    },
+
+    /** https://docs.cronofy.com/developers/api/authorization/extended-permissions/ */
+    async elevatedPermissions(
+      bearer: Bearer,
+      body: { permissions: PermissionRequest[]; redirect_uri: string },
+    ): Promise<PermissionsRequestAnswer['permissions_request']> {
+      const answer = await send('POST', api('/v1/permissions'), { bearer, data: body });
+      const request = isObject(answer.data) ? answer.data.permissions_request : undefined;
+      if (!isObject(request)) throw unexpected('POST /v1/permissions');
+      return {
+        url: typeof request.url === 'string' ? request.url : undefined,
+        accepted: request.accepted === true,
+      };
+    },
+
+    /** All members, following pages.next_page; it must stay on the API host, as it carries our token. */
+    async listOrganizationalUnitMembers(bearer: Bearer): Promise<OrganizationalUnitMember[]> {
+      const members: OrganizationalUnitMember[] = [];
+      let url: string | undefined = api('/v1/organizational_unit_members');
+      for (let page = 0; url !== undefined; page++) {
+        if (page >= MAX_MEMBER_PAGES) throw unexpected('GET /v1/organizational_unit_members (too many pages)');
+        const answer: AxiosResponse = await send('GET', url, { bearer });
+        members.push(...arrayField<OrganizationalUnitMember>(answer.data, 'organizational_unit_members'));
+        const pages = (isObject(answer.data) ? answer.data.pages : undefined) as Pages | undefined;
+        url = pages?.next_page;
+        if (url !== undefined && new URL(url).origin !== new URL(hosts.apiUrl).origin) {
+          throw unexpected('GET /v1/organizational_unit_members (next_page on another host)');
+        }
+      }
+      return members;
+    },
+  };
+}
+
+export type CronofyClient = ReturnType<typeof createCronofyClient>;
+
+function parseTokenResponse(body: unknown): TokenResponse {
+  const valid =
+    isObject(body) &&
+    typeof body.access_token === 'string' &&
+    body.access_token.length > 0 &&
+    typeof body.token_type === 'string' &&
+    body.token_type.toLowerCase() === 'bearer' &&
+    typeof body.expires_in === 'number' &&
+    (body.refresh_token === undefined || typeof body.refresh_token === 'string');
+  if (!valid) throw unexpected('POST /oauth/token');
+  return body as unknown as TokenResponse;
+}
+
+function arrayField<T>(body: unknown, field: string): T[] {
+  const value = isObject(body) ? body[field] : undefined;
+  if (!Array.isArray(value)) throw unexpected(`answer without "${field}"`);
+  return value as T[];
+}
+
+function statusError(answer: AxiosResponse, endpoint: string): CronofyError {
+  const status = answer.status;
+  const body = isObject(answer.data) ? answer.data : {};
+  const oauthError = typeof body.error === 'string' ? body.error.slice(0, 64) : undefined;
+  const description = typeof body.error_description === 'string' ? body.error_description.slice(0, 200) : undefined;
+  const retryAfter = parseRetryAfter(answer.headers['retry-after']);
+  const details = { status, error: oauthError, description, errors: body.errors, retryAfter, endpoint };
+
+  let code: CronofyErrorCode;
+  if (oauthError === 'invalid_grant') code = 'invalid_grant';
+  else if (oauthError === 'invalid_client') code = 'invalid_client';
+  else if (status === 401) code = 'unauthorized';
+  else if (status === 403) code = 'forbidden';
+  else if (status === 404) code = 'not_found';
+  else if (status === 429) code = 'rate_limited';
+  else if (status >= 500) code = 'unavailable';
+  else if (status === 400 || status === 422) code = 'invalid_request';
+  else code = 'unexpected';
+  return new CronofyError(code, `Cronofy answered ${status} to ${endpoint}${oauthError ? ` (${oauthError})` : ''}`, details);
+}
+
+function networkError(err: unknown, endpoint: string): CronofyError {
+  const reason = isAxiosError(err) ? (err.code ?? 'network error') : 'network error';
+  if (isAxiosError(err) && err.code === 'ERR_BAD_RESPONSE') return unexpected(endpoint);
+  return new CronofyError('unavailable', `Cronofy could not be reached for ${endpoint} (${reason})`, {
+    error: reason,
+    endpoint,
+  });
+}
+
+function unexpected(endpoint: string): CronofyError {
+  return new CronofyError('unexpected', `Cronofy's answer to ${endpoint} was not what the API documents`, { endpoint });
+}
+
+/** Seconds, from a number or an HTTP date; undefined when absent or unreadable. */
+export function parseRetryAfter(value: unknown): number | undefined {
+  if (typeof value !== 'string' || value === '') return undefined;
+  if (/^\d+$/.test(value)) return Number(value);
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, Math.ceil((date - Date.now()) / 1000));
+}
+
+function backoff(attempt: number): number {
+  return 200 * 2 ** attempt + Math.floor(Math.random() * 100);
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

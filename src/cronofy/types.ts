@@ -1,0 +1,57 @@
+// Cronofy's wire shapes, with Cronofy's own field names (see ../../../shared/cronofy-api.md).
+
+export interface LinkingProfile {
+  provider_name: string;
+  profile_id: string;
+  profile_name: string;
+  provider_service?: string;
+}
+
+/** POST /oauth/token answer. account_id, sub and linking_profile come with code exchanges only. */
+export interface TokenResponse {
+  token_type: string;
+  access_token: string;
+  expires_in: number;
+  refresh_token?: string;
+  scope: string;
+  account_id?: string;
+  sub?: string;
+  linking_profile?: LinkingProfile;
+}
+
+export interface Calendar {
+  provider_name: string;
+  profile_id: string;
+  profile_name: string;
+  calendar_id: string;
+  calendar_name: string;
+  calendar_readonly: boolean;
+  calendar_deleted: boolean;
+  calendar_primary: boolean;
+  permission_level: string;
+}
+
+export interface UserInfo {
+  sub: string;
+  email?: string | null;
+  name?: string | null;
+  zoneinfo?: string;
+  'cronofy.type'?: string;
+}
+
+export interface PermissionsRequestAnswer {
+  permissions_request: { url?: string; accepted?: boolean };
+}
+
+export interface OrganizationalUnitMember {
+  sub: string;
+  email: string;
+  roles: string[];
+  scheduler?: { enabled: boolean; public_url: string | null };
+}
+
+export interface Pages {
+  current: number;
+  total: number;
+  next_page?: string;
+}

@@ -1,0 +1,78 @@
+// The emulator's public contract. The app and the tests use only what this file and index.ts export.
+
+export interface EmulatorOptions {
+  /** Port to listen on; 0 (the default) picks a free one. */
+  port?: number;
+  /** Interface to bind; default 127.0.0.1. */
+  host?: string;
+  /** Origin the emulator puts in absolute URLs it hands out (next_page, permissions_request.url). Default http://localhost:<port>. */
+  publicUrl?: string;
+  /** The one registered application. Defaults: SANDBOX_CLIENT_ID / SANDBOX_CLIENT_SECRET. */
+  clientId?: string;
+  clientSecret?: string;
+  /** Exact redirect URIs the application registered (verified-application behaviour). */
+  redirectUris?: string[];
+  /** Access token lifetime in seconds; default 3600. */
+  accessTokenTtl?: number;
+  /** Refresh tokens rotate on use (the old one stops working); default true. */
+  rotateRefreshTokens?: boolean;
+  /** Per-application rate limit; default { perSecond: 50, perMinute: 500 }; false turns it off. */
+  rateLimit?: false | { perSecond: number; perMinute: number };
+  /** Serve the test-control API over HTTP under /__emulator/; default false. */
+  controlApi?: boolean;
+  /** Items per page for paged endpoints (events, organizational unit members); default 10. */
+  pageSize?: number;
+  /** Where the one start-up line and warnings go; default: nothing. */
+  log?: (line: string) => void;
+}
+
+export interface RecordedRequest {
+  method: string;
+  /** Path without the query string. */
+  path: string;
+  query: Record<string, string | string[]>;
+  /** Lower-cased header names. */
+  headers: Record<string, string | string[] | undefined>;
+  /** Parsed JSON or form body; undefined when there was none. */
+  body: unknown;
+  status: number;
+}
+
+export interface FaultOptions {
+  /** How many matching calls fail; default 1. */
+  times?: number;
+  /** Only calls with this method; default any. */
+  method?: string;
+  /** Answer with this status (and body, JSON) instead of the real answer. */
+  status?: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+  /** Wait this long before answering (with the fault status, or the real answer when no status). */
+  delayMs?: number;
+}
+
+export interface EmulatorControl {
+  /** Every access token issued so far stops working (401) as if expired; refresh tokens keep working. */
+  expireAccessTokens(): void;
+  /** Revoke the authorization that issued this token or belongs to this sub (account or organizational unit). */
+  revokeGrant(tokenOrSub: string): void;
+  /** The next calls to `path` (exact path, no query) fail or hang as described. */
+  failNext(path: string, fault: FaultOptions): void;
+  /** Answer POST /v1/permissions with this URL in permissions_request.url (e.g. a foreign host); null restores. */
+  overridePermissionsUrl(url: string | null): void;
+  /** Requests received so far, oldest first. */
+  requests(): RecordedRequest[];
+  clearRequests(): void;
+  /** Forget grants, tokens, faults, overrides and recorded requests; seeded accounts stay. */
+  reset(): void;
+}
+
+export interface RunningEmulator {
+  /** Base URL, e.g. http://localhost:3001 (the publicUrl). */
+  url: string;
+  control: EmulatorControl;
+  close(): Promise<void>;
+}
+
+export const SANDBOX_CLIENT_ID = 'sandbox_client_id';
+export const SANDBOX_CLIENT_SECRET = 'sandbox_client_secret_not_for_production';

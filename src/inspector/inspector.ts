@@ -1,0 +1,70 @@
+// The flow inspector: for the current browser session, what crossed the wire in each flow, in
+// order. Every token, code, state and secret is masked before it is stored; the timeline is kept
+// in Redis for the session's lifetime only, newest 200 steps.
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { Request, RequestHandler } from 'express';
+import type { KeyValueStore } from '../store/kv';
+
+export type Detail = Record<string, string | number | boolean | undefined>;
+
+export interface InspectorStep {
+  at: number;
+  /** The flow this step belongs to, from the page that made it: "Individual Connect", "Extended Permissions"… */
+  flow: string;
+  /** The app request during which it happened, e.g. "GET /oauth/callback". */
+  request: string;
+  step: string;
+  detail: Detail;
+}
+
+const PREFIX = 'cronofy-connect:inspector:';
+const MAX_STEPS = 200;
+
+const FLOWS: [RegExp, string][] = [
+  [/^\/connect\/organization/, 'Organization Connect'],
+  [/^\/connect\//, 'Individual Connect'],
+  [/^\/oauth\/callback/, 'Callback'],
+  [/^\/permissions/, 'Extended Permissions'],
+  [/^\/organization/, 'Organization'],
+  [/^\/calendars/, 'Calendars'],
+  [/^\/(disconnect|logout)/, 'Disconnect'],
+];
+
+export function flowOf(path: string): string {
+  return FLOWS.find(([pattern]) => pattern.test(path))?.[1] ?? 'Other';
+}
+
+export function createInspector(kv: KeyValueStore, ttlMs: number, now: () => number) {
+  const current = new AsyncLocalStorage<Request>();
+
+  function record(req: Request | undefined, step: string, detail: Detail, flow?: string): void {
+    const id = req?.session?.inspectorId;
+    if (!req || !id) return;
+    const entry: InspectorStep = {
+      at: now(),
+      flow: flow ?? flowOf(req.path),
+      request: `${req.method} ${req.path}`,
+      step,
+      detail,
+    };
+    // A lost inspector step must never fail the request that made it.
+    kv.pushBounded(PREFIX + id, JSON.stringify(entry), MAX_STEPS, ttlMs).catch(() => undefined);
+  }
+
+  return {
+    /** Lets code without `req` (the Cronofy client's hooks) record into the current request's session. */
+    middleware: ((req, _res, next) => current.run(req, next)) as RequestHandler,
+    record,
+    /** Records into the request running now, if any. */
+    recordHere(step: string, detail: Detail): void {
+      record(current.getStore(), step, detail);
+    },
+    async timeline(req: Request): Promise<InspectorStep[]> {
+      const id = req.session.inspectorId;
+      if (!id) return [];
+      return (await kv.list(PREFIX + id)).map((raw) => JSON.parse(raw) as InspectorStep).reverse();
+    },
+  };
+}
+
+export type Inspector = ReturnType<typeof createInspector>;

@@ -1,0 +1,27 @@
+import { Router } from 'express';
+import type { AppContext } from '../context';
+import { sessionConnections } from '../connections/session-connections';
+
+export function homeRoutes(ctx: AppContext): Router {
+  const router = Router();
+  router.get('/', async (req, res) => {
+    res.render('home', { connections: req.session.connections ? await sessionConnections(ctx, req) : {} });
+  });
+  return router;
+}
+
+/** Served before the session middleware: probes must not touch sessions. */
+export function healthRoutes(ctx: AppContext): Router {
+  const router = Router();
+
+  router.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+
+  router.get('/readyz', async (_req, res) => {
+    const ready = await ctx.kv.ping();
+    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'session store unavailable' });
+  });
+
+  return router;
+}

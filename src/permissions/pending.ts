@@ -1,0 +1,27 @@
+// The pending Extended Permissions request of a session. Cronofy's documented return to the
+// redirect_uri carries no state, so the return is bound to the session instead: one pending request
+// per session, single use (GETDEL), expiring after 10 minutes.
+import type { KeyValueStore } from '../store/kv';
+
+export const PERMISSIONS_TTL_MS = 10 * 60 * 1000;
+const PREFIX = 'cronofy-connect:permissions:';
+
+export interface PendingPermissions {
+  connection_id: string;
+  calendar_ids: string[];
+  created_at: number;
+}
+
+export function createPendingPermissions(kv: KeyValueStore, now: () => number) {
+  return {
+    async put(sessionId: string, pending: PendingPermissions): Promise<void> {
+      await kv.set(PREFIX + sessionId, JSON.stringify(pending), PERMISSIONS_TTL_MS);
+    },
+    async take(sessionId: string): Promise<PendingPermissions | null> {
+      const raw = await kv.take(PREFIX + sessionId);
+      if (raw === null) return null;
+      const pending = JSON.parse(raw) as PendingPermissions;
+      return now() - pending.created_at > PERMISSIONS_TTL_MS ? null : pending;
+    },
+  };
+}

@@ -1,0 +1,156 @@
+// Extended Permissions: https://docs.cronofy.com/developers/api/authorization/extended-permissions/
+// - GET /permissions: the calendars, a checkbox for each not yet unrestricted (CSRF-protected form).
+// - POST /permissions: only calendar ids of this account (else 400, no call to Cronofy), then
+//   POST /v1/permissions. `accepted: true` (Enterprise Connect): granted at once. A `url`: followed
+//   only when it is on the Cronofy app host (or the emulator's), with a pending request remembered.
+// - GET /permissions/callback: needs that pending request; access_denied gets its own page;
+//   otherwise the calendars are read again: the API, not the query string, says what was granted.
+import { Router, type Request } from 'express';
+import type { AppContext } from '../context';
+import type { Calendar } from '../cronofy/types';
+import { flash } from '../session/helpers';
+import { PageError } from '../web/errors';
+import { ERROR_CHARSET, singleParam } from '../connect/params';
+import { createPendingPermissions } from './pending';
+
+const MAX_CALENDARS_PER_REQUEST = 50;
+const CALENDAR_ID = /^[A-Za-z0-9_@.=+-]{1,200}$/;
+
+export function permissionRoutes(ctx: AppContext): Router {
+  const router = Router();
+  const pending = createPendingPermissions(ctx.kv, ctx.now);
+  const cronofyAppOrigin = new URL(ctx.clientFor(ctx.config.cronofy.dataCenter).hosts.appUrl).origin;
+
+  const calendarsOf = (connectionId: string): Promise<Calendar[]> =>
+    ctx.tokenManager.withAccessToken(connectionId, (c) =>
+      ctx.clientFor(c.data_center).listCalendars({ accessToken: c.access_token }),
+    );
+
+  function connectionOf(req: Request): string | undefined {
+    const id = req.session.connections?.individual;
+    if (!id) flash(req, 'info', 'Connect a calendar first: extended permissions are requested for its calendars.');
+    return id;
+  }
+
+  router.get('/permissions', async (req, res) => {
+    const id = connectionOf(req);
+    if (!id) return res.redirect('/');
+    const calendars = (await calendarsOf(id)).filter((c) => !c.calendar_deleted);
+    res.render('permissions', { calendars });
+  });
+
+  router.post('/permissions', async (req, res) => {
+    const id = connectionOf(req);
+    if (!id) return res.redirect('/');
+    const requested = selectedIds(req.body);
+    if (requested.length === 0) {
+      throw new PageError(400, 'No calendar was chosen', 'Tick at least one calendar to ask for unrestricted access to it.', [
+        { href: '/permissions', label: 'Choose calendars' },
+      ]);
+    }
+    const owned = new Set((await calendarsOf(id)).map((c) => c.calendar_id));
+    if (requested.length > MAX_CALENDARS_PER_REQUEST || !requested.every((calendarId) => owned.has(calendarId))) {
+      throw new PageError(
+        400,
+        'Those calendars are not yours',
+        'The request named calendars that do not belong to the connected account. Nothing was sent to Cronofy. Choose from the list.',
+        [{ href: '/permissions', label: 'Choose calendars' }],
+      );
+    }
+
+    const answer = await ctx.tokenManager.withAccessToken(id, (c) =>
+      ctx.clientFor(c.data_center).elevatedPermissions(
+        { accessToken: c.access_token },
+        {
+          permissions: requested.map((calendar_id) => ({ calendar_id, permission_level: 'unrestricted' as const })),
+          redirect_uri: ctx.redirectUris.permissions,
+        },
+      ),
+    );
+
+    ctx.inspector.record(req, 'Permissions requested: POST /v1/permissions', {
+      calendars: requested.join(', '),
+      permission_level: 'unrestricted',
+      redirect_uri: ctx.redirectUris.permissions,
+      answer: answer.accepted ? 'accepted: true (Enterprise Connect)' : answer.url ? `url on ${safeOrigin(answer.url)}` : 'nothing usable',
+    });
+    if (answer.accepted) {
+      return res.render('permissions-result', await outcome(id, requested, 'accepted'));
+    }
+    if (!answer.url || !isOn(answer.url, cronofyAppOrigin)) {
+      throw new PageError(
+        502,
+        'Cronofy sent an approval link the app does not trust',
+        `The approval page must be on ${cronofyAppOrigin}; the link pointed elsewhere, so the app did not follow it. Nothing was granted.`,
+        [{ href: '/permissions', label: 'Back to permissions' }],
+      );
+    }
+    await pending.put(req.sessionID, { connection_id: id, calendar_ids: requested, created_at: ctx.now() });
+    res.redirect(answer.url);
+  });
+
+  router.get('/permissions/callback', async (req, res) => {
+    const request = await pending.take(req.sessionID);
+    if (!request || request.connection_id !== req.session.connections?.individual) {
+      throw new PageError(
+        400,
+        'No permissions request is waiting',
+        'This return from Cronofy does not match a request made from this browser in the last 10 minutes (it may have been used already). Nothing was changed.',
+        [{ href: '/permissions', label: 'Request permissions' }],
+      );
+    }
+    const error = singleParam(req, 'error', 64, ERROR_CHARSET);
+    ctx.inspector.record(req, 'Back from the approval page', { error: error.ok ? (error.value ?? 'none') : 'malformed' });
+    if (error.ok && error.value === 'access_denied') return res.render('permissions-declined');
+    if (!error.ok || error.value !== undefined) {
+      throw new PageError(
+        400,
+        'Cronofy could not complete the permissions request',
+        `Cronofy reported a problem${error.ok ? ` (${error.value})` : ''}. Nothing was granted; you can ask again.`,
+        [{ href: '/permissions', label: 'Request permissions' }],
+      );
+    }
+    const result = await outcome(request.connection_id, request.calendar_ids, 'approved');
+    ctx.inspector.record(req, 'Back from the approval page; calendars read again', {
+      granted: result.granted.map((c) => c.calendar_id).join(', ') || 'none',
+    });
+    res.render('permissions-result', result);
+  });
+
+  async function outcome(connectionId: string, requested: string[], how: 'accepted' | 'approved') {
+    const wanted = new Set(requested);
+    const calendars = (await calendarsOf(connectionId)).filter((c) => wanted.has(c.calendar_id));
+    return {
+      how,
+      granted: calendars.filter((c) => c.permission_level === 'unrestricted'),
+      notGranted: calendars.filter((c) => c.permission_level !== 'unrestricted'),
+    };
+  }
+
+  return router;
+}
+
+/** calendar_id from the form: one value or several (repeated key), each a plausible id. */
+function selectedIds(body: unknown): string[] {
+  const raw = typeof body === 'object' && body !== null ? (body as Record<string, unknown>).calendar_id : undefined;
+  const values = Array.isArray(raw) ? raw : raw === undefined ? [] : [raw];
+  const ids = values.filter((v): v is string => typeof v === 'string' && CALENDAR_ID.test(v));
+  return ids.length === values.length ? [...new Set(ids)] : ['<invalid>'];
+}
+
+function safeOrigin(url: string): string {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return 'an unreadable URL';
+  }
+}
+
+function isOn(url: string, origin: string): boolean {
+  try {
+    const parsed = new URL(url);
+    return parsed.origin === origin && (parsed.protocol === 'https:' || parsed.protocol === 'http:');
+  } catch {
+    return false;
+  }
+}

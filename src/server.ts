@@ -1,0 +1,100 @@
+// The process: reads the environment (and .env), starts the emulator in sandbox mode, connects
+// to Redis, listens, and shuts down gracefully on SIGTERM/SIGINT.
+import type { Server } from 'node:http';
+import type Redis from 'ioredis';
+import { createApp } from './app';
+import { ConfigError, loadConfig } from './config';
+import { sandboxConfig } from './config/sandbox';
+import { startEmulator } from './emulator';
+import type { RunningEmulator } from './emulator/types';
+import { createMemoryStore } from './store/memory-kv';
+import { createRedis, redisAnswers } from './store/redis';
+import { createRedisStore } from './store/redis-kv';
+import type { KeyValueStore } from './store/kv';
+import { createLogger } from './web/logging';
+
+const LOCAL_REDIS = 'redis://127.0.0.1:6379';
+
+async function main(): Promise<void> {
+  try {
+    process.loadEnvFile('.env');
+  } catch {
+    // no .env file: the environment alone configures the app
+  }
+  let config;
+  try {
+    config = loadConfig(process.env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      process.exit(1);
+    }
+    throw err;
+  }
+  const logger = createLogger(config.logLevel);
+
+  let emulator: RunningEmulator | undefined;
+  if (config.sandbox) {
+    emulator = await startEmulator({
+      port: config.emulatorPort,
+      host: config.emulatorHost,
+      publicUrl: `http://localhost:${config.emulatorPort}`,
+      redirectUris: [`${config.appBaseUrl}/oauth/callback`, `${config.appBaseUrl}/permissions/callback`],
+    });
+    config = sandboxConfig(config, emulator.url);
+  }
+
+  let redis: Redis | null = null;
+  let kv: KeyValueStore;
+  let closeKv = async () => {};
+  const redisUrl = config.redisUrl ?? (config.sandbox && (await redisAnswers(LOCAL_REDIS)) ? LOCAL_REDIS : undefined);
+  if (redisUrl) {
+    redis = createRedis(redisUrl, logger);
+    const store = createRedisStore(redis);
+    kv = store;
+    closeKv = store.close;
+  } else {
+    logger.warn('No Redis at 127.0.0.1:6379: sessions and tokens are kept in this process and lost on restart (sandbox only)');
+    kv = createMemoryStore();
+  }
+
+  const app = createApp({
+    config,
+    logger,
+    kv,
+    redis,
+    sandbox: emulator ? { emulatorUrl: emulator.url, memoryStore: redis === null } : undefined,
+  });
+  const server: Server = app.listen(config.port, () => {
+    logger.info(
+      `Cronofy Connect demo on ${config.appBaseUrl}` +
+        (emulator ? ` (sandbox mode: Cronofy emulator on ${emulator.url})` : ` (Cronofy data center ${config.cronofy.dataCenter})`),
+    );
+  });
+  server.on('error', (err) => {
+    logger.error({ err }, 'could not listen');
+    process.exit(1);
+  });
+
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info(`${signal}: finishing in-flight requests`);
+    server.close(async () => {
+      await closeKv();
+      await redis?.quit().catch(() => undefined);
+      await emulator?.close();
+      process.exit(0);
+    });
+    server.closeIdleConnections();
+    setTimeout(() => process.exit(1), 10_000).unref();
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+}
+
+main().catch((err: unknown) => {
+  console.error('Failed to start:', err instanceof Error ? err.message : err);
+  process.exit(1);
+});

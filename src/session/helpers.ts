@@ -1,0 +1,25 @@
+import type { Request } from 'express';
+import type { SessionData } from 'express-session';
+
+export function saveSession(req: Request): Promise<void> {
+  return new Promise((resolve, reject) => req.session.save((err) => (err ? reject(err) : resolve())));
+}
+
+/**
+ * A new session id (the old one is destroyed in the store), keeping what this browser holds.
+ * Used whenever a connection is made: the id an attacker may have planted stops working.
+ */
+export async function regenerateSession(req: Request, changes: Partial<SessionData>): Promise<void> {
+  const { createdAt, connections, inspectorId } = req.session;
+  await new Promise<void>((resolve, reject) => req.session.regenerate((err) => (err ? reject(err) : resolve())));
+  Object.assign(req.session, { createdAt, connections, inspectorId }, changes);
+  await saveSession(req);
+}
+
+export function destroySession(req: Request): Promise<void> {
+  return new Promise((resolve, reject) => req.session.destroy((err) => (err ? reject(err) : resolve())));
+}
+
+export function flash(req: Request, kind: 'info' | 'error', text: string): void {
+  req.session.flash = { kind, text };
+}

@@ -1,0 +1,54 @@
+// Sessions: a small cookie holding a signed id, the data in Redis (connect-redis 8, the last
+// major that takes an ioredis client). Tokens are not in here: see connections/token-store.ts.
+// - cookie: non-default name, HttpOnly, SameSite=Lax (Strict would drop it on the way back from
+//   Cronofy), Secure under https (named __Host- then), no Domain, no Max-Age (ends with the browser);
+// - idle expiry: the store's TTL, renewed on each request; absolute lifetime: checked here.
+import type { RequestHandler } from 'express';
+import session from 'express-session';
+import { RedisStore } from 'connect-redis';
+import type Redis from 'ioredis';
+import './types';
+
+export const SESSION_IDLE_MS = 30 * 60 * 1000;
+export const SESSION_ABSOLUTE_MS = 8 * 60 * 60 * 1000;
+export const SESSION_PREFIX = 'cronofy-connect:sess:';
+
+export interface SessionOptions {
+  secret: string;
+  secureCookies: boolean;
+  /** null: express-session's in-process MemoryStore (sandbox without Redis only). */
+  redis: Redis | null;
+  now?: () => number;
+}
+
+export function sessionCookieName(secureCookies: boolean): string {
+  return secureCookies ? '__Host-cc.sid' : 'cc.sid';
+}
+
+export function createSessionMiddleware(options: SessionOptions): RequestHandler[] {
+  const store = options.redis
+    ? new RedisStore({ client: options.redis, prefix: SESSION_PREFIX, ttl: SESSION_IDLE_MS / 1000 })
+    : new session.MemoryStore();
+  const now = options.now ?? Date.now;
+
+  const sessions = session({
+    name: sessionCookieName(options.secureCookies),
+    secret: options.secret,
+    store,
+    resave: false,
+    saveUninitialized: false,
+    rolling: false,
+    cookie: { httpOnly: true, sameSite: 'lax', secure: options.secureCookies, path: '/' },
+  });
+
+  const absoluteLifetime: RequestHandler = (req, _res, next) => {
+    const started = req.session.createdAt;
+    if (started !== undefined && now() - started > SESSION_ABSOLUTE_MS) {
+      req.session.regenerate((err) => next(err));
+      return;
+    }
+    next();
+  };
+
+  return [sessions, absoluteLifetime];
+}

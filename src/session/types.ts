@@ -1,0 +1,14 @@
+import 'express-session';
+
+declare module 'express-session' {
+  interface SessionData {
+    /** Epoch ms the session began; enforces the absolute lifetime. */
+    createdAt: number;
+    /** Ids of the connections this browser holds; the tokens are in the token store. */
+    connections: { individual?: string; organization?: string };
+    /** One message for the next page. */
+    flash: { kind: 'info' | 'error'; text: string };
+    /** Stable id of this browser's flow-inspector timeline (kept across regeneration). */
+    inspectorId: string;
+  }
+}

@@ -1,0 +1,25 @@
+// The storage operations the app needs beyond the session blob, each atomic on its own.
+// Redis in every real deployment; an in-process map only for the sandbox demo without Redis.
+
+export interface KeyValueStore {
+  get(key: string): Promise<string | null>;
+  set(key: string, value: string, ttlMs: number): Promise<void>;
+  /** Read and delete in one step (GETDEL): what makes a value single-use. */
+  take(key: string): Promise<string | null>;
+  del(key: string): Promise<void>;
+  /** SET NX PX: true when this call created the key (a lock acquired). */
+  setIfAbsent(key: string, value: string, ttlMs: number): Promise<boolean>;
+  /** Delete only when the value is still `expected` (a lock released by its holder only). */
+  delIfEquals(key: string, expected: string): Promise<boolean>;
+  /** Replace only when the value still starts with `expectedPrefix`, keeping the key's expiry. */
+  replaceIfPrefix(key: string, expectedPrefix: string, value: string): Promise<boolean>;
+  publish(channel: string, message: string): Promise<void>;
+  /** Calls `onMessage` for each message on `channel` until the returned function is called. */
+  subscribe(channel: string, onMessage: (message: string) => void): Promise<() => Promise<void>>;
+  /** Prepend to a list, keep its newest `max` items, and (re)set its expiry. */
+  pushBounded(key: string, value: string, max: number, ttlMs: number): Promise<void>;
+  /** A list's items, newest first. */
+  list(key: string): Promise<string[]>;
+  /** True when the store answers. */
+  ping(): Promise<boolean>;
+}

@@ -1,0 +1,75 @@
+import { EventEmitter } from 'node:events';
+import type { KeyValueStore } from './kv';
+
+/** One process only, forgets everything on restart: for the sandbox demo when no Redis answers. */
+export function createMemoryStore(now: () => number = Date.now): KeyValueStore {
+  const entries = new Map<string, { value: string; expiresAt: number }>();
+  const lists = new Map<string, { items: string[]; expiresAt: number }>();
+  const bus = new EventEmitter();
+  bus.setMaxListeners(0);
+
+  const read = (key: string): string | null => {
+    const entry = entries.get(key);
+    if (!entry) return null;
+    if (entry.expiresAt <= now()) {
+      entries.delete(key);
+      return null;
+    }
+    return entry.value;
+  };
+
+  return {
+    async get(key) {
+      return read(key);
+    },
+    async set(key, value, ttlMs) {
+      entries.set(key, { value, expiresAt: now() + ttlMs });
+    },
+    async take(key) {
+      const value = read(key);
+      entries.delete(key);
+      return value;
+    },
+    async del(key) {
+      entries.delete(key);
+    },
+    async setIfAbsent(key, value, ttlMs) {
+      if (read(key) !== null) return false;
+      entries.set(key, { value, expiresAt: now() + ttlMs });
+      return true;
+    },
+    async delIfEquals(key, expected) {
+      if (read(key) !== expected) return false;
+      entries.delete(key);
+      return true;
+    },
+    async replaceIfPrefix(key, expectedPrefix, value) {
+      const current = read(key);
+      const entry = entries.get(key);
+      if (current === null || !entry || !current.startsWith(expectedPrefix)) return false;
+      entry.value = value;
+      return true;
+    },
+    async publish(channel, message) {
+      bus.emit(channel, message);
+    },
+    async subscribe(channel, onMessage) {
+      bus.on(channel, onMessage);
+      return async () => {
+        bus.off(channel, onMessage);
+      };
+    },
+    async pushBounded(key, value, max, ttlMs) {
+      const items = [value, ...(await this.list(key))].slice(0, max);
+      lists.set(key, { items, expiresAt: now() + ttlMs });
+    },
+    async list(key) {
+      const list = lists.get(key);
+      if (!list || list.expiresAt <= now()) return [];
+      return list.items;
+    },
+    async ping() {
+      return true;
+    },
+  };
+}

@@ -1,0 +1,58 @@
+// Structured logs that never hold a secret:
+// - request lines carry method, path and a query with code/state/token values replaced;
+// - no request or response headers (cookies, Authorization, Set-Cookie) are logged at all;
+// - errors are reduced to name, message, code and status: never an axios error's config.
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import pino, { type DestinationStream, type Logger } from 'pino';
+import pinoHttp from 'pino-http';
+import type { RequestHandler } from 'express';
+
+const SECRET_PARAMS = /^(code|state|token|access_token|refresh_token|client_secret|id_token|_csrf|session|sid)$/i;
+
+export function createLogger(level: string, destination?: DestinationStream): Logger {
+  return pino({ level, serializers: { err: safeError } }, destination);
+}
+
+/** The URL with secret-bearing query values masked; anything unparsable becomes its path only. */
+export function redactUrl(url: string): string {
+  const at = url.indexOf('?');
+  if (at === -1) return url;
+  const params = new URLSearchParams(url.slice(at + 1));
+  for (const key of new Set(params.keys())) {
+    if (SECRET_PARAMS.test(key)) params.set(key, '[redacted]');
+    else if (key === 'error_description') params.set(key, '[omitted]');
+  }
+  return `${url.slice(0, at)}?${params.toString()}`;
+}
+
+export function safeError(err: unknown): Record<string, unknown> {
+  if (!(err instanceof Error)) return { message: String(err).slice(0, 200) };
+  const e = err as Error & { code?: unknown; status?: unknown; details?: { status?: number; endpoint?: string; error?: string } };
+  return {
+    type: e.name,
+    message: e.message.slice(0, 500),
+    code: typeof e.code === 'string' ? e.code : undefined,
+    status: typeof e.status === 'number' ? e.status : e.details?.status,
+    endpoint: e.details?.endpoint,
+    cronofy_error: e.details?.error,
+  };
+}
+
+export function requestLogger(logger: Logger): RequestHandler {
+  return pinoHttp({
+    logger,
+    genReqId: () => randomUUID(),
+    quietReqLogger: true,
+    serializers: {
+      req: (req: IncomingMessage & { id?: string; originalUrl?: string }) => ({
+        id: req.id,
+        method: req.method,
+        url: redactUrl(req.originalUrl ?? req.url ?? ''),
+      }),
+      res: (res: ServerResponse) => ({ statusCode: res.statusCode }),
+      err: safeError,
+    },
+    customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
+  }) as unknown as RequestHandler;
+}

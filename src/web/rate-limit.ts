@@ -1,0 +1,49 @@
+// Rate limits on what an attacker would hammer: starting flows, the callback, and every POST.
+// Counted per client IP in Redis, so several app instances share one budget (rate-limit-redis);
+// in-process only in the sandbox without Redis.
+import type { RequestHandler } from 'express';
+import { rateLimit } from 'express-rate-limit';
+import { RedisStore, type RedisReply } from 'rate-limit-redis';
+import type Redis from 'ioredis';
+import { PageError } from './errors';
+
+export interface RateLimits {
+  /** GET /connect/* and /oauth/callback, per IP per minute. */
+  connectPerMinute: number;
+  /** Any POST, per IP per minute. */
+  postPerMinute: number;
+  /** Redis key prefix; lets test suites keep their own counters. */
+  prefix?: string;
+}
+
+export function rateLimiters(limits: RateLimits, redis: Redis | null): { connect: RequestHandler; post: RequestHandler } {
+  const prefix = limits.prefix ?? 'cronofy-connect:rl:';
+  const make = (name: string, limit: number): RequestHandler =>
+    rateLimit({
+      windowMs: 60_000,
+      limit,
+      standardHeaders: 'draft-8',
+      legacyHeaders: false,
+      store: redis
+        ? new RedisStore({
+            prefix: `${prefix}${name}:`,
+            sendCommand: (command: string, ...args: string[]) => redis.call(command, ...args) as Promise<RedisReply>,
+          })
+        : undefined,
+      handler: (_req, _res, next, options) =>
+        next(
+          new PageError(
+            429,
+            'Too many attempts',
+            'This browser (or network) made too many requests of this kind in the last minute. Wait a minute and try again.',
+            [{ href: '/', label: 'Back to the start' }],
+            { 'Retry-After': String(Math.ceil(options.windowMs / 1000)) },
+          ),
+        ),
+    });
+  const post = make('post', limits.postPerMinute);
+  return {
+    connect: make('connect', limits.connectPerMinute),
+    post: (req, res, next) => (req.method === 'POST' ? post(req, res, next) : next()),
+  };
+}

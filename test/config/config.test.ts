@@ -1,0 +1,102 @@
+import { ConfigError, DEFAULT_SCOPE, loadConfig } from '../../src/config';
+
+const production = {
+  NODE_ENV: 'production',
+  CRONOFY_CLIENT_ID: 'id',
+  CRONOFY_CLIENT_SECRET: 'secret',
+  REDIS_URL: 'redis://127.0.0.1:6379',
+  SESSION_SECRET: 'x'.repeat(32),
+  APP_BASE_URL: 'https://calendar.example.com',
+};
+
+function problemsOf(env: Record<string, string>): string[] {
+  try {
+    loadConfig(env);
+  } catch (err) {
+    if (err instanceof ConfigError) return err.problems;
+    throw err;
+  }
+  return [];
+}
+
+describe('loadConfig', () => {
+  it('starts in sandbox mode with the documented defaults when nothing is set', () => {
+    const config = loadConfig({});
+    expect(config.sandbox).toBe(true);
+    expect(config.port).toBe(3000);
+    expect(config.appBaseUrl).toBe('http://localhost:3000');
+    expect(config.cronofy.dataCenter).toBe('us');
+    expect(config.cronofy.scope).toBe(DEFAULT_SCOPE);
+    expect(config.secureCookies).toBe(false);
+    expect(Object.isFrozen(config)).toBe(true);
+  });
+
+  it('is not in sandbox mode once a client id is set, and then needs Redis', () => {
+    expect(problemsOf({ CRONOFY_CLIENT_ID: 'id', CRONOFY_CLIENT_SECRET: 's' })).toEqual([
+      'REDIS_URL is required outside sandbox mode',
+    ]);
+  });
+
+  it('accepts a complete production configuration with secure cookies', () => {
+    const config = loadConfig(production);
+    expect(config.sandbox).toBe(false);
+    expect(config.secureCookies).toBe(true);
+  });
+
+  it('reports every bad variable at once, each by name', () => {
+    const problems = problemsOf({
+      ...production,
+      PORT: 'eighty',
+      CRONOFY_DATA_CENTER: 'eu',
+      SESSION_SECRET: 'short',
+      CRONOFY_API_URL: 'ftp://nope',
+      REDIS_URL: 'localhost:6379',
+    });
+    expect(problems.join('\n')).toMatch(/PORT/);
+    expect(problems.join('\n')).toMatch(/CRONOFY_DATA_CENTER must be one of us, uk, de, au, ca, sg \(got "eu"\)/);
+    expect(problems.join('\n')).toMatch(/SESSION_SECRET/);
+    expect(problems.join('\n')).toMatch(/CRONOFY_API_URL/);
+    expect(problems.join('\n')).toMatch(/REDIS_URL must start with redis:\/\//);
+    expect(problems).toHaveLength(5);
+  });
+
+  it('refuses sandbox mode in production', () => {
+    expect(problemsOf({ NODE_ENV: 'production', REDIS_URL: 'redis://x', SESSION_SECRET: 'x'.repeat(32) })).toContain(
+      'CRONOFY_CLIENT_ID is required when NODE_ENV=production (sandbox mode is for development only)',
+    );
+  });
+
+  it('needs the secret with the client id', () => {
+    expect(problemsOf({ CRONOFY_CLIENT_ID: 'id', REDIS_URL: 'redis://x' })).toEqual([
+      'CRONOFY_CLIENT_SECRET is required when CRONOFY_CLIENT_ID is set',
+    ]);
+  });
+
+  it('treats empty values as unset', () => {
+    const config = loadConfig({ CRONOFY_APP_URL: '', CRONOFY_API_URL: ' ', CRONOFY_DATA_CENTER: '' });
+    expect(config.cronofy.appUrl).toBeUndefined();
+    expect(config.cronofy.apiUrl).toBeUndefined();
+    expect(config.cronofy.dataCenter).toBe('us');
+  });
+
+  it('accepts every data center, case-insensitively', () => {
+    for (const dc of ['us', 'UK', 'de', 'au', 'ca', 'SG']) {
+      expect(loadConfig({ CRONOFY_DATA_CENTER: dc }).cronofy.dataCenter).toBe(dc.toLowerCase());
+    }
+  });
+
+  it('rejects an APP_BASE_URL with a path and a token key of the wrong size', () => {
+    const problems = problemsOf({ APP_BASE_URL: 'http://localhost:3000/app', TOKEN_ENCRYPTION_KEY: 'c2hvcnQ=' });
+    expect(problems).toEqual([
+      'APP_BASE_URL must be an origin without a path (got "http://localhost:3000/app")',
+      'TOKEN_ENCRYPTION_KEY must be 32 bytes, base64-encoded (e.g. `openssl rand -base64 32`)',
+    ]);
+  });
+
+  it('reads TRUST_PROXY as a hop count, a boolean or an address list', () => {
+    expect(loadConfig({ TRUST_PROXY: '1' }).trustProxy).toBe(1);
+    expect(loadConfig({ TRUST_PROXY: 'true' }).trustProxy).toBe(true);
+    expect(loadConfig({}).trustProxy).toBe(false);
+    expect(loadConfig({ TRUST_PROXY: 'loopback, 10.0.0.0/8' }).trustProxy).toBe('loopback, 10.0.0.0/8');
+  });
+});

@@ -1,0 +1,252 @@
+import { SESSION_PREFIX } from '../../src/session';
+import {
+  type Harness,
+  connectThrough,
+  consent,
+  pathOf,
+  startHarness,
+} from '../support/harness';
+
+let h: Harness;
+let clock = Date.now();
+
+beforeAll(async () => {
+  h = await startHarness({ now: () => clock });
+});
+afterAll(() => h.close());
+beforeEach(() => {
+  clock = Date.now();
+  h.emulator.control.clearRequests();
+});
+
+const tokenRequests = () => h.emulator.control.requests().filter((r) => r.path === '/oauth/token');
+const sessionCookie = (res: { headers: Record<string, unknown> }) =>
+  ([] as string[]).concat((res.headers['set-cookie'] as string[] | undefined) ?? []).find((c) => c.startsWith('cc.sid='));
+const sessionIdOf = (cookie: string) => decodeURIComponent(cookie.split(';')[0]!.slice('cc.sid='.length)).slice(2).split('.')[0]!;
+
+describe('GET /connect/individual', () => {
+  it('saves the pending flow, then redirects to the authorize page with every parameter', async () => {
+    const agent = h.agent();
+    const res = await agent.get('/connect/individual').expect(302);
+    const url = new URL(res.headers.location as string);
+    expect(url.origin + url.pathname).toBe(`${h.emulator.url}/oauth/authorize`);
+    expect(url.searchParams.get('response_type')).toBe('code');
+    expect(url.searchParams.get('client_id')).toBe(h.config.cronofy.clientId);
+    expect(url.searchParams.get('redirect_uri')).toBe('http://app.test/oauth/callback');
+    expect(url.searchParams.get('scope')).toBe('read_account list_calendars read_events create_event delete_event');
+    const state = url.searchParams.get('state') ?? '';
+    expect(state).toMatch(/^[A-Za-z0-9_-]{43}$/); // 256 bits, base64url
+
+    // The session was written before the redirect left.
+    const cookie = sessionCookie(res);
+    expect(cookie).toMatch(/HttpOnly/);
+    expect(cookie).toMatch(/SameSite=Lax/);
+    expect(cookie).not.toMatch(/Secure|Domain|Expires|Max-Age/);
+    expect(await h.redis.exists(SESSION_PREFIX + sessionIdOf(cookie!))).toBe(1);
+  });
+
+  it('gives each start a different state', async () => {
+    const agent = h.agent();
+    const a = new URL((await agent.get('/connect/individual')).headers.location as string).searchParams.get('state');
+    const b = new URL((await agent.get('/connect/individual')).headers.location as string).searchParams.get('state');
+    expect(a).not.toBe(b);
+  });
+});
+
+describe('GET /oauth/callback', () => {
+  it('exchanges the code once, regenerates the session and lands on the calendars', async () => {
+    const agent = h.agent();
+    const start = await agent.get('/connect/individual').expect(302);
+    const before = sessionIdOf(sessionCookie(start)!);
+    const back = await consent(start.headers.location as string, { account: 'Google' });
+    expect(back.searchParams.get('code')).toHaveLength(32);
+
+    const res = await agent.get(pathOf(back)).expect(302);
+    expect(res.headers.location).toBe('/calendars');
+    const after = sessionIdOf(sessionCookie(res)!);
+    expect(after).not.toBe(before);
+    expect(await h.redis.exists(SESSION_PREFIX + before)).toBe(0);
+    expect(await h.redis.exists(SESSION_PREFIX + after)).toBe(1);
+
+    const [exchange] = tokenRequests();
+    expect(tokenRequests()).toHaveLength(1);
+    expect(exchange!.body).toMatchObject({
+      grant_type: 'authorization_code',
+      code: back.searchParams.get('code'),
+      redirect_uri: 'http://app.test/oauth/callback',
+      client_id: h.config.cronofy.clientId,
+    });
+
+    const calendars = await agent.get('/calendars').expect(200);
+    expect(calendars.text).toContain('Your calendars');
+    expect(calendars.text).toMatch(/Read-only/);
+    expect(calendars.headers['cache-control']).toBe('no-store');
+  });
+
+  it('rejects a callback without state and makes no token request', async () => {
+    const agent = h.agent();
+    const res = await agent.get('/oauth/callback?code=abc').expect(400);
+    expect(res.text).toContain('This sign-in link is invalid or expired');
+    expect(tokenRequests()).toHaveLength(0);
+  });
+
+  it('rejects a forged state and makes no token request', async () => {
+    const agent = h.agent();
+    const start = await agent.get('/connect/individual').expect(302);
+    const back = await consent(start.headers.location as string);
+    back.searchParams.set('state', 'forged-state-value-forged-state-value-00000');
+    await agent.get(pathOf(back)).expect(400);
+    expect(tokenRequests()).toHaveLength(0);
+  });
+
+  it('rejects a repeated state parameter', async () => {
+    const agent = h.agent();
+    const start = await agent.get('/connect/individual').expect(302);
+    const back = await consent(start.headers.location as string);
+    const state = back.searchParams.get('state')!;
+    back.searchParams.append('state', state);
+    await agent.get(pathOf(back)).expect(400);
+    expect(tokenRequests()).toHaveLength(0);
+  });
+
+  it('rejects a replayed callback: the state is single use', async () => {
+    const agent = h.agent();
+    const start = await agent.get('/connect/individual').expect(302);
+    const back = await consent(start.headers.location as string);
+    await agent.get(pathOf(back)).expect(302);
+    const replay = await agent.get(pathOf(back)).expect(400);
+    expect(replay.text).toContain('already used');
+    expect(tokenRequests()).toHaveLength(1);
+  });
+
+  it('rejects a state from another browser session (login CSRF)', async () => {
+    const attacker = h.agent();
+    const start = await attacker.get('/connect/individual').expect(302);
+    const back = await consent(start.headers.location as string);
+    await h.agent().get(pathOf(back)).expect(400);
+    expect(tokenRequests()).toHaveLength(0);
+    // The attacker's state was consumed by the attempt.
+    await attacker.get(pathOf(back)).expect(400);
+  });
+
+  it('rejects a state more than ten minutes old', async () => {
+    const agent = h.agent();
+    const start = await agent.get('/connect/individual').expect(302);
+    const back = await consent(start.headers.location as string);
+    clock += 10 * 60 * 1000 + 1;
+    await agent.get(pathOf(back)).expect(400);
+    expect(tokenRequests()).toHaveLength(0);
+  });
+
+  it('lets two tabs each finish their own flow, in either order', async () => {
+    const agent = h.agent();
+    const first = await agent.get('/connect/individual').expect(302);
+    const second = await agent.get('/connect/individual').expect(302);
+    const secondBack = await consent(second.headers.location as string);
+    const firstBack = await consent(first.headers.location as string);
+    await agent.get(pathOf(secondBack)).expect(302);
+    await agent.get(pathOf(firstBack)).expect(302);
+    expect(tokenRequests()).toHaveLength(2);
+  });
+
+  it('shows a declined page for access_denied with the right state, and requests no token', async () => {
+    const agent = h.agent();
+    const start = await agent.get('/connect/individual').expect(302);
+    const back = await consent(start.headers.location as string, { decision: 'Deny' });
+    expect(back.searchParams.get('error')).toBe('access_denied');
+    const res = await agent.get(pathOf(back)).expect(200);
+    expect(res.text).toContain('You declined the connection');
+    expect(res.text).toContain('href="/connect/individual"');
+    expect(tokenRequests()).toHaveLength(0);
+  });
+
+  it('treats access_denied with a forged state as an invalid link, not a decline', async () => {
+    const agent = h.agent();
+    await agent.get('/connect/individual').expect(302);
+    const res = await agent.get('/oauth/callback?error=access_denied&state=not-the-real-state').expect(400);
+    expect(res.text).not.toContain('You declined');
+  });
+
+  it('names other errors from Cronofy and never exchanges when error and code both come', async () => {
+    const agent = h.agent();
+    const start = await agent.get('/connect/individual').expect(302);
+    const state = new URL(start.headers.location as string).searchParams.get('state')!;
+    const res = await agent.get(`/oauth/callback?state=${state}&error=invalid_scope&code=abc`).expect(400);
+    expect(res.text).toContain('invalid_scope');
+    expect(tokenRequests()).toHaveLength(0);
+  });
+
+  it('explains invalid_grant from the token endpoint and stores nothing', async () => {
+    const agent = h.agent();
+    const start = await agent.get('/connect/individual').expect(302);
+    const back = await consent(start.headers.location as string);
+    h.emulator.control.failNext('/oauth/token', { status: 400, body: { error: 'invalid_grant' } });
+    const res = await agent.get(pathOf(back)).expect(400);
+    expect(res.text).toContain('Cronofy did not accept this sign-in');
+    expect(res.text).toMatch(/redirect URI/);
+    await agent.get('/calendars').expect(302);
+  });
+
+  it('answers 503 with a clear page when the token endpoint is down', async () => {
+    const agent = h.agent();
+    const start = await agent.get('/connect/individual').expect(302);
+    const back = await consent(start.headers.location as string);
+    h.emulator.control.failNext('/oauth/token', { status: 503 });
+    const res = await agent.get(pathOf(back)).expect(503);
+    expect(res.text).toContain('Cronofy is not answering');
+    expect(tokenRequests()).toHaveLength(1); // a code exchange is never retried
+  });
+});
+
+describe('secrets', () => {
+  it('never puts a token, code, state, client secret or session id in a page, header, cookie value or log line', async () => {
+    const agent = h.agent();
+    const start = await agent.get('/connect/individual').expect(302);
+    const state = new URL(start.headers.location as string).searchParams.get('state')!;
+    const back = await consent(start.headers.location as string);
+    const code = back.searchParams.get('code')!;
+    const callback = await agent.get(pathOf(back)).expect(302);
+    const sid = sessionIdOf(sessionCookie(callback)!);
+
+    const responses = [callback, await agent.get('/').expect(200), await agent.get('/calendars').expect(200)];
+    const keys = await h.redis.keys('cronofy-connect:connection:*');
+    const secrets = [state, code, sid, h.config.cronofy.clientSecret];
+    for (const key of keys) {
+      const raw = (await h.redis.get(key)) ?? '';
+      const record = JSON.parse(raw.slice(raw.indexOf('.') + 1)) as { access_token: string; refresh_token: string };
+      secrets.push(record.access_token, record.refresh_token);
+    }
+    const seen = [
+      ...responses.map((r) => r.text + JSON.stringify(r.headers)),
+      ...h.logs,
+    ].join('\n');
+    for (const secret of secrets) expect(seen).not.toContain(secret);
+    expect(h.logs.some((line) => line.includes('/oauth/callback'))).toBe(true);
+  });
+});
+
+describe('pages', () => {
+  it('GET /calendars without a connection goes home with a message', async () => {
+    const agent = h.agent();
+    const res = await agent.get('/calendars').expect(302);
+    expect(res.headers.location).toBe('/');
+    expect((await agent.get('/').expect(200)).text).toContain('Connect a calendar first');
+  });
+
+  it('GET /healthz and /readyz answer while the process and Redis run', async () => {
+    await h.agent().get('/healthz').expect(200, { status: 'ok' });
+    await h.agent().get('/readyz').expect(200, { status: 'ready' });
+  });
+
+  it('answers unknown paths with a 404 page', async () => {
+    const res = await h.agent().get('/nope').expect(404);
+    expect(res.text).toContain('Page not found');
+  });
+});
+
+describe('connectThrough', () => {
+  it('connects in one call (used by the other suites)', async () => {
+    const res = await connectThrough(h.agent());
+    expect(res.status).toBe(302);
+  });
+});

@@ -1,0 +1,197 @@
+import request from 'supertest';
+import type { Connection } from '../../src/connections/connection';
+import { SESSION_PREFIX } from '../../src/session';
+import { type Harness, connectThrough, csrfTokenFrom, startHarness } from '../support/harness';
+
+let h: Harness;
+let clock = Date.now();
+const TWO_HOURS = 2 * 60 * 60 * 1000;
+
+beforeAll(async () => {
+  h = await startHarness({ now: () => clock });
+});
+afterAll(() => h.close());
+beforeEach(() => {
+  clock = Date.now();
+  h.emulator.control.clearRequests();
+});
+
+const calls = (path: string, grant?: string) =>
+  h.emulator.control
+    .requests()
+    .filter((r) => r.path === path && (grant === undefined || (r.body as { grant_type?: string }).grant_type === grant));
+const refreshes = () => calls('/oauth/token', 'refresh_token');
+
+/** A connected browser: its agent, its cookie and its stored connection. */
+async function connected() {
+  const agent = h.agent();
+  const callback = await connectThrough(agent);
+  const cookie = ([] as string[]).concat(callback.headers['set-cookie'] as unknown as string[]).find((c) => c.startsWith('cc.sid='))!;
+  h.emulator.control.clearRequests();
+  return { agent, cookie: cookie.split(';')[0]!, connection: await storedConnection(cookie) };
+}
+
+async function storedConnection(cookie: string): Promise<Connection> {
+  const sid = decodeURIComponent(cookie.split(';')[0]!.slice('cc.sid='.length)).slice(2).split('.')[0]!;
+  const session = JSON.parse((await h.redis.get(SESSION_PREFIX + sid))!) as { connections: { individual: string } };
+  const raw = (await h.redis.get(`cronofy-connect:connection:${session.connections.individual}`))!;
+  return JSON.parse(raw.slice(raw.indexOf('.') + 1)) as Connection;
+}
+
+describe('refreshing an expired access token', () => {
+  it('refreshes once for 50 concurrent requests in one session, and all of them succeed', async () => {
+    const { cookie, connection } = await connected();
+    clock += TWO_HOURS;
+    const results = await Promise.all(
+      Array.from({ length: 50 }, () => request(h.app).get('/calendars').set('Cookie', cookie)),
+    );
+    expect(results.map((r) => r.status)).toEqual(Array(50).fill(200));
+    expect(refreshes()).toHaveLength(1);
+    expect(refreshes()[0]!.body).toMatchObject({ grant_type: 'refresh_token', refresh_token: connection.refresh_token });
+
+    const after = await storedConnection(cookie);
+    expect(after.refresh_token).not.toBe(connection.refresh_token); // the rotated one was kept
+    expect(after.access_token).not.toBe(connection.access_token);
+    const used = new Set(calls('/v1/calendars').map((r) => r.headers.authorization));
+    expect(used).toEqual(new Set([`Bearer ${after.access_token}`]));
+  });
+
+  it('refreshes once when the requests are spread over two app instances sharing Redis', async () => {
+    const { cookie } = await connected();
+    const other = h.secondInstance();
+    clock += TWO_HOURS;
+    const results = await Promise.all(
+      Array.from({ length: 40 }, (_, i) => request(i % 2 ? other : h.app).get('/calendars').set('Cookie', cookie)),
+    );
+    expect(results.map((r) => r.status)).toEqual(Array(40).fill(200));
+    expect(refreshes()).toHaveLength(1);
+  });
+
+  it('keeps the new tokens when a request that started before the refresh saves the session after it', async () => {
+    const { agent, cookie } = await connected();
+    const sid = decodeURIComponent(cookie.slice('cc.sid='.length)).slice(2).split('.')[0]!;
+    const staleSession = (await h.redis.get(SESSION_PREFIX + sid))!;
+
+    clock += TWO_HOURS;
+    await agent.get('/calendars').expect(200);
+    const refreshed = await storedConnection(cookie);
+    await h.redis.set(SESSION_PREFIX + sid, staleSession, 'KEEPTTL'); // what a stale request's save writes
+
+    h.emulator.control.clearRequests();
+    await agent.get('/calendars').expect(200);
+    expect(refreshes()).toHaveLength(0);
+    expect(calls('/v1/calendars')[0]!.headers.authorization).toBe(`Bearer ${refreshed.access_token}`);
+    expect((await storedConnection(cookie)).refresh_token).toBe(refreshed.refresh_token);
+  });
+
+  it('keeps the old refresh token when Cronofy returns none', async () => {
+    const { agent, cookie, connection } = await connected();
+    clock += TWO_HOURS;
+    h.emulator.control.failNext('/oauth/token', {
+      status: 200,
+      body: { token_type: 'bearer', access_token: connection.access_token, expires_in: 3600, scope: connection.scope },
+    });
+    await agent.get('/calendars').expect(200);
+    const after = await storedConnection(cookie);
+    expect(after.refresh_token).toBe(connection.refresh_token);
+    expect(after.refreshed_at).toBe(clock);
+  });
+
+  it('shows when the token expires and when it was last refreshed', async () => {
+    const { agent } = await connected();
+    expect((await agent.get('/').expect(200)).text).toMatch(/Last refreshed<\/dt><dd>not yet/);
+    clock += TWO_HOURS;
+    await agent.get('/calendars').expect(200);
+    const home = await agent.get('/').expect(200);
+    expect(home.text).toContain(new Date(clock).toUTCString());
+    expect(home.text).toContain('Access token expires');
+  });
+});
+
+describe('a 401 from the API', () => {
+  it('refreshes once and retries once when a token that looked fresh is refused', async () => {
+    const { agent } = await connected();
+    h.emulator.control.expireAccessTokens();
+    await agent.get('/calendars').expect(200);
+    expect(refreshes()).toHaveLength(1);
+    expect(calls('/v1/calendars').map((r) => r.status)).toEqual([401, 200]);
+  });
+
+  it('gives a clear error, not a loop, when the retry is refused too', async () => {
+    const { agent } = await connected();
+    h.emulator.control.failNext('/v1/calendars', { status: 401, times: 2 });
+    const res = await agent.get('/calendars').expect(502);
+    expect(res.text).toContain('did not accept the access token');
+    expect(refreshes()).toHaveLength(1);
+    expect(calls('/v1/calendars')).toHaveLength(2);
+  });
+});
+
+describe('a dead refresh token', () => {
+  it('forgets the connection and asks to connect again when refresh answers invalid_grant', async () => {
+    const { agent, connection } = await connected();
+    h.emulator.control.revokeGrant(connection.refresh_token);
+    clock += TWO_HOURS;
+    const res = await agent.get('/calendars').expect(401);
+    expect(res.text).toContain('Please connect your calendar again');
+    expect(res.text).toContain('href="/connect/individual"');
+    expect(refreshes()).toHaveLength(1);
+    expect(await h.redis.exists(`cronofy-connect:connection:${connection.id}`)).toBe(0);
+    // Next visit: simply not connected, no loop.
+    await agent.get('/calendars').expect(302);
+    expect(refreshes()).toHaveLength(1);
+  });
+});
+
+describe('POST /disconnect', () => {
+  it('revokes at Cronofy with the refresh token, forgets the tokens, and the tokens stop working', async () => {
+    const { agent, connection } = await connected();
+    const csrf = await csrfTokenFrom(agent, '/');
+    const res = await agent.post('/disconnect').type('form').send({ _csrf: csrf }).expect(302);
+    expect(res.headers.location).toBe('/');
+    expect(calls('/oauth/token/revoke')).toHaveLength(1);
+    expect(calls('/oauth/token/revoke')[0]!.body).toEqual({
+      client_id: h.config.cronofy.clientId,
+      client_secret: h.config.cronofy.clientSecret,
+      token: connection.refresh_token,
+    });
+    expect((await agent.get('/').expect(200)).text).toContain('Cronofy has revoked the access');
+    await agent.get('/calendars').expect(302);
+    expect(await h.redis.exists(`cronofy-connect:connection:${connection.id}`)).toBe(0);
+
+    const direct = await fetch(`${h.emulator.url}/v1/calendars`, { headers: { Authorization: `Bearer ${connection.access_token}` } });
+    expect(direct.status).toBe(401);
+  });
+
+  it('forgets the tokens even when the revoke call fails, and says so', async () => {
+    const { agent, connection } = await connected();
+    const csrf = await csrfTokenFrom(agent, '/');
+    h.emulator.control.failNext('/oauth/token/revoke', { status: 503 });
+    await agent.post('/disconnect').type('form').send({ _csrf: csrf }).expect(302);
+    expect((await agent.get('/').expect(200)).text).toContain('could not be told to revoke');
+    expect(await h.redis.exists(`cronofy-connect:connection:${connection.id}`)).toBe(0);
+  });
+
+  it('refuses a disconnect without the CSRF token', async () => {
+    const { agent, connection } = await connected();
+    await agent.post('/disconnect').type('form').send({}).expect(403);
+    expect(calls('/oauth/token/revoke')).toHaveLength(0);
+    expect(await h.redis.exists(`cronofy-connect:connection:${connection.id}`)).toBe(1);
+  });
+});
+
+describe('POST /logout', () => {
+  it('destroys the session and clears the cookie without revoking', async () => {
+    const { agent, cookie, connection } = await connected();
+    const sid = decodeURIComponent(cookie.slice('cc.sid='.length)).slice(2).split('.')[0]!;
+    const csrf = await csrfTokenFrom(agent, '/');
+    const res = await agent.post('/logout').type('form').send({ _csrf: csrf }).expect(200);
+    expect(res.text).toContain('You are logged out');
+    expect(String(res.headers['set-cookie'])).toMatch(/cc\.sid=;.*Expires=Thu, 01 Jan 1970/);
+    expect(await h.redis.exists(SESSION_PREFIX + sid)).toBe(0);
+    expect(await h.redis.exists(`cronofy-connect:connection:${connection.id}`)).toBe(0);
+    expect(calls('/oauth/token/revoke')).toHaveLength(0);
+    // The old cookie no longer opens anything.
+    await request(h.app).get('/calendars').set('Cookie', cookie).expect(302);
+  });
+});

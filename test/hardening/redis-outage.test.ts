@@ -1,0 +1,68 @@
+// Checklist group H: Redis unavailable. A real redis-server of the test's own is stopped and
+// started again; the app must answer fast with a clear 503, never redirect to Cronofy with a state
+// it could not save, never exchange a code it cannot check, and recover without a restart.
+import request from 'supertest';
+import { type Harness, consent, pathOf, startHarness } from '../support/harness';
+import { type OwnRedis, startOwnRedis } from '../support/redis-server';
+
+let redis: OwnRedis;
+let h: Harness;
+
+beforeAll(async () => {
+  redis = await startOwnRedis();
+  h = await startHarness({ redisUrl: redis.url });
+});
+afterAll(async () => {
+  await h.close();
+  await redis.stop();
+});
+
+const ready = () =>
+  h.redis.status === 'ready' ? Promise.resolve() : new Promise<void>((resolve) => h.redis.once('ready', () => resolve()));
+
+async function restart() {
+  await redis.start();
+  await ready();
+}
+
+const tokenRequests = () => h.emulator.control.requests().filter((r) => r.path === '/oauth/token');
+
+describe('Redis outage', () => {
+  beforeEach(() => h.emulator.control.clearRequests());
+
+  it('H1: answers 503 at /connect and does not send the browser to Cronofy', async () => {
+    await redis.stop();
+    const res = await h.agent().get('/connect/individual').expect(503);
+    expect(res.headers.location).toBeUndefined();
+    expect(res.text).toContain('Session storage is unavailable');
+    expect(res.headers['retry-after']).toBe('5');
+    await restart();
+  }, 8000);
+
+  it('H2: makes no token request when the session cannot be read at the callback', async () => {
+    const agent = h.agent();
+    const start = await agent.get('/connect/individual').expect(302);
+    const back = await consent(start.headers.location as string);
+    await redis.stop();
+    await agent.get(pathOf(back)).expect(503);
+    expect(tokenRequests()).toHaveLength(0);
+    await restart();
+  }, 8000);
+
+  it('H4: answers 503 on pages and /readyz, without a stack trace, and the process keeps serving', async () => {
+    await redis.stop();
+    const page = await request(h.app).get('/').set('Cookie', 'cc.sid=s%3Aabc.def').expect(503);
+    expect(page.text).not.toMatch(/at .*\.js:\d+|Error:/);
+    await request(h.app).get('/readyz').expect(503);
+    await request(h.app).get('/healthz').expect(200);
+    await restart();
+  }, 8000);
+
+  it('H5: works again once Redis is back, with no restart of the app', async () => {
+    await redis.stop();
+    await request(h.app).get('/readyz').expect(503);
+    await restart();
+    await request(h.app).get('/readyz').expect(200);
+    await h.agent().get('/connect/individual').expect(302);
+  }, 8000);
+});

@@ -1,0 +1,59 @@
+import { parse } from 'node-html-parser';
+import type { Connection } from '../../src/connections/connection';
+import { type Harness, connectThrough, consent, pathOf, startHarness } from '../support/harness';
+
+let h: Harness;
+beforeAll(async () => {
+  h = await startHarness();
+});
+afterAll(() => h.close());
+
+describe('GET /inspector', () => {
+  it('shows each step of Individual Connect with every secret masked', async () => {
+    const agent = h.agent();
+    const start = await agent.get('/connect/individual').expect(302);
+    const state = new URL(start.headers.location as string).searchParams.get('state')!;
+    const back = await consent(start.headers.location as string);
+    const code = back.searchParams.get('code')!;
+    await agent.get(pathOf(back)).expect(302);
+    await agent.get('/calendars').expect(200);
+
+    const page = await agent.get('/inspector').expect(200);
+    const steps = parse(page.text).querySelectorAll('ol.timeline strong').map((s) => s.text);
+    expect(steps).toEqual([
+      'Browser sent to the authorize page',
+      'Callback received; state matches this session',
+      'Token request: POST /oauth/token',
+      'HTTP call to Cronofy',
+      'Token response stored server-side; session id regenerated',
+      'HTTP call to Cronofy',
+    ]);
+    expect(page.text).toContain(`${state.slice(0, 4)}… (${state.length} chars)`);
+    expect(page.text).toContain('/v1/calendars');
+
+    const keys = await h.redis.keys('cronofy-connect:connection:*');
+    const secrets = [state, code, h.config.cronofy.clientSecret];
+    for (const key of keys) {
+      const raw = (await h.redis.get(key))!;
+      const c = JSON.parse(raw.slice(raw.indexOf('.') + 1)) as Connection;
+      secrets.push(c.access_token, c.refresh_token);
+    }
+    for (const secret of secrets) expect(page.text).not.toContain(secret);
+  });
+
+  it('is empty, with a way to start, for a new visitor', async () => {
+    const page = await h.agent().get('/inspector').expect(200);
+    expect(page.text).toContain('Nothing yet');
+  });
+
+  it('keeps each session to its own timeline', async () => {
+    const a = h.agent();
+    await connectThrough(a);
+    const b = h.agent();
+    await b.get('/connect/individual').expect(302);
+    const page = await b.get('/inspector').expect(200);
+    expect(parse(page.text).querySelectorAll('ol.timeline strong').map((s) => s.text)).toEqual([
+      'Browser sent to the authorize page',
+    ]);
+  });
+});

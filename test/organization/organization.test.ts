@@ -1,0 +1,136 @@
+import { parse } from 'node-html-parser';
+import { type Harness, connectThrough, startHarness } from '../support/harness';
+
+let h: Harness;
+let clock = Date.now();
+beforeAll(async () => {
+  h = await startHarness({ now: () => clock });
+});
+afterAll(() => h.close());
+beforeEach(() => {
+  clock = Date.now();
+  h.emulator.control.clearRequests();
+});
+
+const memberCalls = () => h.emulator.control.requests().filter((r) => r.path.startsWith('/v1/organizational_unit_members'));
+const impersonated = () => h.emulator.control.requests().filter((r) => r.headers['cronofy-impersonate'] !== undefined);
+
+async function connectedOrganization() {
+  const agent = h.agent();
+  const res = await connectThrough(agent, { kind: 'organization' });
+  expect(res.status).toBe(302);
+  expect(res.headers.location).toBe('/organization');
+  h.emulator.control.clearRequests();
+  return agent;
+}
+
+function memberLinks(html: string) {
+  return parse(html)
+    .querySelectorAll('a[href^="/organization/members/"]')
+    .map((a) => ({ href: a.getAttribute('href')!, email: a.text.trim() }));
+}
+
+describe('GET /connect/organization', () => {
+  it('asks for the organizational_unit_scheduler scope only', async () => {
+    const res = await h.agent().get('/connect/organization').expect(302);
+    expect(new URL(res.headers.location as string).searchParams.get('scope')).toBe('organizational_unit_scheduler');
+  });
+
+  it('keeps an organization connection beside an individual one', async () => {
+    const agent = h.agent();
+    await connectThrough(agent);
+    await connectThrough(agent, { kind: 'organization' });
+    const home = await agent.get('/').expect(200);
+    expect(home.text).toContain('Your calendar connection');
+    expect(home.text).toContain('Your organization connection');
+  });
+});
+
+describe('GET /organization', () => {
+  it('lists every member, following the pages', async () => {
+    const agent = await connectedOrganization();
+    const page = await agent.get('/organization').expect(200);
+    const links = memberLinks(page.text);
+    expect(links.length).toBeGreaterThan(20);
+    expect(memberCalls().length).toBeGreaterThan(1);
+    expect(new Set(links.map((l) => l.href)).size).toBe(links.length);
+  });
+
+  it('refreshes an expired organization token on the way', async () => {
+    const agent = await connectedOrganization();
+    clock += 2 * 60 * 60 * 1000;
+    await agent.get('/organization').expect(200);
+    const refreshes = h.emulator.control.requests().filter((r) => (r.body as { grant_type?: string } | undefined)?.grant_type === 'refresh_token');
+    expect(refreshes).toHaveLength(1);
+  });
+});
+
+describe('GET /organization/members/:sub', () => {
+  it('shows the member, fetched with Cronofy-Impersonate set to their sub', async () => {
+    const agent = await connectedOrganization();
+    const [first] = memberLinks((await agent.get('/organization').expect(200)).text);
+    const sub = decodeURIComponent(first!.href.split('/').pop()!);
+    h.emulator.control.clearRequests();
+    const page = await agent.get(first!.href).expect(200);
+    expect(page.text).toContain(sub);
+    const paths = impersonated().map((r) => [r.path, r.headers['cronofy-impersonate']]);
+    expect(paths).toEqual(expect.arrayContaining([['/v1/userinfo', sub], ['/v1/calendars', sub]]));
+    expect(impersonated().every((r) => r.status === 200)).toBe(true);
+  });
+
+  it('rejects a malformed sub before any header is sent', async () => {
+    const agent = await connectedOrganization();
+    const res = await agent.get('/organization/members/acc_1%0D%0AX-Injected:%201').expect(400);
+    expect(res.text).toContain('That is not a member id');
+    expect(impersonated()).toHaveLength(0);
+  });
+
+  it('answers 404 for a sub outside the unit, and impersonates nobody', async () => {
+    const agent = await connectedOrganization();
+    const res = await agent.get('/organization/members/acc_000000000000000000000000').expect(404);
+    expect(res.text).toContain('Not a member of this organization');
+    expect(impersonated()).toHaveLength(0);
+  });
+
+  it('shows a clear page when Cronofy refuses the impersonation', async () => {
+    const agent = await connectedOrganization();
+    const [first] = memberLinks((await agent.get('/organization').expect(200)).text);
+    h.emulator.control.failNext('/v1/userinfo', { status: 403 });
+    const res = await agent.get(first!.href).expect(403);
+    expect(res.text).toContain('Cronofy refused this request');
+  });
+});
+
+describe('GET /organization/find', () => {
+  it('goes to the member found by email, whatever its case', async () => {
+    const agent = await connectedOrganization();
+    const [first] = memberLinks((await agent.get('/organization').expect(200)).text);
+    const res = await agent.get(`/organization/find?email=${encodeURIComponent(first!.email.toUpperCase())}`).expect(302);
+    expect(res.headers.location).toBe(first!.href);
+  });
+
+  it('says so when nobody has that email', async () => {
+    const agent = await connectedOrganization();
+    const res = await agent.get('/organization/find?email=nobody%40nowhere.example').expect(404);
+    expect(res.text).toContain('No member of this organization has that email address.');
+  });
+
+  it('asks for a real email address when given something else', async () => {
+    const agent = await connectedOrganization();
+    const res = await agent.get('/organization/find?email=not-an-email').expect(400);
+    expect(res.text).toContain('Type a full email address');
+  });
+});
+
+describe('POST /disconnect', () => {
+  it('revokes the organization connection too', async () => {
+    const agent = h.agent();
+    await connectThrough(agent);
+    await connectThrough(agent, { kind: 'organization' });
+    const csrf = parse((await agent.get('/').expect(200)).text).querySelector('input[name="_csrf"]')!.getAttribute('value')!;
+    h.emulator.control.clearRequests();
+    await agent.post('/disconnect').type('form').send({ _csrf: csrf }).expect(302);
+    expect(h.emulator.control.requests().filter((r) => r.path === '/oauth/token/revoke')).toHaveLength(2);
+    await agent.get('/organization').expect(302);
+  });
+});

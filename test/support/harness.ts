@@ -1,0 +1,174 @@
+// A real app on a real Redis, talking over HTTP to a real emulator. Log lines are captured so
+// tests can assert that no secret was ever written.
+import type { Express } from 'express';
+import type Redis from 'ioredis';
+import request from 'supertest';
+import { parse } from 'node-html-parser';
+import { createApp } from '../../src/app';
+import { loadConfig, type Config } from '../../src/config';
+import { startEmulator } from '../../src/emulator';
+import {
+  SANDBOX_CLIENT_ID,
+  SANDBOX_CLIENT_SECRET,
+  type EmulatorOptions,
+  type RunningEmulator,
+} from '../../src/emulator/types';
+import { createRedisStore } from '../../src/store/redis-kv';
+import { createRedis } from '../../src/store/redis';
+import type { KeyValueStore } from '../../src/store/kv';
+import { createLogger } from '../../src/web/logging';
+import type { RateLimits } from '../../src/web/rate-limit';
+
+export const APP_BASE_URL = 'http://app.test';
+export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+export interface Harness {
+  app: Express;
+  emulator: RunningEmulator;
+  redis: Redis;
+  kv: KeyValueStore;
+  config: Config;
+  logs: string[];
+  agent(): ReturnType<typeof request.agent>;
+  /** Another app instance sharing the same Redis and emulator (a second process, in effect). */
+  secondInstance(): Express;
+  close(): Promise<void>;
+}
+
+export interface HarnessOptions {
+  emulator?: EmulatorOptions;
+  env?: Record<string, string>;
+  now?: () => number;
+  rateLimits?: RateLimits;
+  /** Another Redis than REDIS_URL (the outage tests start their own). */
+  redisUrl?: string;
+}
+
+export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
+  const emulator = await startEmulator({
+    rateLimit: false,
+    redirectUris: [`${APP_BASE_URL}/oauth/callback`, `${APP_BASE_URL}/permissions/callback`],
+    ...options.emulator,
+  });
+  const config = loadConfig({
+    APP_BASE_URL,
+    CRONOFY_CLIENT_ID: SANDBOX_CLIENT_ID,
+    CRONOFY_CLIENT_SECRET: SANDBOX_CLIENT_SECRET,
+    CRONOFY_APP_URL: emulator.url,
+    CRONOFY_API_URL: emulator.url,
+    REDIS_URL: options.redisUrl ?? REDIS_URL,
+    LOG_LEVEL: 'debug',
+    ...options.env,
+  });
+  const logs: string[] = [];
+  const logger = createLogger('debug', { write: (line: string) => void logs.push(line) });
+  const connections: Redis[] = [];
+  const stores: { close(): Promise<void> }[] = [];
+
+  const build = (): { app: Express; redis: Redis; kv: KeyValueStore } => {
+    const redis = createRedis(config.redisUrl!, logger);
+    const store = createRedisStore(redis);
+    connections.push(redis);
+    stores.push(store);
+    const rateLimits = options.rateLimits ?? { connectPerMinute: 100_000, postPerMinute: 100_000, prefix: `test-rl:${suiteId}:` };
+    return { app: createApp({ config, logger, kv: store, redis, now: options.now, rateLimits }), redis, kv: store };
+  };
+  const suiteId = Math.random().toString(36).slice(2);
+  const first = build();
+
+  return {
+    ...first,
+    emulator,
+    config,
+    logs,
+    agent: () => request.agent(first.app),
+    secondInstance: () => build().app,
+    async close() {
+      for (const store of stores) await store.close();
+      for (const redis of connections) redis.disconnect();
+      await emulator.close();
+    },
+  };
+}
+
+export interface ConsentChoice {
+  /** Text the sample account's label contains (e.g. "Google", "Microsoft", "Enterprise"); default: the first. */
+  account?: string;
+  decision?: 'Allow' | 'Deny';
+}
+
+/**
+ * Plays the person at Cronofy's consent page: loads `authorizeUrl`, fills the form like a browser
+ * (hidden fields, the chosen radio button, the clicked button) and returns the redirect it answers with.
+ */
+export async function consent(authorizeUrl: string, choice: ConsentChoice = {}): Promise<URL> {
+  const page = await fetch(authorizeUrl, { redirect: 'manual' });
+  if (page.status !== 200) throw new Error(`consent page answered ${page.status}`);
+  return submitForm(authorizeUrl, await page.text(), choice.decision ?? 'Allow', choice.account);
+}
+
+/** Submits the page's form by clicking the button labelled `button`, picking the radio whose label contains `radioLabel`. */
+export async function submitForm(pageUrl: string, html: string, button: string, radioLabel?: string): Promise<URL> {
+  const root = parse(html);
+  const form = root.querySelector('form[method="post"]') ?? root.querySelector('form');
+  if (!form) throw new Error('no form on the page');
+  const body = new URLSearchParams();
+  for (const input of form.querySelectorAll('input')) {
+    const name = input.getAttribute('name');
+    if (!name) continue;
+    const type = input.getAttribute('type') ?? 'text';
+    if (type === 'radio' || type === 'checkbox') continue;
+    body.append(name, input.getAttribute('value') ?? '');
+  }
+  const radios = form.querySelectorAll('input[type="radio"]');
+  if (radios.length > 0) {
+    const chosen =
+      radios.find((radio) => {
+        const id = radio.getAttribute('id');
+        const label = id ? root.querySelector(`label[for="${id}"]`)?.text : radio.parentNode?.text;
+        return radioLabel === undefined || (label ?? '').includes(radioLabel);
+      }) ?? (radioLabel === undefined ? radios[0] : undefined);
+    if (!chosen) throw new Error(`no option labelled "${radioLabel}"`);
+    body.append(chosen.getAttribute('name') ?? '', chosen.getAttribute('value') ?? '');
+  }
+  for (const checkbox of form.querySelectorAll('input[type="checkbox"]')) {
+    if (checkbox.hasAttribute('checked')) body.append(checkbox.getAttribute('name') ?? '', checkbox.getAttribute('value') ?? 'on');
+  }
+  const clicked = form.querySelectorAll('button').find((b) => b.text.trim().startsWith(button));
+  if (!clicked) throw new Error(`no "${button}" button`);
+  const buttonName = clicked.getAttribute('name');
+  if (buttonName) body.append(buttonName, clicked.getAttribute('value') ?? '');
+
+  const action = new URL(form.getAttribute('action') ?? pageUrl, pageUrl);
+  const answer = await fetch(action, {
+    method: 'POST',
+    body,
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    redirect: 'manual',
+  });
+  const location = answer.headers.get('location');
+  if (answer.status !== 302 && answer.status !== 303) throw new Error(`form answered ${answer.status}`);
+  if (!location) throw new Error('redirect without Location');
+  return new URL(location, action);
+}
+
+/** Path and query of a URL, for supertest. */
+export const pathOf = (url: URL): string => url.pathname + url.search;
+
+/** Runs Individual (or Organization) Connect to the end; returns the callback response. */
+export async function connectThrough(
+  agent: ReturnType<typeof request.agent>,
+  options: ConsentChoice & { kind?: 'individual' | 'organization' } = {},
+) {
+  const start = await agent.get(`/connect/${options.kind ?? 'individual'}`).expect(302);
+  const back = await consent(start.headers.location as string, options);
+  return agent.get(pathOf(back));
+}
+
+/** The CSRF token of the first form on a page the agent loads. */
+export async function csrfTokenFrom(agent: ReturnType<typeof request.agent>, path: string): Promise<string> {
+  const page = await agent.get(path).expect(200);
+  const token = parse(page.text).querySelector('input[name="_csrf"]')?.getAttribute('value');
+  if (!token) throw new Error(`no CSRF token on ${path}`);
+  return token;
+}

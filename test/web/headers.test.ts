@@ -1,0 +1,46 @@
+import { type Harness, startHarness } from '../support/harness';
+
+let h: Harness;
+beforeAll(async () => {
+  h = await startHarness();
+});
+afterAll(() => h.close());
+
+describe('security headers', () => {
+  it.each(['/', '/nope', '/oauth/callback?state=x'])('sends a strict CSP and friends on %s', async (path) => {
+    const res = await h.agent().get(path);
+    const csp = res.headers['content-security-policy'] as string;
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).toContain("script-src-attr 'none'");
+    expect(csp).toContain("frame-ancestors 'none'");
+    expect(csp).toContain(`form-action 'self' ${h.emulator.url}`);
+    expect(csp).not.toContain('unsafe');
+    expect(csp).not.toContain('upgrade-insecure-requests');
+    expect(res.headers['referrer-policy']).toBe('no-referrer');
+    expect(res.headers['x-frame-options']).toBe('DENY');
+    expect(res.headers['x-content-type-options']).toBe('nosniff');
+    expect(res.headers['x-powered-by']).toBeUndefined();
+    expect(res.headers['strict-transport-security']).toBeUndefined();
+    expect(res.headers['cache-control']).toBe('no-store');
+  });
+
+  it('lets the stylesheet be cached', async () => {
+    const res = await h.agent().get('/styles.css').expect(200);
+    expect(res.headers['cache-control']).toMatch(/max-age=3600/);
+  });
+});
+
+describe('over https', () => {
+  let secure: Harness;
+  beforeAll(async () => {
+    secure = await startHarness({ env: { APP_BASE_URL: 'https://app.test', TRUST_PROXY: '1' } });
+  });
+  afterAll(() => secure.close());
+
+  it('adds HSTS and upgrade-insecure-requests, and a Secure __Host- cookie', async () => {
+    const res = await secure.agent().get('/connect/individual').set('X-Forwarded-Proto', 'https').expect(302);
+    expect(res.headers['strict-transport-security']).toMatch(/max-age=31536000/);
+    expect(res.headers['content-security-policy']).toContain('upgrade-insecure-requests');
+    expect(String(res.headers['set-cookie'])).toMatch(/^__Host-cc\.sid=.*; Path=\/; HttpOnly; Secure; SameSite=Lax/);
+  });
+});
