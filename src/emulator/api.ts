@@ -1,0 +1,107 @@
+// The "api" role's identity, calendar and organization reads (cronofy-api.md §6, §7, §9.3).
+import { Router, type Request, type Response } from 'express';
+import { accountWith, actorOf } from './bearer';
+import { one, type EmulatorContext } from './context';
+import { calendarsOf, type SeedAccount } from './seed';
+
+export function calendarJson(ctx: EmulatorContext, account: SeedAccount) {
+  return calendarsOf(account).map((c) => ({
+    provider_name: c.profile.provider_name,
+    profile_id: c.profile.profile_id,
+    profile_name: c.profile.profile_name,
+    calendar_id: c.calendar_id,
+    calendar_name: c.calendar_name,
+    calendar_readonly: c.calendar_readonly,
+    calendar_deleted: false,
+    calendar_primary: c.calendar_primary,
+    calendar_integrated_conferencing_available: c.profile.provider_name === 'google',
+    calendar_attachments_available: false,
+    permission_level: ctx.state.permissionLevel(c.calendar_id),
+  }));
+}
+
+const profileJson = (account: SeedAccount) =>
+  account.profiles.map((p) => ({
+    provider_name: p.provider_name,
+    provider_service: p.provider_service,
+    profile_id: p.profile_id,
+    profile_name: p.profile_name,
+    profile_connected: true,
+  }));
+
+export function apiRoutes(ctx: EmulatorContext): Router {
+  const router = Router();
+
+  router.get('/v1/userinfo', (req: Request, res: Response) => {
+    const actor = actorOf(req);
+    if (actor.kind === 'organization') {
+      // The userinfo of an Organizational Unit token is not documented (cronofy-api.md §15.6).
+      const { organization } = actor;
+      return void res.json({ sub: organization.sub, name: organization.name, 'cronofy.type': 'organizational_unit', 'cronofy.data': { authorization: { scope: actor.grant.scopes.join(' '), status: 'active' } } });
+    }
+    const { account } = actor;
+    const calendars = calendarJson(ctx, account);
+    res.json({
+      sub: account.account_id,
+      email: account.email,
+      name: account.name,
+      zoneinfo: account.zoneinfo,
+      'cronofy.type': 'account',
+      'cronofy.data': {
+        authorization: { scope: actor.grant.scopes.join(' '), status: 'active' },
+        profiles: profileJson(account).map((p) => ({
+          ...p,
+          profile_initial_sync_required: false,
+          profile_calendars: calendars
+            .filter((c) => c.profile_id === p.profile_id)
+            .map(({ provider_name: _provider, profile_id: _id, profile_name: _name, ...calendar }) => calendar),
+        })),
+      },
+    });
+  });
+
+  router.get('/v1/account', (req: Request, res: Response) => {
+    const account = accountWith(req, res, 'read_account');
+    if (!account) return;
+    res.json({
+      account: { account_id: account.account_id, email: account.email, name: account.name, scope: actorOf(req).grant.scopes.join(' '), default_tzid: account.zoneinfo },
+      sub: account.account_id,
+    });
+  });
+
+  router.get('/v1/profiles', (req: Request, res: Response) => {
+    const account = accountWith(req, res, 'list_calendars');
+    if (account) res.json({ profiles: profileJson(account) });
+  });
+
+  router.get('/v1/calendars', (req: Request, res: Response) => {
+    const account = accountWith(req, res, 'list_calendars');
+    if (account) res.json({ sub: account.account_id, calendars: calendarJson(ctx, account) });
+  });
+
+  // Paged by ?page=N; next_page is absolute, as for events (the real paging is unconfirmed, §15.7).
+  router.get('/v1/organizational_unit_members', (req: Request, res: Response) => {
+    const actor = actorOf(req);
+    if (actor.kind !== 'organization') {
+      return void res.status(403).json({ error: 'forbidden', error_description: 'This call needs an Organizational Unit token, without Cronofy-Impersonate' });
+    }
+    const members = actor.organization.members;
+    const total = Math.max(1, Math.ceil(members.length / ctx.pageSize));
+    const rawPage = one(req.query.page) ?? '1';
+    const current = /^[1-9][0-9]{0,5}$/.test(rawPage) ? Number(rawPage) : NaN;
+    if (!(current <= total)) return void res.status(404).json({ error: 'not_found', error_description: `page must be 1 to ${total}` });
+    const pages: Record<string, unknown> = { current, total };
+    if (current < total) pages.next_page = `${ctx.publicUrl}/v1/organizational_unit_members?page=${current + 1}`;
+    res.json({
+      organizational_unit_members: members.slice((current - 1) * ctx.pageSize, current * ctx.pageSize).map((m) => ({
+        sub: m.account.account_id,
+        email: m.account.email,
+        roles: m.roles,
+        scheduler: m.scheduler,
+      })),
+      pages,
+    });
+  });
+
+  return router;
+}

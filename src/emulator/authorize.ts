@@ -1,0 +1,96 @@
+// The "app" role: GET /oauth/authorize shows the consent page, POST answers it.
+// - client_id and redirect_uri are checked first; if either is wrong there is nowhere safe to send
+//   the person, so they get a 400 page and no redirect (RFC 6749 §4.1.2.1).
+// - Other problems (response_type, scope) and Deny go back to redirect_uri with `error` and `state`.
+// - The form carries the request in hidden fields and the POST checks it all again: no cookies.
+import { Router, type Request, type Response } from 'express';
+import { one, withQuery, type EmulatorContext } from './context';
+import { describeScope, ORGANIZATION_SCOPE, parseScope } from './scopes';
+import type { Subject } from './state';
+
+type Checked =
+  | { ok: true; redirectUri: string; scopes: string[]; state?: string }
+  | { ok: false; page: { heading: string; text: string } }
+  | { ok: false; redirect: string };
+
+function check(ctx: EmulatorContext, params: Record<string, unknown>): Checked {
+  const clientId = one(params.client_id);
+  const redirectUri = one(params.redirect_uri);
+  const state = one(params.state);
+  if (clientId !== ctx.clientId) {
+    return { ok: false, page: { heading: 'Unknown application', text: 'client_id does not name an application registered with this Cronofy. Check CRONOFY_CLIENT_ID.' } };
+  }
+  if (redirectUri === undefined || !ctx.redirectUris.includes(redirectUri)) {
+    return {
+      ok: false,
+      page: {
+        heading: 'Redirect URI not registered',
+        text: `redirect_uri must be exactly one of the application's registered redirect URIs (${ctx.redirectUris.join(', ')}).`,
+      },
+    };
+  }
+  if (one(params.response_type) !== 'code') {
+    return { ok: false, redirect: withQuery(redirectUri, { error: 'unsupported_response_type', error_description: 'response_type must be code', state }) };
+  }
+  const scope = parseScope(one(params.scope));
+  if (!scope.ok) return { ok: false, redirect: withQuery(redirectUri, { error: 'invalid_scope', error_description: scope.reason, state }) };
+  return { ok: true, redirectUri, scopes: scope.scopes, state };
+}
+
+function choicesFor(ctx: EmulatorContext, organization: boolean): { id: string; label: string; detail: string; subject: Subject }[] {
+  const { world } = ctx.state;
+  if (organization) {
+    const org = world.organization;
+    const owner = org.members[0]?.account.email ?? '';
+    return [{ id: org.sub, label: `${org.name} (organizational unit)`, detail: `${org.members.length} members; you sign in as its owner ${owner}`, subject: { kind: 'organization', organization: org } }];
+  }
+  return world.accounts.map((account) => ({
+    id: account.account_id,
+    label: account.label,
+    detail: `${account.email}, ${account.profiles.reduce((n, p) => n + p.calendars.length, 0)} calendars`,
+    subject: { kind: 'account', account },
+  }));
+}
+
+export function authorizeRoutes(ctx: EmulatorContext): Router {
+  const router = Router();
+
+  const refuse = (res: Response, page: { heading: string; text: string }) => res.status(400).render('message', page);
+
+  router.get('/oauth/authorize', (req: Request, res: Response) => {
+    const checked = check(ctx, req.query);
+    if (!checked.ok) return 'page' in checked ? void refuse(res, checked.page) : void res.redirect(checked.redirect);
+    const organization = checked.scopes.includes(ORGANIZATION_SCOPE);
+    const hidden: Record<string, string> = { response_type: 'code', client_id: ctx.clientId, redirect_uri: checked.redirectUri, scope: checked.scopes.join(' ') };
+    if (checked.state !== undefined) hidden.state = checked.state;
+    res.setHeader('Content-Security-Policy', pagePolicy(checked.redirectUri));
+    res.render('consent', {
+      applicationName: ctx.applicationName,
+      organization,
+      hidden,
+      choices: choicesFor(ctx, organization),
+      scopes: checked.scopes.map(describeScope),
+      returnOrigin: new URL(checked.redirectUri).origin,
+    });
+  });
+
+  router.post('/oauth/authorize', (req: Request, res: Response) => {
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    const checked = check(ctx, body);
+    if (!checked.ok) return 'page' in checked ? void refuse(res, checked.page) : void res.redirect(checked.redirect);
+    const decision = one(body.decision);
+    if (decision === 'deny') return void res.redirect(withQuery(checked.redirectUri, { error: 'access_denied', state: checked.state }));
+    const choice = choicesFor(ctx, checked.scopes.includes(ORGANIZATION_SCOPE)).find((c) => c.id === one(body.account));
+    if (decision !== 'allow' || !choice) {
+      return void refuse(res, { heading: 'Choose an account', text: 'Go back, pick one of the accounts and press Allow or Deny.' });
+    }
+    const code = ctx.state.issueCode(choice.subject, checked.redirectUri, checked.scopes);
+    res.redirect(withQuery(checked.redirectUri, { code, state: checked.state }));
+  });
+
+  return router;
+}
+
+/** A page's form posts here, then the answer redirects to the application: form-action must allow both (browsers check redirects too). */
+export const pagePolicy = (redirectUri?: string): string =>
+  `default-src 'none'; style-src 'self'; form-action 'self'${redirectUri ? ` ${new URL(redirectUri).origin}` : ''}; frame-ancestors 'none'; base-uri 'none'`;

@@ -1,0 +1,131 @@
+// What tests use to steer the emulator: recorded requests, faults on the next calls to a path, a
+// rate limit, and the same control over HTTP under /__emulator/ when asked for.
+// - Faults match the exact path (no query) and, when given, the method; each fires `times` times.
+// - The rate limit counts every call to /oauth/token* and /v1/* in fixed one-second and one-minute
+//   windows; over it: 429 with Retry-After in seconds (whether Cronofy sends one is unconfirmed, §15.10).
+import { setTimeout as delay } from 'node:timers/promises';
+import express, { Router, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
+import type { EmulatorState } from './state';
+import type { EmulatorControl, FaultOptions, RecordedRequest } from './types';
+
+interface PendingFault extends FaultOptions {
+  remaining: number;
+}
+
+export function createControl(state: EmulatorState) {
+  const recorded: RecordedRequest[] = [];
+  const faults = new Map<string, PendingFault[]>();
+  let permissionsUrl: string | null = null;
+
+  const control: EmulatorControl = {
+    expireAccessTokens: () => state.expireAccessTokens(),
+    revokeGrant: (tokenOrSub) => {
+      state.revoke({ token: tokenOrSub });
+      state.revoke({ sub: tokenOrSub });
+    },
+    failNext: (path, fault) => {
+      faults.set(path, [...(faults.get(path) ?? []), { ...fault, remaining: fault.times ?? 1 }]);
+    },
+    overridePermissionsUrl: (url) => {
+      permissionsUrl = url;
+    },
+    requests: () => recorded.map((r) => ({ ...r })),
+    clearRequests: () => {
+      recorded.length = 0;
+    },
+    reset: () => {
+      state.reset();
+      faults.clear();
+      permissionsUrl = null;
+      recorded.length = 0;
+    },
+  };
+
+  /** Records each request as it arrives; its status is filled in when the answer's head is written. */
+  const recorder: RequestHandler = (req, res, next) => {
+    if (req.path.startsWith('/__')) return next();
+    const entry: RecordedRequest = {
+      method: req.method,
+      path: req.path,
+      query: { ...(req.query as Record<string, string | string[]>) },
+      headers: { ...req.headers },
+      body: req.body as unknown,
+      status: 0,
+    };
+    recorded.push(entry);
+    const writeHead = res.writeHead.bind(res) as (...args: unknown[]) => Response;
+    res.writeHead = ((...args: unknown[]) => {
+      entry.status = res.statusCode;
+      return writeHead(...args);
+    }) as typeof res.writeHead;
+    next();
+  };
+
+  const injector: RequestHandler = async (req: Request, res: Response, next: NextFunction) => {
+    const queue = faults.get(req.path);
+    const fault = queue?.find((f) => f.method === undefined || f.method.toUpperCase() === req.method);
+    if (!queue || !fault) return next();
+    fault.remaining -= 1;
+    if (fault.remaining <= 0) queue.splice(queue.indexOf(fault), 1);
+    if (fault.delayMs) await delay(fault.delayMs);
+    if (fault.status === undefined) return next();
+    res.status(fault.status).set(fault.headers ?? {});
+    if (fault.body === undefined) res.end();
+    else res.json(fault.body);
+  };
+
+  return { control, recorder, injector, permissionsUrl: () => permissionsUrl };
+}
+
+export function rateLimiter(limit: { perSecond: number; perMinute: number }, now: () => number = Date.now): RequestHandler {
+  const windows = { second: { start: 0, count: 0 }, minute: { start: 0, count: 0 } };
+  return (_req, res, next) => {
+    const t = now();
+    const second = Math.floor(t / 1000) * 1000;
+    const minute = Math.floor(t / 60_000) * 60_000;
+    if (windows.second.start !== second) windows.second = { start: second, count: 0 };
+    if (windows.minute.start !== minute) windows.minute = { start: minute, count: 0 };
+    windows.second.count += 1;
+    windows.minute.count += 1;
+    const retryAt = windows.minute.count > limit.perMinute ? minute + 60_000 : windows.second.count > limit.perSecond ? second + 1000 : 0;
+    if (retryAt === 0) return next();
+    res.status(429).set('Retry-After', String(Math.max(1, Math.ceil((retryAt - t) / 1000)))).json({ error: 'too_many_requests' });
+  };
+}
+
+/** The control handle over HTTP, for a demo or a test in another process. Never on by default. */
+export function controlRoutes(control: EmulatorControl): Router {
+  const router = Router();
+  router.use(express.json());
+  router.post('/__emulator/expire-access-tokens', (_req, res) => {
+    control.expireAccessTokens();
+    res.status(204).end();
+  });
+  router.post('/__emulator/revoke', (req, res) => {
+    const value = (req.body as { token_or_sub?: unknown }).token_or_sub;
+    if (typeof value !== 'string') return void res.status(400).json({ error: 'token_or_sub (a string) is required' });
+    control.revokeGrant(value);
+    res.status(204).end();
+  });
+  router.post('/__emulator/fail-next', (req, res) => {
+    const { path, ...fault } = req.body as FaultOptions & { path?: unknown };
+    if (typeof path !== 'string' || !path.startsWith('/')) return void res.status(400).json({ error: 'path (starting with /) is required' });
+    control.failNext(path, fault);
+    res.status(204).end();
+  });
+  router.post('/__emulator/permissions-url', (req, res) => {
+    const url = (req.body as { url?: unknown }).url;
+    control.overridePermissionsUrl(typeof url === 'string' ? url : null);
+    res.status(204).end();
+  });
+  router.get('/__emulator/requests', (_req, res) => res.json(control.requests()));
+  router.delete('/__emulator/requests', (_req, res) => {
+    control.clearRequests();
+    res.status(204).end();
+  });
+  router.post('/__emulator/reset', (_req, res) => {
+    control.reset();
+    res.status(204).end();
+  });
+  return router;
+}

@@ -1,0 +1,132 @@
+// A local Cronofy: the "app" role (consent and approval pages) and the "api" role (/oauth/token*,
+// /v1/*) on one origin. It imports nothing from the rest of src/; the app uses only startEmulator.
+// Endpoint table (see docs/emulator.md):
+//   GET|POST /oauth/authorize             consent page, redirect with code or error    authorize.ts
+//   POST     /oauth/token                 authorization_code and refresh_token grants  token.ts
+//   POST     /oauth/token/revoke          revoke by token or sub                       token.ts
+//   GET      /v1/userinfo /v1/account /v1/profiles /v1/calendars                        api.ts
+//   GET      /v1/organizational_unit_members                                            api.ts
+//   GET      /v1/events  /v1/events/pages/:id                                           events.ts
+//   POST|DELETE /v1/calendars/:calendar_id/events                                      events.ts
+//   POST     /v1/permissions, GET|POST /permissions/requests/:id (approval page)        permissions.ts
+//   /__emulator/*                        test control, only with controlApi             control.ts
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import { apiRoutes } from './api';
+import { authorizeRoutes } from './authorize';
+import { bearer } from './bearer';
+import type { EmulatorContext } from './context';
+import { controlRoutes, createControl, rateLimiter } from './control';
+import { eventRoutes } from './events';
+import { permissionRoutes } from './permissions';
+import { seedWorld } from './seed';
+import { createState } from './state';
+import { tokenRoutes } from './token';
+import { SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, type EmulatorOptions, type RunningEmulator } from './types';
+
+export { SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET } from './types';
+export type { EmulatorControl, EmulatorOptions, FaultOptions, RecordedRequest, RunningEmulator } from './types';
+
+const DEFAULT_RATE_LIMIT = { perSecond: 50, perMinute: 500 };
+
+function buildApp(options: EmulatorOptions, publicUrl: () => string) {
+  const log = options.log ?? (() => undefined);
+  const state = createState(seedWorld(), {
+    accessTokenTtl: options.accessTokenTtl ?? 3600,
+    rotateRefreshTokens: options.rotateRefreshTokens ?? true,
+  });
+  const { control, recorder, injector, permissionsUrl } = createControl(state);
+  const ctx: EmulatorContext = {
+    state,
+    clientId: options.clientId ?? SANDBOX_CLIENT_ID,
+    clientSecret: options.clientSecret ?? SANDBOX_CLIENT_SECRET,
+    redirectUris: options.redirectUris ?? [],
+    get publicUrl() {
+      return publicUrl();
+    },
+    applicationName: options.clientId === undefined || options.clientId === SANDBOX_CLIENT_ID ? 'Cronofy Connect demo' : options.clientId,
+    pageSize: options.pageSize ?? 10,
+    permissionsUrlOverride: permissionsUrl,
+  };
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('view engine', 'ejs');
+  app.set('views', path.join(__dirname, 'views'));
+  app.use((_req, res, next) => {
+    res.set({
+      'Content-Security-Policy': "default-src 'none'; style-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+      'X-Content-Type-Options': 'nosniff',
+      'Referrer-Policy': 'no-referrer',
+      'Cache-Control': 'no-store',
+    });
+    next();
+  });
+  app.get('/__assets/emulator.css', (_req, res) => {
+    res.set('Cache-Control', 'public, max-age=3600').sendFile(path.join(__dirname, 'assets', 'emulator.css'));
+  });
+  if (options.controlApi) app.use(controlRoutes(control));
+
+  app.use(express.json({ limit: '100kb' }));
+  app.use(express.urlencoded({ extended: false, limit: '100kb' }));
+  app.use(recorder);
+  if (options.rateLimit !== false) app.use(['/oauth/token', '/v1'], rateLimiter(options.rateLimit ?? DEFAULT_RATE_LIMIT));
+  app.use(injector);
+
+  app.get('/', (_req, res) => {
+    res.render('message', {
+      heading: 'The Cronofy emulator is running',
+      text: 'Nothing to see here: applications send people to /oauth/authorize and call /oauth/token and /v1/*. See docs/emulator.md.',
+    });
+  });
+  app.use(authorizeRoutes(ctx));
+  app.use(tokenRoutes(ctx));
+  app.use('/v1', bearer(ctx));
+  app.use(apiRoutes(ctx));
+  app.use(eventRoutes(ctx));
+  app.use(permissionRoutes(ctx));
+
+  app.use((req: Request, res: Response) => {
+    if (req.path.startsWith('/v1/') || req.path.startsWith('/oauth/')) return void res.status(404).json({ error: 'not_found' });
+    res.status(404).render('message', { heading: 'Not found', text: 'The emulator has no page here.' });
+  });
+  app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
+    const type = typeof err === 'object' && err !== null && 'type' in err ? err.type : undefined;
+    if (type === 'entity.parse.failed') {
+      return void (req.path.startsWith('/v1/')
+        ? res.status(422).json({ errors: { body: [{ key: 'errors.invalid_json', description: 'the body is not valid JSON' }] } })
+        : res.status(400).json({ error: 'invalid_request', error_description: 'the body could not be parsed' }));
+    }
+    if (type === 'entity.too.large') return void res.status(413).json({ error: 'request_too_large' });
+    log(`emulator: ${req.method} ${req.path} failed: ${err instanceof Error ? err.message : String(err)}`);
+    res.status(500).json({ error: 'server_error' });
+  });
+  return { app, control };
+}
+
+/** Starts the emulator; resolves once it listens. */
+export async function startEmulator(options: EmulatorOptions = {}): Promise<RunningEmulator> {
+  let url = '';
+  const { app, control } = buildApp(options, () => url);
+  const server: Server = createServer(app);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  url = (options.publicUrl ?? `http://localhost:${port}`).replace(/\/+$/, '');
+  return {
+    url,
+    control,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((err) => (err ? reject(err) : resolve()));
+        server.closeAllConnections();
+      }),
+  };
+}

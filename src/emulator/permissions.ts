@@ -1,0 +1,87 @@
+// Extended Permissions (cronofy-api.md §8).
+// - POST /v1/permissions: every calendar_id must be the account's and permission_level
+//   `unrestricted` (422 otherwise). An Enterprise-Connect-linked account is granted at once:
+//   {"permissions_request":{"accepted":true}}. Any other gets {"permissions_request":{"url":…}},
+//   the emulator's approval page.
+// - The approval page answers once: Allow grants and redirects to redirect_uri; Deny redirects with
+//   error=access_denied (what the real redirect carries is unconfirmed, §15.3). No redirect_uri:
+//   a page says it is done.
+import { Router, type Request, type Response } from 'express';
+import { calendarJson } from './api';
+import { pagePolicy } from './authorize';
+import { accountWith } from './bearer';
+import { one, withQuery, type EmulatorContext } from './context';
+import { calendarsOf } from './seed';
+
+type Errors = Record<string, { key: string; description: string }[]>;
+
+export function permissionRoutes(ctx: EmulatorContext): Router {
+  const router = Router();
+
+  router.post('/v1/permissions', (req: Request, res: Response) => {
+    const account = accountWith(req, res, null);
+    if (!account) return;
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    const owned = new Set(calendarsOf(account).map((c) => c.calendar_id));
+    const errors: Errors = {};
+    const requested: string[] = [];
+    if (!Array.isArray(body.permissions) || body.permissions.length === 0) {
+      errors.permissions = [{ key: 'errors.required', description: 'a non-empty list of permissions is required' }];
+    } else {
+      for (const entry of body.permissions as unknown[]) {
+        const item = (typeof entry === 'object' && entry !== null ? entry : {}) as Record<string, unknown>;
+        const calendarId = one(item.calendar_id);
+        if (!calendarId || !owned.has(calendarId)) {
+          errors.calendar_id = [{ key: 'errors.unknown_calendar', description: 'every calendar_id must be a calendar of this account' }];
+        } else requested.push(calendarId);
+        if (item.permission_level !== 'unrestricted') {
+          errors.permission_level = [{ key: 'errors.invalid', description: 'permission_level must be unrestricted' }];
+        }
+      }
+    }
+    const redirectUri = one(body.redirect_uri);
+    if (body.redirect_uri !== undefined && (redirectUri === undefined || !ctx.redirectUris.includes(redirectUri))) {
+      errors.redirect_uri = [{ key: 'errors.invalid', description: "redirect_uri must be one of the application's registered redirect URIs" }];
+    }
+    if (Object.keys(errors).length > 0) return void res.status(422).json({ errors });
+
+    if (account.enterpriseLinked) {
+      ctx.state.grantUnrestricted(requested);
+      return void res.json({ permissions_request: { accepted: true } });
+    }
+    const id = ctx.state.createPermissionsRequest(account, requested, redirectUri);
+    res.json({ permissions_request: { url: ctx.permissionsUrlOverride() ?? `${ctx.publicUrl}/permissions/requests/${id}` } });
+  });
+
+  const expired = (res: Response) =>
+    res.status(404).render('message', {
+      heading: 'This request is no longer open',
+      text: 'The permissions request was already answered or has expired (after 10 minutes). Go back to the application and ask again.',
+    });
+
+  router.get('/permissions/requests/:id', (req: Request, res: Response) => {
+    const pending = ctx.state.permissionsRequest(one(req.params.id) ?? '');
+    if (!pending) return void expired(res);
+    const calendars = calendarJson(ctx, pending.account).filter((c) => pending.calendarIds.includes(c.calendar_id));
+    res.setHeader('Content-Security-Policy', pagePolicy(pending.redirectUri));
+    res.render('approval', {
+      applicationName: ctx.applicationName,
+      account: pending.account,
+      id: one(req.params.id),
+      calendars: calendars.map((c) => ({ calendar_name: c.calendar_name, profile: { profile_name: c.profile_name } })),
+    });
+  });
+
+  router.post('/permissions/requests/:id', (req: Request, res: Response) => {
+    const pending = ctx.state.takePermissionsRequest(one(req.params.id) ?? '');
+    if (!pending) return void expired(res);
+    const allowed = one((req.body as Record<string, unknown> | undefined)?.decision) === 'allow';
+    if (allowed) ctx.state.grantUnrestricted(pending.calendarIds);
+    if (pending.redirectUri) return void res.redirect(allowed ? pending.redirectUri : withQuery(pending.redirectUri, { error: 'access_denied' }));
+    res.render('message', allowed
+      ? { heading: 'Access granted', text: 'The application now has unrestricted access to those calendars. You can close this page.' }
+      : { heading: 'Access declined', text: 'Nothing changed. You can close this page.' });
+  });
+
+  return router;
+}

@@ -1,0 +1,160 @@
+// The sample world the emulator serves: three accounts a person can pick on the consent page and
+// one organizational unit. Ids are derived from names, so they are the same on every start.
+// Shapes and id formats: ../../../shared/cronofy-api.md §6, §7, §9.3 (acc_ + 24 hex = 28 chars).
+import { createHash } from 'node:crypto';
+
+export interface SeedCalendar {
+  calendar_id: string;
+  calendar_name: string;
+  calendar_readonly: boolean;
+  calendar_primary: boolean;
+}
+
+export interface SeedProfile {
+  provider_name: string;
+  provider_service: string;
+  profile_id: string;
+  profile_name: string;
+  calendars: SeedCalendar[];
+}
+
+export interface SeedAccount {
+  account_id: string;
+  email: string;
+  name: string;
+  zoneinfo: string;
+  /** What the consent page calls it, e.g. "Google Workspace". */
+  label: string;
+  /** Linked to Enterprise Connect: Extended Permissions are granted at once, with no approval page. */
+  enterpriseLinked: boolean;
+  profiles: SeedProfile[];
+}
+
+export interface SeedMember {
+  account: SeedAccount;
+  roles: string[];
+  scheduler: { enabled: boolean; public_url: string | null };
+}
+
+export interface SeedOrganization {
+  /** The unit's sub. Its real prefix is not documented (cronofy-api.md §15.6); org_ is our choice. */
+  sub: string;
+  name: string;
+  members: SeedMember[];
+}
+
+export interface SeedEvent {
+  calendar_id: string;
+  event_uid: string;
+  summary: string;
+  description: string;
+  start: string;
+  end: string;
+}
+
+export interface World {
+  accounts: SeedAccount[];
+  organization: SeedOrganization;
+  /** Events in the sample calendars (not created through the API), by calendar id. */
+  events: Map<string, SeedEvent[]>;
+}
+
+const hex = (seed: string, length = 24): string => createHash('sha256').update(seed).digest('hex').slice(0, length);
+
+function profile(provider_name: string, provider_service: string, profile_name: string, calendars: [string, { readonly?: boolean; primary?: boolean }?][]): SeedProfile {
+  const suffix = hex(`profile:${profile_name}:${provider_name}`, 10);
+  return {
+    provider_name,
+    provider_service,
+    profile_id: `pro_${suffix}`,
+    profile_name,
+    calendars: calendars.map(([calendar_name, flags = {}]) => ({
+      calendar_id: `cal_${suffix}_${hex(`calendar:${profile_name}:${calendar_name}`, 16)}`,
+      calendar_name,
+      calendar_readonly: flags.readonly ?? false,
+      calendar_primary: flags.primary ?? false,
+    })),
+  };
+}
+
+function account(email: string, name: string, label: string, profiles: SeedProfile[], enterpriseLinked = false): SeedAccount {
+  return { account_id: `acc_${hex(`account:${email}`)}`, email, name, zoneinfo: 'Europe/London', label, enterpriseLinked, profiles };
+}
+
+const MEMBER_NAMES = [
+  'marty', 'doc', 'jennifer', 'lorraine', 'george', 'biff', 'einstein', 'clara', 'jules', 'verne',
+  'goldie', 'strickland', 'marvin', 'dave', 'linda', 'needles', 'terry', 'griff', 'data', 'match',
+  'whitey', 'skinhead', 'lou', 'red', 'wilson',
+];
+
+function organization(): SeedOrganization {
+  const members = MEMBER_NAMES.map((who, index): SeedMember => {
+    const email = `${who}@evenitron.com`;
+    const name = who.charAt(0).toUpperCase() + who.slice(1);
+    const member = account(email, name, 'Evenitron member', [
+      profile('google', 'gsuite', email, [[name, { primary: true }], ['Lab bookings']]),
+    ]);
+    return {
+      account: member,
+      roles: index === 0 ? ['owner'] : index === 1 ? ['developer_admin'] : index % 5 === 0 ? ['developer'] : ['member'],
+      scheduler: { enabled: index % 4 !== 3, public_url: index % 3 === 1 ? `https://app.cronofy.com/pls/${hex(`pls:${email}`, 8)}` : null },
+    };
+  });
+  return { sub: `org_${hex('organization:evenitron')}`, name: 'Evenitron', members };
+}
+
+/** A few events a day around `today` in every calendar, so /v1/events has pages to read. */
+function sampleEvents(accounts: SeedAccount[], today: Date): Map<string, SeedEvent[]> {
+  const titles = ['Stand-up', 'Planning', 'Lunch with a customer', 'Design review', 'Focus time'];
+  const day = (offset: number): Date => new Date(Date.UTC(today.getUTCFullYear(), today.getUTCMonth(), today.getUTCDate() + offset));
+  const events = new Map<string, SeedEvent[]>();
+  for (const { profiles } of accounts) {
+    for (const { calendars } of profiles) {
+      for (const calendar of calendars) {
+        const list: SeedEvent[] = [];
+        for (let offset = -3; offset <= 10; offset++) {
+          const date = day(offset);
+          const title = titles[(offset + 3) % titles.length] ?? 'Meeting';
+          const start = new Date(date.getTime() + (9 + (offset & 3)) * 3_600_000);
+          list.push({
+            calendar_id: calendar.calendar_id,
+            event_uid: `evt_external_${hex(`event:${calendar.calendar_id}:${offset}`)}`,
+            summary: `${title} (${calendar.calendar_name})`,
+            description: '',
+            start: start.toISOString().replace('.000Z', 'Z'),
+            end: new Date(start.getTime() + 1_800_000).toISOString().replace('.000Z', 'Z'),
+          });
+        }
+        events.set(calendar.calendar_id, list);
+      }
+    }
+  }
+  return events;
+}
+
+export function seedWorld(today = new Date()): World {
+  const accounts = [
+    account('avery.quinn@northwind.example', 'Avery Quinn', 'Google Workspace', [
+      profile('google', 'gsuite', 'avery.quinn@northwind.example', [
+        ['Avery Quinn', { primary: true }],
+        ['Team offsites'],
+        ['Holidays in the United Kingdom', { readonly: true }],
+      ]),
+    ]),
+    account('morgan.lee@contoso.example', 'Morgan Lee', 'Microsoft 365', [
+      profile('exchange', 'office365', 'morgan.lee@contoso.example', [['Calendar', { primary: true }], ['Birthdays', { readonly: true }]]),
+    ]),
+    account(
+      'riley.chen@fabrikam.example',
+      'Riley Chen',
+      'Enterprise Connect (linked)',
+      [profile('exchange', 'office365', 'riley.chen@fabrikam.example', [['Calendar', { primary: true }], ['Room bookings']])],
+      true,
+    ),
+  ];
+  const org = organization();
+  return { accounts, organization: org, events: sampleEvents([...accounts, ...org.members.map((m) => m.account)], today) };
+}
+
+export const calendarsOf = (account: SeedAccount): (SeedCalendar & { profile: SeedProfile })[] =>
+  account.profiles.flatMap((p) => p.calendars.map((c) => ({ ...c, profile: p })));

@@ -1,0 +1,186 @@
+// The emulator's memory: authorization codes, grants and their tokens, permission requests, the
+// events created through the API. A restart forgets it all.
+// - A code is 32 ASCII characters, single use, valid 10 minutes, bound to redirect_uri and scope;
+//   redeeming a used code revokes what it granted (RFC 6749 §4.1.2).
+// - A grant has one live refresh token; with rotation each refresh replaces it and the old one is dead.
+// - Revoking a grant (by any of its tokens, or by sub) stops every token it issued (RFC 7009 §2.1).
+import { randomBytes } from 'node:crypto';
+import type { SeedAccount, SeedEvent, SeedOrganization, World } from './seed';
+
+export type Subject = { kind: 'account'; account: SeedAccount } | { kind: 'organization'; organization: SeedOrganization };
+
+export interface Grant {
+  subject: Subject;
+  scopes: string[];
+  revoked: boolean;
+  refreshToken: string;
+}
+
+interface AccessToken {
+  grant: Grant;
+  expiresAt: number;
+}
+
+interface Code {
+  subject: Subject;
+  redirectUri: string;
+  scopes: string[];
+  expiresAt: number;
+  grant?: Grant;
+}
+
+export interface PermissionsRequest {
+  account: SeedAccount;
+  calendarIds: string[];
+  redirectUri?: string;
+  expiresAt: number;
+}
+
+export interface ManagedEvent extends SeedEvent {
+  event_id: string;
+}
+
+export interface IssuedTokens {
+  grant: Grant;
+  access_token: string;
+  refresh_token: string;
+}
+
+const CODE_TTL_MS = 10 * 60_000;
+const PERMISSIONS_REQUEST_TTL_MS = 10 * 60_000;
+
+/** 32 characters from [A-Za-z0-9_-]. */
+export const randomToken = (): string => randomBytes(24).toString('base64url');
+
+export function createState(world: World, settings: { accessTokenTtl: number; rotateRefreshTokens: boolean; now?: () => number }) {
+  const now = settings.now ?? Date.now;
+  const codes = new Map<string, Code>();
+  const usedCodes = new Map<string, Code>();
+  const accessTokens = new Map<string, AccessToken>();
+  const refreshTokens = new Map<string, Grant>();
+  const permissionsRequests = new Map<string, PermissionsRequest>();
+  const unrestricted = new Set<string>();
+  const managed = new Map<string, Map<string, ManagedEvent>>();
+
+  function issue(grant: Grant): IssuedTokens {
+    const access_token = randomToken();
+    accessTokens.set(access_token, { grant, expiresAt: now() + settings.accessTokenTtl * 1000 });
+    return { grant, access_token, refresh_token: grant.refreshToken };
+  }
+
+  function revokeGrant(grant: Grant): void {
+    grant.revoked = true;
+    refreshTokens.delete(grant.refreshToken);
+    for (const [token, entry] of accessTokens) if (entry.grant === grant) accessTokens.delete(token);
+  }
+
+  const subOf = (subject: Subject): string => (subject.kind === 'account' ? subject.account.account_id : subject.organization.sub);
+
+  return {
+    world,
+    accessTokenTtl: settings.accessTokenTtl,
+
+    issueCode(subject: Subject, redirectUri: string, scopes: string[]): string {
+      const code = randomToken();
+      codes.set(code, { subject, redirectUri, scopes, expiresAt: now() + CODE_TTL_MS });
+      return code;
+    },
+
+    /** undefined: invalid_grant (unknown, used, expired, or another redirect_uri). */
+    redeemCode(code: string, redirectUri: string): IssuedTokens | undefined {
+      const reused = usedCodes.get(code);
+      if (reused) {
+        if (reused.grant) revokeGrant(reused.grant);
+        return undefined;
+      }
+      const entry = codes.get(code);
+      if (!entry) return undefined;
+      codes.delete(code);
+      usedCodes.set(code, entry);
+      if (entry.expiresAt <= now() || entry.redirectUri !== redirectUri) return undefined;
+      const grant: Grant = { subject: entry.subject, scopes: entry.scopes, revoked: false, refreshToken: randomToken() };
+      refreshTokens.set(grant.refreshToken, grant);
+      entry.grant = grant;
+      return issue(grant);
+    },
+
+    /** undefined: invalid_grant (unknown, rotated away, or revoked). */
+    refresh(refreshToken: string): IssuedTokens | undefined {
+      const grant = refreshTokens.get(refreshToken);
+      if (!grant || grant.revoked) return undefined;
+      if (settings.rotateRefreshTokens) {
+        refreshTokens.delete(refreshToken);
+        grant.refreshToken = randomToken();
+        refreshTokens.set(grant.refreshToken, grant);
+      }
+      return issue(grant);
+    },
+
+    /** The grant a live access token belongs to. */
+    authenticate(accessToken: string): Grant | undefined {
+      const entry = accessTokens.get(accessToken);
+      if (!entry || entry.grant.revoked || entry.expiresAt <= now()) return undefined;
+      return entry.grant;
+    },
+
+    /** Revokes the grant of this access or refresh token, or every grant of this sub. RFC 7009: unknown is not an error. */
+    revoke(tokenOrSub: { token?: string; sub?: string }): void {
+      if (tokenOrSub.token !== undefined) {
+        const grant = refreshTokens.get(tokenOrSub.token) ?? accessTokens.get(tokenOrSub.token)?.grant;
+        if (grant) revokeGrant(grant);
+        return;
+      }
+      const grants = new Set([...refreshTokens.values(), ...[...accessTokens.values()].map((t) => t.grant)]);
+      for (const grant of grants) if (subOf(grant.subject) === tokenOrSub.sub) revokeGrant(grant);
+    },
+
+    expireAccessTokens(): void {
+      for (const entry of accessTokens.values()) entry.expiresAt = 0;
+    },
+
+    subOf,
+
+    permissionLevel: (calendarId: string): 'sandbox' | 'unrestricted' => (unrestricted.has(calendarId) ? 'unrestricted' : 'sandbox'),
+
+    grantUnrestricted(calendarIds: string[]): void {
+      for (const id of calendarIds) unrestricted.add(id);
+    },
+
+    createPermissionsRequest(account: SeedAccount, calendarIds: string[], redirectUri: string | undefined): string {
+      const id = randomToken();
+      permissionsRequests.set(id, { account, calendarIds, redirectUri, expiresAt: now() + PERMISSIONS_REQUEST_TTL_MS });
+      return id;
+    },
+
+    permissionsRequest(id: string): PermissionsRequest | undefined {
+      const entry = permissionsRequests.get(id);
+      return entry && entry.expiresAt > now() ? entry : undefined;
+    },
+
+    /** Single use: the approval page answers once. */
+    takePermissionsRequest(id: string): PermissionsRequest | undefined {
+      const entry = permissionsRequests.get(id);
+      permissionsRequests.delete(id);
+      return entry && entry.expiresAt > now() ? entry : undefined;
+    },
+
+    upsertEvent(event: ManagedEvent): void {
+      const calendar = managed.get(event.calendar_id) ?? new Map<string, ManagedEvent>();
+      calendar.set(event.event_id, event);
+      managed.set(event.calendar_id, calendar);
+    },
+
+    deleteEvent(calendarId: string, eventId: string): void {
+      managed.get(calendarId)?.delete(eventId);
+    },
+
+    managedEvents: (calendarId: string): ManagedEvent[] => [...(managed.get(calendarId)?.values() ?? [])],
+
+    reset(): void {
+      for (const map of [codes, usedCodes, accessTokens, refreshTokens, permissionsRequests, managed]) map.clear();
+      unrestricted.clear();
+    },
+  };
+}
+
+export type EmulatorState = ReturnType<typeof createState>;
