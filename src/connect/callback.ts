@@ -30,7 +30,7 @@ export function oauthCallback(ctx: AppContext): RequestHandler {
   return async (req, res) => {
     const state = singleParam(req, 'state', 512, STATE_CHARSET);
     if (!state.ok || state.value === undefined) throw invalidCallback('The link has no valid state.');
-    const flow = await ctx.states.take(state.value, req.sessionID);
+    const flow = await ctx.states.take(state.value, req.session.flowBinding ?? '');
     if (!flow) throw invalidCallback('This sign-in was not started in this browser session, or has expired.');
 
     const flowName = flow.kind === 'organization' ? 'Organization Connect' : 'Individual Connect';

@@ -17,11 +17,12 @@ export function startConnect(ctx: AppContext, kind: ConnectionKind): RequestHand
     const state = newState();
     req.session.createdAt ??= ctx.now();
     req.session.inspectorId ??= randomBytes(16).toString('hex');
+    req.session.flowBinding ??= randomBytes(16).toString('hex');
     await ctx.states.put(state, {
       kind,
       data_center: dataCenter,
       redirect_uri: ctx.redirectUris.oauth,
-      session_id: req.sessionID,
+      session_binding: req.session.flowBinding,
       created_at: ctx.now(),
     });
     await saveSession(req);

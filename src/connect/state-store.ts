@@ -1,6 +1,7 @@
 // Pending authorization flows, one Redis key per `state`, so that two tabs can each have one.
 // - state: 256 bits from the CSPRNG, base64url;
-// - bound to the session that started the flow (its id is stored with it and compared);
+// - bound to the browser session that started it: a random binding kept in the session (and
+//   carried across session-id regeneration, so a second tab finishing first breaks nothing);
 // - single use: read and deleted in one GETDEL, even when the check then fails;
 // - expires after 10 minutes; the key holds a hash of the state, not the state itself.
 import { createHash, randomBytes } from 'node:crypto';
@@ -15,7 +16,7 @@ export interface PendingFlow {
   kind: ConnectionKind;
   data_center: DataCenter;
   redirect_uri: string;
-  session_id: string;
+  session_binding: string;
   created_at: number;
 }
 
@@ -32,11 +33,11 @@ export function createStateStore(kv: KeyValueStore, now: () => number = Date.now
     },
 
     /** The flow this state started, once; null when unknown, used, expired or not this session's. */
-    async take(state: string, sessionId: string): Promise<PendingFlow | null> {
+    async take(state: string, sessionBinding: string): Promise<PendingFlow | null> {
       const raw = await kv.take(keyFor(state));
       if (raw === null) return null;
       const flow = JSON.parse(raw) as PendingFlow;
-      if (flow.session_id !== sessionId) return null;
+      if (!sessionBinding || flow.session_binding !== sessionBinding) return null;
       if (now() - flow.created_at > STATE_TTL_MS) return null;
       return flow;
     },

@@ -10,9 +10,9 @@ export function saveSession(req: Request): Promise<void> {
  * Used whenever a connection is made: the id an attacker may have planted stops working.
  */
 export async function regenerateSession(req: Request, changes: Partial<SessionData>): Promise<void> {
-  const { createdAt, connections, inspectorId } = req.session;
+  const { createdAt, connections, inspectorId, flowBinding } = req.session;
   await new Promise<void>((resolve, reject) => req.session.regenerate((err) => (err ? reject(err) : resolve())));
-  Object.assign(req.session, { createdAt, connections, inspectorId }, changes);
+  Object.assign(req.session, { createdAt, connections, inspectorId, flowBinding }, changes);
   await saveSession(req);
 }
 

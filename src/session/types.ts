@@ -10,5 +10,7 @@ declare module 'express-session' {
     flash: { kind: 'info' | 'error'; text: string };
     /** Stable id of this browser's flow-inspector timeline (kept across regeneration). */
     inspectorId: string;
+    /** Random value the pending flows (`state`) are bound to; survives regeneration, unlike the id. */
+    flowBinding: string;
   }
 }

@@ -4,7 +4,6 @@ import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import { CronofyError, ReconnectRequiredError } from '../cronofy/errors';
 import { PageError, startAgain } from './errors';
-import { safeError } from './logging';
 
 export const notFound: RequestHandler = (req, _res, next) => {
   next(new PageError(404, 'Page not found', `There is nothing at ${req.path.slice(0, 100)}.`));
@@ -19,7 +18,7 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
         if (connections[kind] === err.connectionId) delete connections[kind];
       }
     }
-    if (page.status >= 500) logger.error({ err: safeError(err), path: req.path }, 'request failed');
+    if (page.status >= 500) logger.error({ err, path: req.path }, 'request failed');
     if (res.headersSent) return;
     res.status(page.status).set(page.headers).set('Cache-Control', 'no-store');
     res.render('error', { title: page.title, message: page.message, next: page.next, status: page.status });

@@ -27,7 +27,13 @@ export function redactUrl(url: string): string {
 }
 
 export function safeError(err: unknown): Record<string, unknown> {
-  if (!(err instanceof Error)) return { message: String(err).slice(0, 200) };
+  if (!(err instanceof Error)) {
+    if (typeof err !== 'object' || err === null) return { message: String(err).slice(0, 200) };
+    // Already reduced (or an error-like object): keep only its plain, short fields.
+    const plain = err as Record<string, unknown>;
+    const keep = (key: string) => (typeof plain[key] === 'string' || typeof plain[key] === 'number' ? String(plain[key]).slice(0, 500) : undefined);
+    return { type: keep('type') ?? keep('name'), message: keep('message'), code: keep('code'), status: keep('status') };
+  }
   const e = err as Error & { code?: unknown; status?: unknown; details?: { status?: number; endpoint?: string; error?: string } };
   return {
     type: e.name,

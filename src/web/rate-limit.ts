@@ -4,6 +4,7 @@
 import type { RequestHandler } from 'express';
 import { rateLimit } from 'express-rate-limit';
 import { RedisStore, type RedisReply } from 'rate-limit-redis';
+import type { IncrementResponse } from 'express-rate-limit';
 import type Redis from 'ioredis';
 import { PageError } from './errors';
 
@@ -16,6 +17,23 @@ export interface RateLimits {
   prefix?: string;
 }
 
+/**
+ * rate-limit-redis loads its Lua script once, at the first request; if Redis is down then, that
+ * promise stays rejected and every later request fails even after Redis is back. Reload it after
+ * a failure so the limiter recovers with Redis, without a restart.
+ */
+class RecoveringRedisStore extends RedisStore {
+  override async increment(key: string): Promise<IncrementResponse> {
+    try {
+      return await super.increment(key);
+    } catch (err) {
+      this.incrementScriptSha = this.loadIncrementScript();
+      this.incrementScriptSha.catch(() => undefined);
+      throw err;
+    }
+  }
+}
+
 export function rateLimiters(limits: RateLimits, redis: Redis | null): { connect: RequestHandler; post: RequestHandler } {
   const prefix = limits.prefix ?? 'cronofy-connect:rl:';
   const make = (name: string, limit: number): RequestHandler =>
@@ -25,7 +43,7 @@ export function rateLimiters(limits: RateLimits, redis: Redis | null): { connect
       standardHeaders: 'draft-8',
       legacyHeaders: false,
       store: redis
-        ? new RedisStore({
+        ? new RecoveringRedisStore({
             prefix: `${prefix}${name}:`,
             sendCommand: (command: string, ...args: string[]) => redis.call(command, ...args) as Promise<RedisReply>,
           })

@@ -216,11 +216,15 @@ describe('secrets', () => {
       const record = JSON.parse(raw.slice(raw.indexOf('.') + 1)) as { access_token: string; refresh_token: string };
       secrets.push(record.access_token, record.refresh_token);
     }
+    // The session cookie carries the session id by design; nothing else may.
     const seen = [
-      ...responses.map((r) => r.text + JSON.stringify(r.headers)),
+      ...responses.map((r) => r.text + JSON.stringify({ ...r.headers, 'set-cookie': undefined })),
       ...h.logs,
     ].join('\n');
     for (const secret of secrets) expect(seen).not.toContain(secret);
+    const cookies = responses.flatMap((r) => (r.headers['set-cookie'] as unknown as string[] | undefined) ?? []);
+    expect(cookies.every((cookie) => cookie.startsWith('cc.sid='))).toBe(true);
+    for (const secret of secrets.filter((s) => s !== sid)) expect(cookies.join('\n')).not.toContain(secret);
     expect(h.logs.some((line) => line.includes('/oauth/callback'))).toBe(true);
   });
 });

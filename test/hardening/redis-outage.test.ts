@@ -2,7 +2,7 @@
 // started again; the app must answer fast with a clear 503, never redirect to Cronofy with a state
 // it could not save, never exchange a code it cannot check, and recover without a restart.
 import request from 'supertest';
-import { type Harness, consent, pathOf, startHarness } from '../support/harness';
+import { type Harness, connectThrough, consent, pathOf, startHarness } from '../support/harness';
 import { type OwnRedis, startOwnRedis } from '../support/redis-server';
 
 let redis: OwnRedis;
@@ -50,8 +50,11 @@ describe('Redis outage', () => {
   }, 8000);
 
   it('H4: answers 503 on pages and /readyz, without a stack trace, and the process keeps serving', async () => {
+    const agent = h.agent();
+    expect((await connectThrough(agent)).status).toBe(302);
     await redis.stop();
-    const page = await request(h.app).get('/').set('Cookie', 'cc.sid=s%3Aabc.def').expect(503);
+    const page = await agent.get('/calendars').expect(503);
+    expect(page.text).toContain('Session storage is unavailable');
     expect(page.text).not.toMatch(/at .*\.js:\d+|Error:/);
     await request(h.app).get('/readyz').expect(503);
     await request(h.app).get('/healthz').expect(200);
