@@ -36,6 +36,7 @@ function buildApp(options: EmulatorOptions, publicUrl: () => string) {
   const state = createState(seedWorld(), {
     accessTokenTtl: options.accessTokenTtl ?? 3600,
     rotateRefreshTokens: options.rotateRefreshTokens ?? true,
+    now: options.now,
   });
   const { control, recorder, injector, permissionsUrl } = createControl(state);
   const ctx: EmulatorContext = {

@@ -22,6 +22,8 @@ export interface EmulatorOptions {
   controlApi?: boolean;
   /** Items per page for paged endpoints (events, organizational unit members); default 10. */
   pageSize?: number;
+  /** The emulator's clock (epoch ms), for tests of expiry; default Date.now. */
+  now?: () => number;
   /** Where the one start-up line and warnings go; default: nothing. */
   log?: (line: string) => void;
 }

@@ -4,6 +4,7 @@ import type { Express } from 'express';
 import type Redis from 'ioredis';
 import request from 'supertest';
 import { parse } from 'node-html-parser';
+import { consent, type ConsentChoice } from './forms';
 import { createApp } from '../../src/app';
 import { loadConfig, type Config } from '../../src/config';
 import { startEmulator } from '../../src/emulator';
@@ -91,66 +92,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   };
 }
 
-export interface ConsentChoice {
-  /** Text the sample account's label contains (e.g. "Google", "Microsoft", "Enterprise"); default: the first. */
-  account?: string;
-  decision?: 'Allow' | 'Deny';
-}
-
-/**
- * Plays the person at Cronofy's consent page: loads `authorizeUrl`, fills the form like a browser
- * (hidden fields, the chosen radio button, the clicked button) and returns the redirect it answers with.
- */
-export async function consent(authorizeUrl: string, choice: ConsentChoice = {}): Promise<URL> {
-  const page = await fetch(authorizeUrl, { redirect: 'manual' });
-  if (page.status !== 200) throw new Error(`consent page answered ${page.status}`);
-  return submitForm(authorizeUrl, await page.text(), choice.decision ?? 'Allow', choice.account);
-}
-
-/** Submits the page's form by clicking the button labelled `button`, picking the radio whose label contains `radioLabel`. */
-export async function submitForm(pageUrl: string, html: string, button: string, radioLabel?: string): Promise<URL> {
-  const root = parse(html);
-  const form = root.querySelector('form[method="post"]') ?? root.querySelector('form');
-  if (!form) throw new Error('no form on the page');
-  const body = new URLSearchParams();
-  for (const input of form.querySelectorAll('input')) {
-    const name = input.getAttribute('name');
-    if (!name) continue;
-    const type = input.getAttribute('type') ?? 'text';
-    if (type === 'radio' || type === 'checkbox') continue;
-    body.append(name, input.getAttribute('value') ?? '');
-  }
-  const radios = form.querySelectorAll('input[type="radio"]');
-  if (radios.length > 0) {
-    const chosen =
-      radios.find((radio) => {
-        const id = radio.getAttribute('id');
-        const label = id ? root.querySelector(`label[for="${id}"]`)?.text : radio.parentNode?.text;
-        return radioLabel === undefined || (label ?? '').includes(radioLabel);
-      }) ?? (radioLabel === undefined ? radios[0] : undefined);
-    if (!chosen) throw new Error(`no option labelled "${radioLabel}"`);
-    body.append(chosen.getAttribute('name') ?? '', chosen.getAttribute('value') ?? '');
-  }
-  for (const checkbox of form.querySelectorAll('input[type="checkbox"]')) {
-    if (checkbox.hasAttribute('checked')) body.append(checkbox.getAttribute('name') ?? '', checkbox.getAttribute('value') ?? 'on');
-  }
-  const clicked = form.querySelectorAll('button').find((b) => b.text.trim().startsWith(button));
-  if (!clicked) throw new Error(`no "${button}" button`);
-  const buttonName = clicked.getAttribute('name');
-  if (buttonName) body.append(buttonName, clicked.getAttribute('value') ?? '');
-
-  const action = new URL(form.getAttribute('action') ?? pageUrl, pageUrl);
-  const answer = await fetch(action, {
-    method: 'POST',
-    body,
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    redirect: 'manual',
-  });
-  const location = answer.headers.get('location');
-  if (answer.status !== 302 && answer.status !== 303) throw new Error(`form answered ${answer.status}`);
-  if (!location) throw new Error('redirect without Location');
-  return new URL(location, action);
-}
+export { consent, submitForm, type ConsentChoice } from './forms';
 
 /** Path and query of a URL, for supertest. */
 export const pathOf = (url: URL): string => url.pathname + url.search;
