@@ -1,0 +1,61 @@
+// `npm run emulator`: the standalone process, configured by the environment.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer } from 'node:net';
+import path from 'node:path';
+
+const MAIN = path.join(__dirname, '..', '..', 'src', 'emulator', 'main.ts');
+
+function run(env: Record<string, string>): ChildProcess {
+  const clean = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('EMULATOR_')));
+  return spawn(process.execPath, ['--import', 'tsx', MAIN], { env: { ...clean, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+async function output(child: ChildProcess, until: RegExp): Promise<string> {
+  let text = '';
+  const done = new Promise<void>((resolve) => {
+    const onData = (chunk: Buffer) => {
+      text += chunk.toString();
+      if (until.test(text)) resolve();
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+    child.once('exit', () => resolve());
+  });
+  await done;
+  return text;
+}
+
+const freePort = () =>
+  new Promise<number>((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+
+describe('npm run emulator', () => {
+  it('starts with sandbox defaults, logs one line saying where it listens, and accepts the demo callbacks', async () => {
+    const port = await freePort();
+    const child = run({ EMULATOR_PORT: String(port) });
+    try {
+      const log = await output(child, /listening on/);
+      expect(log.trim().split('\n')).toHaveLength(1);
+      expect(log).toContain(`Cronofy emulator listening on http://localhost:${port}`);
+      const query = new URLSearchParams({ response_type: 'code', client_id: 'sandbox_client_id', redirect_uri: 'http://localhost:3000/oauth/callback', scope: 'read_events' });
+      expect((await fetch(`http://127.0.0.1:${port}/oauth/authorize?${query.toString()}`)).status).toBe(200);
+    } finally {
+      child.kill('SIGTERM');
+      await once(child, 'exit');
+    }
+  });
+
+  it('exits 1 naming each bad variable', async () => {
+    const child = run({ EMULATOR_PORT: 'eighty', EMULATOR_REDIRECT_URIS: 'not a url', EMULATOR_ACCESS_TOKEN_TTL: '-5' });
+    const [log, [code]] = await Promise.all([output(child, /$^/), once(child, 'exit')]);
+    expect(code).toBe(1);
+    expect(log).toContain('EMULATOR_PORT');
+    expect(log).toContain('EMULATOR_REDIRECT_URIS');
+    expect(log).toContain('EMULATOR_ACCESS_TOKEN_TTL');
+  });
+});

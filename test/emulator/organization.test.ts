@@ -1,0 +1,80 @@
+import type { RunningEmulator } from '../../src/emulator/types';
+import { api, start, tokensFor, type TokenAnswer } from './support';
+
+let emulator: RunningEmulator;
+let org: TokenAnswer;
+beforeAll(async () => {
+  emulator = await start({ pageSize: 10 });
+  org = await tokensFor(emulator, { scope: 'organizational_unit_scheduler' });
+});
+afterAll(() => emulator.close());
+
+interface Member {
+  sub: string;
+  email: string;
+  roles: string[];
+  scheduler: { enabled: boolean; public_url: string | null };
+}
+interface MembersPage {
+  organizational_unit_members: Member[];
+  pages: { current: number; total: number; next_page?: string };
+}
+
+async function allMembers(): Promise<{ members: Member[]; pages: MembersPage['pages'][] }> {
+  const members: Member[] = [];
+  const pages: MembersPage['pages'][] = [];
+  let url: string | undefined = '/v1/organizational_unit_members';
+  while (url) {
+    const res = await api(emulator, url, org.access_token);
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as MembersPage;
+    members.push(...body.organizational_unit_members);
+    pages.push(body.pages);
+    url = body.pages.next_page;
+  }
+  return { members, pages };
+}
+
+describe('GET /v1/organizational_unit_members', () => {
+  it('lists 25 members over 3 pages linked by absolute next_page URLs', async () => {
+    const { members, pages } = await allMembers();
+    expect(members).toHaveLength(25);
+    expect(pages).toEqual([
+      { current: 1, total: 3, next_page: `${emulator.url}/v1/organizational_unit_members?page=2` },
+      { current: 2, total: 3, next_page: `${emulator.url}/v1/organizational_unit_members?page=3` },
+      { current: 3, total: 3 },
+    ]);
+    expect(members[0]).toEqual({ sub: expect.stringMatching(/^acc_[0-9a-f]{24}$/), email: 'marty@evenitron.com', roles: ['owner'], scheduler: { enabled: true, public_url: null } });
+    expect(new Set(members.map((m) => m.sub)).size).toBe(25);
+  });
+
+  it('answers 403 to an account token, and 404 past the last page', async () => {
+    const account = await tokensFor(emulator);
+    expect((await api(emulator, '/v1/organizational_unit_members', account.access_token)).status).toBe(403);
+    expect((await api(emulator, '/v1/organizational_unit_members?page=4', org.access_token)).status).toBe(404);
+  });
+});
+
+describe('Cronofy-Impersonate', () => {
+  it('acts as the member: userinfo and calendars are theirs', async () => {
+    const { members } = await allMembers();
+    const doc = members.find((m) => m.email === 'doc@evenitron.com')!;
+    const info = (await (await api(emulator, '/v1/userinfo', org.access_token, { impersonate: doc.sub })).json()) as { sub: string; email: string };
+    expect(info).toMatchObject({ sub: doc.sub, email: 'doc@evenitron.com' });
+    const calendars = (await (await api(emulator, '/v1/calendars', org.access_token, { impersonate: doc.sub })).json()) as { sub: string; calendars: { profile_name: string }[] };
+    expect(calendars.sub).toBe(doc.sub);
+    expect(calendars.calendars.map((c) => c.profile_name)).toEqual(['doc@evenitron.com', 'doc@evenitron.com']);
+  });
+
+  it('answers 403 to a sub outside the unit, and to the header on an account token', async () => {
+    expect((await api(emulator, '/v1/calendars', org.access_token, { impersonate: 'acc_000000000000000000000000' })).status).toBe(403);
+    const account = await tokensFor(emulator);
+    expect((await api(emulator, '/v1/calendars', account.access_token, { impersonate: account.sub })).status).toBe(403);
+  });
+
+  it('does not let the unit token read calendars without impersonation', async () => {
+    expect((await api(emulator, '/v1/calendars', org.access_token)).status).toBe(403);
+    const info = (await (await api(emulator, '/v1/userinfo', org.access_token)).json()) as { sub: string };
+    expect(info.sub).toBe(org.sub);
+  });
+});
