@@ -54,6 +54,7 @@ export function createApp(deps: AppDependencies): Express {
         hosts: hostsFor(dataCenter, { appUrl: config.cronofy.appUrl, apiUrl: config.cronofy.apiUrl }),
         clientId: config.cronofy.clientId,
         clientSecret: config.cronofy.clientSecret,
+        timeoutMs: config.cronofy.timeoutMs,
         onCall: (call) => {
           logger.debug({ cronofy: call }, 'cronofy call');
           deps.onCronofyCall?.(call);

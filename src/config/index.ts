@@ -19,6 +19,8 @@ export interface Config {
     readonly appUrl: string | undefined;
     readonly apiUrl: string | undefined;
     readonly scope: string;
+    /** Longest wait for any one Cronofy call. */
+    readonly timeoutMs: number;
   };
   readonly redisUrl: string | undefined;
   readonly sessionSecret: string;
@@ -79,6 +81,7 @@ export function loadConfig(env: Env): Config {
   if (!redisUrl && !sandbox) problems.push('REDIS_URL is required outside sandbox mode');
 
   const tokenEncryptionKey = parseKey(read('TOKEN_ENCRYPTION_KEY'), problems);
+  const timeoutMs = parseCount(read('CRONOFY_TIMEOUT_MS') ?? '10000', 'CRONOFY_TIMEOUT_MS', problems);
   const connectPerMinute = parseCount(read('RATE_LIMIT_CONNECT_PER_MINUTE') ?? '30', 'RATE_LIMIT_CONNECT_PER_MINUTE', problems);
   const postPerMinute = parseCount(read('RATE_LIMIT_POST_PER_MINUTE') ?? '60', 'RATE_LIMIT_POST_PER_MINUTE', problems);
 
@@ -97,6 +100,7 @@ export function loadConfig(env: Env): Config {
       appUrl,
       apiUrl,
       scope,
+      timeoutMs,
     }),
     redisUrl,
     sessionSecret: sessionSecret ?? DEV_SESSION_SECRET,

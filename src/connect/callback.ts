@@ -80,6 +80,7 @@ export function oauthCallback(ctx: AppContext): RequestHandler {
       flowName,
     );
     try {
+      await ctx.tokens.create(connection);
       const previous = req.session.connections?.[flow.kind];
       await regenerateSession(req, {
         connections: { ...req.session.connections, [flow.kind]: connection.id },
@@ -87,7 +88,7 @@ export function oauthCallback(ctx: AppContext): RequestHandler {
       });
       if (previous) await ctx.tokens.remove(previous);
     } catch (err) {
-      // The session could not be written: nobody can use these tokens, so give them back.
+      // The tokens or the session could not be written: nobody can use these tokens, so give them back.
       await ctx.tokens.remove(connection.id).catch(() => undefined);
       await ctx.clientFor(flow.data_center).revokeAuthorization({ token: connection.refresh_token }).catch(() => undefined);
       throw err;
@@ -127,7 +128,6 @@ async function exchange(ctx: AppContext, flow: PendingFlow, code: string): Promi
     linking_profile: answer.linking_profile,
     connected_at: now,
   };
-  await ctx.tokens.create(connection);
   return connection;
 }
 

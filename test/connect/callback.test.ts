@@ -25,7 +25,7 @@ const sessionCookie = (res: { headers: Record<string, unknown> }) =>
 const sessionIdOf = (cookie: string) => decodeURIComponent(cookie.split(';')[0]!.slice('cc.sid='.length)).slice(2).split('.')[0]!;
 
 describe('GET /connect/individual', () => {
-  it('saves the pending flow, then redirects to the authorize page with every parameter', async () => {
+  it('E9: saves the pending flow, then redirects to the authorize page with every parameter', async () => {
     const agent = h.agent();
     const res = await agent.get('/connect/individual').expect(302);
     const url = new URL(res.headers.location as string);
@@ -54,7 +54,7 @@ describe('GET /connect/individual', () => {
 });
 
 describe('GET /oauth/callback', () => {
-  it('exchanges the code once, regenerates the session and lands on the calendars', async () => {
+  it('B5, E1: exchanges the code once, regenerates the session and lands on the calendars', async () => {
     const agent = h.agent();
     const start = await agent.get('/connect/individual').expect(302);
     const before = sessionIdOf(sessionCookie(start)!);
@@ -83,14 +83,14 @@ describe('GET /oauth/callback', () => {
     expect(calendars.headers['cache-control']).toBe('no-store');
   });
 
-  it('rejects a callback without state and makes no token request', async () => {
+  it('A1: rejects a callback without state and makes no token request', async () => {
     const agent = h.agent();
     const res = await agent.get('/oauth/callback?code=abc').expect(400);
     expect(res.text).toContain('This sign-in link is invalid or expired');
     expect(tokenRequests()).toHaveLength(0);
   });
 
-  it('rejects a forged state and makes no token request', async () => {
+  it('A2: rejects a forged state and makes no token request', async () => {
     const agent = h.agent();
     const start = await agent.get('/connect/individual').expect(302);
     const back = await consent(start.headers.location as string);
@@ -99,7 +99,7 @@ describe('GET /oauth/callback', () => {
     expect(tokenRequests()).toHaveLength(0);
   });
 
-  it('rejects a repeated state parameter', async () => {
+  it('A5: rejects a repeated state parameter', async () => {
     const agent = h.agent();
     const start = await agent.get('/connect/individual').expect(302);
     const back = await consent(start.headers.location as string);
@@ -109,7 +109,7 @@ describe('GET /oauth/callback', () => {
     expect(tokenRequests()).toHaveLength(0);
   });
 
-  it('rejects a replayed callback: the state is single use', async () => {
+  it('A4: rejects a replayed callback: the state is single use', async () => {
     const agent = h.agent();
     const start = await agent.get('/connect/individual').expect(302);
     const back = await consent(start.headers.location as string);
@@ -119,7 +119,7 @@ describe('GET /oauth/callback', () => {
     expect(tokenRequests()).toHaveLength(1);
   });
 
-  it('rejects a state from another browser session (login CSRF)', async () => {
+  it('A15: rejects a state from another browser session (login CSRF)', async () => {
     const attacker = h.agent();
     const start = await attacker.get('/connect/individual').expect(302);
     const back = await consent(start.headers.location as string);
@@ -129,7 +129,7 @@ describe('GET /oauth/callback', () => {
     await attacker.get(pathOf(back)).expect(400);
   });
 
-  it('rejects a state more than ten minutes old', async () => {
+  it('A8: rejects a state more than ten minutes old', async () => {
     const agent = h.agent();
     const start = await agent.get('/connect/individual').expect(302);
     const back = await consent(start.headers.location as string);
@@ -138,7 +138,7 @@ describe('GET /oauth/callback', () => {
     expect(tokenRequests()).toHaveLength(0);
   });
 
-  it('lets two tabs each finish their own flow, in either order', async () => {
+  it('A7: lets two tabs each finish their own flow, in either order', async () => {
     const agent = h.agent();
     const first = await agent.get('/connect/individual').expect(302);
     const second = await agent.get('/connect/individual').expect(302);
@@ -149,7 +149,7 @@ describe('GET /oauth/callback', () => {
     expect(tokenRequests()).toHaveLength(2);
   });
 
-  it('shows a declined page for access_denied with the right state, and requests no token', async () => {
+  it('A9: shows a declined page for access_denied with the right state, and requests no token', async () => {
     const agent = h.agent();
     const start = await agent.get('/connect/individual').expect(302);
     const back = await consent(start.headers.location as string, { decision: 'Deny' });
@@ -160,14 +160,14 @@ describe('GET /oauth/callback', () => {
     expect(tokenRequests()).toHaveLength(0);
   });
 
-  it('treats access_denied with a forged state as an invalid link, not a decline', async () => {
+  it('A10: treats access_denied with a forged state as an invalid link, not a decline', async () => {
     const agent = h.agent();
     await agent.get('/connect/individual').expect(302);
     const res = await agent.get('/oauth/callback?error=access_denied&state=not-the-real-state').expect(400);
     expect(res.text).not.toContain('You declined');
   });
 
-  it('names other errors from Cronofy and never exchanges when error and code both come', async () => {
+  it('A13: names other errors from Cronofy and never exchanges when error and code both come', async () => {
     const agent = h.agent();
     const start = await agent.get('/connect/individual').expect(302);
     const state = new URL(start.headers.location as string).searchParams.get('state')!;
@@ -176,7 +176,7 @@ describe('GET /oauth/callback', () => {
     expect(tokenRequests()).toHaveLength(0);
   });
 
-  it('explains invalid_grant from the token endpoint and stores nothing', async () => {
+  it('B1: explains invalid_grant from the token endpoint and stores nothing', async () => {
     const agent = h.agent();
     const start = await agent.get('/connect/individual').expect(302);
     const back = await consent(start.headers.location as string);
@@ -187,7 +187,7 @@ describe('GET /oauth/callback', () => {
     await agent.get('/calendars').expect(302);
   });
 
-  it('answers 503 with a clear page when the token endpoint is down', async () => {
+  it('B3: answers 503 with a clear page when the token endpoint is down', async () => {
     const agent = h.agent();
     const start = await agent.get('/connect/individual').expect(302);
     const back = await consent(start.headers.location as string);
@@ -199,7 +199,7 @@ describe('GET /oauth/callback', () => {
 });
 
 describe('secrets', () => {
-  it('never puts a token, code, state, client secret or session id in a page, header, cookie value or log line', async () => {
+  it('F1, F2: never puts a token, code, state, client secret or session id in a page, header, cookie value or log line', async () => {
     const agent = h.agent();
     const start = await agent.get('/connect/individual').expect(302);
     const state = new URL(start.headers.location as string).searchParams.get('state')!;

@@ -39,7 +39,7 @@ async function storedConnection(cookie: string): Promise<Connection> {
 }
 
 describe('refreshing an expired access token', () => {
-  it('refreshes once for 50 concurrent requests in one session, and all of them succeed', async () => {
+  it('J1: refreshes once for 50 concurrent requests in one session, and all of them succeed', async () => {
     const { cookie, connection } = await connected();
     clock += TWO_HOURS;
     const results = await Promise.all(
@@ -56,7 +56,7 @@ describe('refreshing an expired access token', () => {
     expect(used).toEqual(new Set([`Bearer ${after.access_token}`]));
   });
 
-  it('refreshes once when the requests are spread over two app instances sharing Redis', async () => {
+  it('J2, J3: refreshes once when the requests are spread over two app instances sharing Redis', async () => {
     const { cookie } = await connected();
     const other = h.secondInstance();
     clock += TWO_HOURS;
@@ -67,7 +67,7 @@ describe('refreshing an expired access token', () => {
     expect(refreshes()).toHaveLength(1);
   });
 
-  it('keeps the new tokens when a request that started before the refresh saves the session after it', async () => {
+  it('J4: keeps the new tokens when a request that started before the refresh saves the session after it', async () => {
     const { agent, cookie } = await connected();
     const sid = decodeURIComponent(cookie.slice('cc.sid='.length)).slice(2).split('.')[0]!;
     const staleSession = (await h.redis.get(SESSION_PREFIX + sid))!;
@@ -84,7 +84,7 @@ describe('refreshing an expired access token', () => {
     expect((await storedConnection(cookie)).refresh_token).toBe(refreshed.refresh_token);
   });
 
-  it('keeps the old refresh token when Cronofy returns none', async () => {
+  it('J5: keeps the old refresh token when Cronofy returns none', async () => {
     const { agent, cookie, connection } = await connected();
     clock += TWO_HOURS;
     h.emulator.control.failNext('/oauth/token', {
@@ -109,7 +109,7 @@ describe('refreshing an expired access token', () => {
 });
 
 describe('a 401 from the API', () => {
-  it('refreshes once and retries once when a token that looked fresh is refused', async () => {
+  it('I1: refreshes once and retries once when a token that looked fresh is refused', async () => {
     const { agent } = await connected();
     h.emulator.control.expireAccessTokens();
     await agent.get('/calendars').expect(200);
@@ -128,7 +128,7 @@ describe('a 401 from the API', () => {
 });
 
 describe('a dead refresh token', () => {
-  it('forgets the connection and asks to connect again when refresh answers invalid_grant', async () => {
+  it('I1: forgets the connection and asks to connect again when refresh answers invalid_grant', async () => {
     const { agent, connection } = await connected();
     h.emulator.control.revokeGrant(connection.refresh_token);
     clock += TWO_HOURS;
@@ -144,7 +144,7 @@ describe('a dead refresh token', () => {
 });
 
 describe('POST /disconnect', () => {
-  it('revokes at Cronofy with the refresh token, forgets the tokens, and the tokens stop working', async () => {
+  it('E8: revokes at Cronofy with the refresh token, forgets the tokens, and the tokens stop working', async () => {
     const { agent, connection } = await connected();
     const csrf = await csrfTokenFrom(agent, '/');
     const res = await agent.post('/disconnect').type('form').send({ _csrf: csrf }).expect(302);
@@ -163,7 +163,7 @@ describe('POST /disconnect', () => {
     expect(direct.status).toBe(401);
   });
 
-  it('forgets the tokens even when the revoke call fails, and says so', async () => {
+  it('E8: forgets the tokens even when the revoke call fails, and says so', async () => {
     const { agent, connection } = await connected();
     const csrf = await csrfTokenFrom(agent, '/');
     h.emulator.control.failNext('/oauth/token/revoke', { status: 503 });
@@ -172,7 +172,7 @@ describe('POST /disconnect', () => {
     expect(await h.redis.exists(`cronofy-connect:connection:${connection.id}`)).toBe(0);
   });
 
-  it('refuses a disconnect without the CSRF token', async () => {
+  it('D1: refuses a disconnect without the CSRF token', async () => {
     const { agent, connection } = await connected();
     await agent.post('/disconnect').type('form').send({}).expect(403);
     expect(calls('/oauth/token/revoke')).toHaveLength(0);
@@ -181,7 +181,7 @@ describe('POST /disconnect', () => {
 });
 
 describe('POST /logout', () => {
-  it('destroys the session and clears the cookie without revoking', async () => {
+  it('E7: destroys the session and clears the cookie without revoking', async () => {
     const { agent, cookie, connection } = await connected();
     const sid = decodeURIComponent(cookie.slice('cc.sid='.length)).slice(2).split('.')[0]!;
     const csrf = await csrfTokenFrom(agent, '/');

@@ -75,7 +75,7 @@ describe('POST /permissions', () => {
     expect(parse((await agent.get('/permissions')).text).querySelectorAll('input[name="calendar_id"]').map((i) => i.getAttribute('value'))).toContain(ids[0]);
   });
 
-  it('shows the grant at once for an Enterprise-Connect-linked account, with no approval page', async () => {
+  it('K2: shows the grant at once for an Enterprise-Connect-linked account, with no approval page', async () => {
     const { agent, ids, csrf } = await connectedAs('Enterprise');
     const res = await request(agent, csrf, [ids[0]!]).expect(200);
     expect(res.text).toContain('Enterprise Connect');
@@ -91,13 +91,13 @@ describe('POST /permissions', () => {
     expect(permissionCalls()).toHaveLength(0);
   });
 
-  it('refuses a form without the CSRF token', async () => {
+  it('D1, K4: refuses a form without the CSRF token', async () => {
     const { agent, ids } = await connectedAs('Google');
     await agent.post('/permissions').type('form').send({ calendar_id: ids[0] }).expect(403);
     expect(permissionCalls()).toHaveLength(0);
   });
 
-  it('refuses to follow an approval URL on a foreign host', async () => {
+  it('C3, K1: refuses to follow an approval URL on a foreign host', async () => {
     const { agent, ids, csrf } = await connectedAs('Google');
     h.emulator.control.overridePermissionsUrl('https://evil.example/permissions');
     const res = await request(agent, csrf, [ids[0]!]).expect(502);
@@ -107,13 +107,13 @@ describe('POST /permissions', () => {
 });
 
 describe('GET /permissions/callback', () => {
-  it('answers 400 when no request is pending', async () => {
+  it('K3: answers 400 when no request is pending', async () => {
     const { agent } = await connectedAs('Google');
     const res = await agent.get('/permissions/callback').expect(400);
     expect(res.text).toContain('No permissions request is waiting');
   });
 
-  it('accepts a return only once', async () => {
+  it('K3: accepts a return only once', async () => {
     const { agent, ids, csrf } = await connectedAs('Google');
     const res = await request(agent, csrf, [ids[0]!]).expect(302);
     const approval = new URL(res.headers.location as string);

@@ -7,7 +7,7 @@ beforeAll(async () => {
 afterAll(() => h.close());
 
 describe('security headers', () => {
-  it.each(['/', '/nope', '/oauth/callback?state=x'])('sends a strict CSP and friends on %s', async (path) => {
+  it.each(['/', '/nope', '/oauth/callback?state=x'])('G1, G2: sends a strict CSP and friends, and no HSTS over http, on %s', async (path) => {
     const res = await h.agent().get(path);
     const csp = res.headers['content-security-policy'] as string;
     expect(csp).toContain("script-src 'self'");
@@ -37,7 +37,7 @@ describe('over https', () => {
   });
   afterAll(() => secure.close());
 
-  it('adds HSTS and upgrade-insecure-requests, and a Secure __Host- cookie', async () => {
+  it('G2, E3: adds HSTS and upgrade-insecure-requests, and a Secure __Host- cookie', async () => {
     const res = await secure.agent().get('/connect/individual').set('X-Forwarded-Proto', 'https').expect(302);
     expect(res.headers['strict-transport-security']).toMatch(/max-age=31536000/);
     expect(res.headers['content-security-policy']).toContain('upgrade-insecure-requests');

@@ -2,7 +2,7 @@ import { redactUrl, safeError } from '../../src/web/logging';
 import { CronofyError } from '../../src/cronofy/errors';
 
 describe('redactUrl', () => {
-  it('masks code and state but keeps the path and harmless parameters', () => {
+  it('F3: masks code and state but keeps the path and harmless parameters', () => {
     expect(redactUrl('/oauth/callback?code=abc123&state=xyz&error=access_denied')).toBe(
       '/oauth/callback?code=%5Bredacted%5D&state=%5Bredacted%5D&error=access_denied',
     );
