@@ -102,7 +102,9 @@ export function createCronofyClient(options: CronofyClientOptions) {
 
       const retryable = method === 'GET' && attempt < getRetries;
       if (failure !== undefined) {
-        if (retryable) {
+        // An answer too large to read would be as large again: only network failures are retried.
+        const unreadable = isAxiosError(failure) && failure.code === 'ERR_BAD_RESPONSE';
+        if (retryable && !unreadable) {
           await delay(backoff(attempt));
           continue;
         }

@@ -67,7 +67,7 @@ export function createControl(state: EmulatorState) {
     if (!queue || !fault) return next();
     fault.remaining -= 1;
     if (fault.remaining <= 0) queue.splice(queue.indexOf(fault), 1);
-    if (fault.delayMs) await delay(fault.delayMs);
+    if (fault.delayMs) await delay(fault.delayMs, undefined, { ref: false }); // a hang must not keep a test process alive
     if (fault.status === undefined) return next();
     res.status(fault.status).set(fault.headers ?? {});
     if (fault.body === undefined) res.end();
