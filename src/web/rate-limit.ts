@@ -23,6 +23,14 @@ export interface RateLimits {
  * a failure so the limiter recovers with Redis, without a restart.
  */
 class RecoveringRedisStore extends RedisStore {
+  override async init(options: Parameters<RedisStore['init']>[0]): Promise<void> {
+    try {
+      await super.init(options);
+    } catch {
+      // Redis is down at the first request: that request fails with a 503, the next one reloads.
+    }
+  }
+
   override async increment(key: string): Promise<IncrementResponse> {
     try {
       return await super.increment(key);

@@ -68,7 +68,10 @@ export function csrfProtection(appOrigin: string): RequestHandler {
     if (req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS') return next();
     const site = req.get('sec-fetch-site');
     const origin = req.get('origin');
-    if ((site && site !== 'same-origin' && site !== 'none') || (origin && origin !== appOrigin)) {
+    // Under Referrer-Policy: no-referrer browsers send `Origin: null` even for this site's own
+    // forms; Sec-Fetch-Site then says whether it was same-origin.
+    const originOk = !origin || origin === appOrigin || (origin === 'null' && site === 'same-origin');
+    if ((site && site !== 'same-origin' && site !== 'none') || !originOk) {
       return next(FORBIDDEN_FORM());
     }
     csrf.csrfSynchronisedProtection(req, res, (err?: unknown) => next(err ? FORBIDDEN_FORM() : undefined));

@@ -2,6 +2,7 @@ import { SESSION_PREFIX } from '../../src/session';
 import {
   type Harness,
   connectThrough,
+  connectionsOf,
   consent,
   pathOf,
   startHarness,
@@ -209,13 +210,10 @@ describe('secrets', () => {
     const sid = sessionIdOf(sessionCookie(callback)!);
 
     const responses = [callback, await agent.get('/').expect(200), await agent.get('/calendars').expect(200)];
-    const keys = await h.redis.keys('cronofy-connect:connection:*');
     const secrets = [state, code, sid, h.config.cronofy.clientSecret];
-    for (const key of keys) {
-      const raw = (await h.redis.get(key)) ?? '';
-      const record = JSON.parse(raw.slice(raw.indexOf('.') + 1)) as { access_token: string; refresh_token: string };
-      secrets.push(record.access_token, record.refresh_token);
-    }
+    const connections = await connectionsOf(h, callback.headers['set-cookie']);
+    expect(connections).toHaveLength(1);
+    for (const record of connections) secrets.push(record.access_token, record.refresh_token);
     // The session cookie carries the session id by design; nothing else may.
     const seen = [
       ...responses.map((r) => r.text + JSON.stringify({ ...r.headers, 'set-cookie': undefined })),

@@ -60,6 +60,13 @@ describe('D. CSRF on the app’s own forms', () => {
     await agent.get('/calendars').expect(200);
   });
 
+  it('D3: accepts Origin: null with Sec-Fetch-Site: same-origin (what browsers send under no-referrer), refuses it otherwise', async () => {
+    const { agent } = await connected();
+    const token = await csrfTokenFrom(agent, '/');
+    await agent.post('/disconnect').set('Origin', 'null').type('form').send({ _csrf: token }).expect(403);
+    await agent.post('/disconnect').set('Origin', 'null').set('Sec-Fetch-Site', 'same-origin').type('form').send({ _csrf: token }).expect(302);
+  });
+
   it.each(['/logout', '/disconnect'])('D4: changes nothing on GET %s', async (path) => {
     const { agent } = await connected();
     await agent.get(path).expect(404);

@@ -1,6 +1,7 @@
 // Checklist group H: Redis unavailable. A real redis-server of the test's own is stopped and
 // started again; the app must answer fast with a clear 503, never redirect to Cronofy with a state
 // it could not save, never exchange a code it cannot check, and recover without a restart.
+import Redis from 'ioredis';
 import request from 'supertest';
 import { type Harness, connectThrough, consent, pathOf, startHarness } from '../support/harness';
 import { type OwnRedis, startOwnRedis } from '../support/redis-server';
@@ -49,6 +50,24 @@ describe('Redis outage', () => {
     await restart();
   }, 8000);
 
+  it('H3: when Redis fails after the token exchange, answers 503 and gives the tokens back to Cronofy', async () => {
+    const agent = h.agent();
+    const start = await agent.get('/connect/individual').expect(302);
+    const back = await consent(start.headers.location as string);
+    h.emulator.control.failNext('/oauth/token', { delayMs: 300 });
+    const callback = agent.get(pathOf(back)).then((res) => res); // supertest sends on then()
+    await new Promise<void>((resolve) => {
+      const check = () => (tokenRequests().length > 0 ? resolve() : setImmediate(check));
+      check();
+    });
+    await redis.stop(); // while Cronofy is still answering the code exchange
+    const res = await callback;
+    expect(res.status).toBe(503);
+    expect(res.text).not.toMatch(/access_token|refresh_token/);
+    expect(h.emulator.control.requests().filter((r) => r.path === '/oauth/token/revoke')).toHaveLength(1);
+    await restart();
+  }, 8000);
+
   it('H4: answers 503 on pages and /readyz, without a stack trace, and the process keeps serving', async () => {
     const agent = h.agent();
     expect((await connectThrough(agent)).status).toBe(302);
@@ -59,6 +78,22 @@ describe('Redis outage', () => {
     await request(h.app).get('/readyz').expect(503);
     await request(h.app).get('/healthz').expect(200);
     await restart();
+  }, 8000);
+
+  it('H6: a Redis that stops answering (paused) gets a 503 after the command timeout, then recovers', async () => {
+    const agent = h.agent();
+    expect((await connectThrough(agent)).status).toBe(302);
+    const admin = new Redis(redis.url);
+    try {
+      await admin.call('CLIENT', 'PAUSE', '3000', 'ALL');
+      const res = await agent.get('/calendars');
+      expect(res.status).toBe(503);
+      expect(res.text).toContain('Session storage is unavailable');
+      await admin.call('CLIENT', 'UNPAUSE');
+      await agent.get('/calendars').expect(200);
+    } finally {
+      admin.disconnect();
+    }
   }, 8000);
 
   it('H5: works again once Redis is back, with no restart of the app', async () => {

@@ -1,6 +1,5 @@
 import { parse } from 'node-html-parser';
-import type { Connection } from '../../src/connections/connection';
-import { type Harness, connectThrough, consent, pathOf, startHarness } from '../support/harness';
+import { type Harness, connectThrough, connectionsOf, consent, pathOf, startHarness } from '../support/harness';
 
 let h: Harness;
 beforeAll(async () => {
@@ -15,7 +14,7 @@ describe('GET /inspector', () => {
     const state = new URL(start.headers.location as string).searchParams.get('state')!;
     const back = await consent(start.headers.location as string);
     const code = back.searchParams.get('code')!;
-    await agent.get(pathOf(back)).expect(302);
+    const callback = await agent.get(pathOf(back)).expect(302);
     await agent.get('/calendars').expect(200);
 
     const page = await agent.get('/inspector').expect(200);
@@ -31,13 +30,10 @@ describe('GET /inspector', () => {
     expect(page.text).toContain(`${state.slice(0, 4)}… (${state.length} chars)`);
     expect(page.text).toContain('/v1/calendars');
 
-    const keys = await h.redis.keys('cronofy-connect:connection:*');
     const secrets = [state, code, h.config.cronofy.clientSecret];
-    for (const key of keys) {
-      const raw = (await h.redis.get(key))!;
-      const c = JSON.parse(raw.slice(raw.indexOf('.') + 1)) as Connection;
-      secrets.push(c.access_token, c.refresh_token);
-    }
+    const connections = await connectionsOf(h, callback.headers['set-cookie']);
+    expect(connections).toHaveLength(1);
+    for (const c of connections) secrets.push(c.access_token, c.refresh_token);
     for (const secret of secrets) expect(page.text).not.toContain(secret);
   });
 

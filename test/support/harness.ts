@@ -18,6 +18,8 @@ import { createRedisStore } from '../../src/store/redis-kv';
 import { createRedis } from '../../src/store/redis';
 import type { KeyValueStore } from '../../src/store/kv';
 import { createLogger } from '../../src/web/logging';
+import type { Connection } from '../../src/connections/connection';
+import { SESSION_PREFIX } from '../../src/session';
 import type { RateLimits } from '../../src/web/rate-limit';
 
 export const APP_BASE_URL = 'http://app.test';
@@ -114,3 +116,14 @@ export async function csrfTokenFrom(agent: ReturnType<typeof request.agent>, pat
   if (!token) throw new Error(`no CSRF token on ${path}`);
   return token;
 }
+
+/** The token records (unencrypted store) of the session behind a response's Set-Cookie. */
+export async function connectionsOf(h: Harness, setCookie: unknown): Promise<Connection[]> {
+  const cookie = ([] as string[]).concat((setCookie as string[] | undefined) ?? []).find((c) => c.startsWith('cc.sid='));
+  if (!cookie) throw new Error('no session cookie in the response');
+  const sid = decodeURIComponent(cookie.split(';')[0]!.slice('cc.sid='.length)).slice(2).split('.')[0]!;
+  const session = JSON.parse((await h.redis.get(SESSION_PREFIX + sid)) ?? '{}') as { connections?: Record<string, string> };
+  const records = await Promise.all(Object.values(session.connections ?? {}).map((id) => h.redis.get(`cronofy-connect:connection:${id}`)));
+  return records.filter((raw): raw is string => raw !== null).map((raw) => JSON.parse(raw.slice(raw.indexOf('.') + 1)) as Connection);
+}
+
