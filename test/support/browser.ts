@@ -1,0 +1,309 @@
+// Browser end-to-end support: the real app listening on a real port (real Redis), the bundled
+// emulator on another, and Debian's Chromium driven by playwright-core.
+//
+// - startStack(): picks the app's port first (the emulator must know the app's redirect URIs),
+//   then starts the emulator, then builds the app like test/support/harness.ts does, with the
+//   sandbox banner on.
+// - launchChromium(): /usr/bin/chromium, headless; throws a clear error if it is not installed.
+// - Page helpers play the person: connect through the emulator's consent page, screenshot, axe.
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import type { Express } from 'express';
+import type Redis from 'ioredis';
+import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Locator, type Page } from 'playwright-core';
+import { createApp } from '../../src/app';
+import { loadConfig, type Config } from '../../src/config';
+import { startEmulator } from '../../src/emulator';
+import { SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, type RunningEmulator } from '../../src/emulator/types';
+import { createRedisStore } from '../../src/store/redis-kv';
+import { createRedis } from '../../src/store/redis';
+import { createLogger } from '../../src/web/logging';
+
+export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+export const SCREENSHOT_DIR = path.join(__dirname, '..', '..', 'test-artifacts', 'screenshots');
+
+/** How long a single wait (navigation, locator) may take before the test fails with Playwright's message. */
+export const WAIT_MS = 15_000;
+
+export interface Stack {
+  /** The app's origin, e.g. http://localhost:41234. */
+  baseUrl: string;
+  emulator: RunningEmulator;
+  config: Config;
+  app: Express;
+  redis: Redis;
+  /** The app's log lines. */
+  logs: string[];
+  close(): Promise<void>;
+}
+
+/** The real app on a real port and Redis, talking to a real emulator, both on localhost. */
+export async function startStack(): Promise<Stack> {
+  // 1. The app's port, before anything else: the emulator needs the redirect URIs.
+  const slot: { handler?: (req: IncomingMessage, res: ServerResponse) => void } = {};
+  const server: Server = createServer((req, res) => {
+    if (slot.handler) return slot.handler(req, res);
+    res.statusCode = 503;
+    res.end('starting');
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  const baseUrl = `http://localhost:${port}`;
+
+  // 2. The emulator, registered with this app's redirect URIs.
+  const emulator = await startEmulator({
+    rateLimit: false,
+    redirectUris: [`${baseUrl}/oauth/callback`, `${baseUrl}/permissions/callback`],
+  });
+
+  // 3. The app, built as harness.ts builds it, plus the sandbox banner.
+  const config = loadConfig({
+    APP_BASE_URL: baseUrl,
+    CRONOFY_CLIENT_ID: SANDBOX_CLIENT_ID,
+    CRONOFY_CLIENT_SECRET: SANDBOX_CLIENT_SECRET,
+    CRONOFY_APP_URL: emulator.url,
+    CRONOFY_API_URL: emulator.url,
+    REDIS_URL,
+    LOG_LEVEL: 'debug',
+  });
+  const logs: string[] = [];
+  const logger = createLogger('debug', { write: (line: string) => void logs.push(line) });
+  const redis = createRedis(config.redisUrl!, logger);
+  const store = createRedisStore(redis);
+  const suiteId = Math.random().toString(36).slice(2);
+  const app = createApp({
+    config,
+    logger,
+    kv: store,
+    redis,
+    sandbox: { emulatorUrl: emulator.url, memoryStore: false },
+    rateLimits: { connectPerMinute: 100_000, postPerMinute: 100_000, prefix: `test-rl:e2e:${suiteId}:` },
+  });
+  slot.handler = app;
+
+  return {
+    baseUrl,
+    emulator,
+    config,
+    app,
+    redis,
+    logs,
+    async close() {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      await store.close();
+      redis.disconnect();
+      await emulator.close();
+    },
+  };
+}
+
+/** Debian's Chromium, headless. Never skips: a missing browser fails the suite with the fix. */
+export async function launchChromium(): Promise<Browser> {
+  if (!existsSync(CHROMIUM_PATH)) {
+    throw new Error(
+      `The browser tests need Chromium at ${CHROMIUM_PATH}, and there is none. ` +
+        'Install it with `apt-get install -y chromium` (Debian), or set CHROMIUM_PATH to a Chromium binary.',
+    );
+  }
+  return chromium.launch({
+    executablePath: CHROMIUM_PATH,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+  });
+}
+
+/** A fresh context (own cookies) and page, with Playwright's waits bounded by WAIT_MS. */
+export async function newPage(browser: Browser, options: BrowserContextOptions = {}): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, ...options });
+  context.setDefaultTimeout(WAIT_MS);
+  context.setDefaultNavigationTimeout(WAIT_MS);
+  const page = await context.newPage();
+  return { context, page };
+}
+
+/** Full-page screenshot into test-artifacts/screenshots/<name>.png. */
+export async function screenshot(page: Page, name: string): Promise<string> {
+  mkdirSync(SCREENSHOT_DIR, { recursive: true });
+  const file = path.join(SCREENSHOT_DIR, `${name}.png`);
+  await page.screenshot({ path: file, fullPage: true });
+  return file;
+}
+
+/** Escapes a string for use inside a RegExp. */
+export const literal = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** A matcher for "this exact URL, with or without a query string". */
+export const urlIs = (url: string): RegExp => new RegExp(`^${literal(url)}(\\?.*)?$`);
+
+/** A matcher for any URL on `origin`, starting with `pathPrefix`. */
+export const urlStarts = (origin: string, pathPrefix: string): RegExp => new RegExp(`^${literal(origin + pathPrefix)}`);
+
+export interface ConsentOptions {
+  /** Text of the account's label on the consent page, e.g. "Google Workspace"; default: the preselected one. */
+  account?: string;
+  decision?: 'Allow' | 'Deny';
+}
+
+/** On the emulator's consent page: pick the account, press Allow or Deny. Does not wait for where that leads. */
+export async function answerConsent(page: Page, emulatorUrl: string, options: ConsentOptions = {}): Promise<void> {
+  await page.waitForURL(urlStarts(emulatorUrl, '/oauth/authorize'));
+  if (options.account) await page.getByLabel(options.account).check();
+  await page.getByRole('button', { name: options.decision ?? 'Allow', exact: true }).click();
+}
+
+/**
+ * Individual Connect through the UI: home page → "Connect a calendar" → consent (account, Allow)
+ * → /calendars. Resolves once the calendars page shows.
+ */
+export async function connectIndividual(page: Page, stack: Stack, account = 'Google Workspace'): Promise<void> {
+  await page.goto(`${stack.baseUrl}/`);
+  await page.getByRole('link', { name: 'Connect a calendar' }).click();
+  await answerConsent(page, stack.emulator.url, { account, decision: 'Allow' });
+  await page.waitForURL(`${stack.baseUrl}/calendars`);
+  await page.getByRole('heading', { level: 1, name: 'Your calendars' }).waitFor();
+}
+
+/** Organization Connect through the UI; resolves on /organization with the members listed. */
+export async function connectOrganization(page: Page, stack: Stack): Promise<void> {
+  await page.goto(`${stack.baseUrl}/`);
+  await page.getByRole('link', { name: 'Connect an organization' }).click();
+  await answerConsent(page, stack.emulator.url, { decision: 'Allow' });
+  await page.waitForURL(`${stack.baseUrl}/organization`);
+  await page.getByRole('heading', { level: 1, name: 'Your organization' }).waitFor();
+}
+
+/**
+ * Clicks a submit button of one of the app's forms and waits for the app's answer to the POST.
+ * If the app refuses it (4xx/5xx), fails at once with the page's message and the headers that
+ * matter for its CSRF check, instead of timing out waiting for a page that never comes.
+ */
+export async function submitAppForm(page: Page, appOrigin: string, button: Locator): Promise<void> {
+  const answered = page.waitForResponse((r) => r.request().method() === 'POST' && new URL(r.url()).origin === appOrigin);
+  await button.click();
+  const response = await answered;
+  if (response.status() < 400) return;
+  await page.waitForLoadState('load');
+  const headers = await response.request().allHeaders();
+  throw new Error(
+    `The app refused the form: POST ${new URL(response.url()).pathname} answered ${response.status()}.\n` +
+      `Request headers: origin=${headers.origin ?? '(none)'}, sec-fetch-site=${headers['sec-fetch-site'] ?? '(none)'}\n` +
+      `Page text:\n${await bodyText(page)}`,
+  );
+}
+
+/** Every main-frame URL the page shows from now on (redirect hops the browser followed are in requestUrls). */
+export function recordNavigation(page: Page): { frames: string[]; requestUrls: string[] } {
+  const frames: string[] = [];
+  const requestUrls: string[] = [];
+  page.on('framenavigated', (frame) => {
+    if (frame === page.mainFrame()) frames.push(frame.url());
+  });
+  page.on('request', (request) => void requestUrls.push(request.url()));
+  return { frames, requestUrls };
+}
+
+// ---------------------------------------------------------------------------------------------
+// axe-core
+
+export interface AxeNode {
+  target: unknown[];
+  html: string;
+  failureSummary?: string;
+}
+export interface AxeViolation {
+  id: string;
+  impact: 'minor' | 'moderate' | 'serious' | 'critical' | null;
+  help: string;
+  helpUrl: string;
+  nodes: AxeNode[];
+}
+
+let axeSource: string | undefined;
+
+/**
+ * Runs axe-core in the page and returns its violations. The app's and the emulator's CSPs forbid
+ * inline scripts, so the script is not injected with a <script> tag: it is evaluated through the
+ * DevTools protocol (page.evaluate), which CSP does not govern.
+ */
+export async function runAxe(page: Page): Promise<AxeViolation[]> {
+  axeSource ??= readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+  const script = `${axeSource}
+;(async () => {
+  const results = await axe.run(document, { resultTypes: ['violations'] });
+  return JSON.stringify(results.violations.map((v) => ({
+    id: v.id, impact: v.impact, help: v.help, helpUrl: v.helpUrl,
+    nodes: v.nodes.map((n) => ({ target: n.target, html: n.html, failureSummary: n.failureSummary })),
+  })));
+})()`;
+  const json = await page.evaluate<string>(script);
+  return JSON.parse(json) as AxeViolation[];
+}
+
+/** The violations that block people: impact serious or critical. */
+export const blocking = (violations: AxeViolation[]): AxeViolation[] =>
+  violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+
+/** A readable report, one violation after another with the offending elements. */
+export function describeViolations(where: string, violations: AxeViolation[]): string {
+  if (violations.length === 0) return `${where}: no violations`;
+  const lines = [`${where}: ${violations.length} accessibility violation(s)`];
+  for (const v of violations) {
+    lines.push(`  [${v.impact ?? 'unknown'}] ${v.id}: ${v.help} (${v.helpUrl})`);
+    for (const node of v.nodes.slice(0, 10)) {
+      lines.push(`      at ${JSON.stringify(node.target)}: ${node.html.slice(0, 200)}`);
+      if (node.failureSummary) lines.push(...node.failureSummary.split('\n').map((l) => `        ${l}`));
+    }
+    if (v.nodes.length > 10) lines.push(`      …and ${v.nodes.length - 10} more element(s)`);
+  }
+  return lines.join('\n');
+}
+
+// ---------------------------------------------------------------------------------------------
+// Web-first assertions on locators (playwright-core ships no expect()): each waits for the page,
+// then fails with what the page actually showed.
+
+/** Waits until the (first) element is visible. */
+export async function expectVisible(locator: Locator): Promise<void> {
+  try {
+    await locator.first().waitFor({ state: 'visible' });
+  } catch (err) {
+    throw new Error(`Expected ${String(locator)} to be visible on ${locator.page().url()}.\n${(err as Error).message.split('\n')[0]}\nPage text:\n${await bodyText(locator.page())}`);
+  }
+}
+
+/** Waits until an element of `locator` containing `text` is visible. */
+export async function expectText(locator: Locator, text: string | RegExp): Promise<void> {
+  try {
+    await locator.filter({ hasText: text }).first().waitFor({ state: 'visible' });
+  } catch {
+    const actual = (await locator.count()) > 0 ? await locator.allInnerTexts() : ['(no such element)'];
+    throw new Error(`Expected ${String(locator)} on ${locator.page().url()} to contain ${JSON.stringify(String(text))}; it shows:\n${actual.join('\n---\n')}`);
+  }
+}
+
+/** The page (already loaded) has no element matching `locator`. */
+export async function expectAbsent(locator: Locator): Promise<void> {
+  await locator.page().waitForLoadState('load');
+  const count = await locator.count();
+  if (count > 0) throw new Error(`Expected no ${String(locator)} on ${locator.page().url()}, found ${count}: ${(await locator.allInnerTexts()).join(' | ')}`);
+}
+
+async function bodyText(page: Page): Promise<string> {
+  try {
+    return (await page.locator('body').innerText({ timeout: 1000 })).slice(0, 2000);
+  } catch {
+    return '(unreadable)';
+  }
+}
