@@ -34,6 +34,7 @@ export function oauthCallback(ctx: AppContext): RequestHandler {
     if (!flow) throw invalidCallback('This sign-in was not started in this browser session, or has expired.');
 
     const flowName = flow.kind === 'organization' ? 'Organization Connect' : 'Individual Connect';
+    ctx.inspector.nameFlow(req, flowName);
     const code = singleParam(req, 'code', 1024, CODE_CHARSET);
     const error = singleParam(req, 'error', 64, ERROR_CHARSET);
     ctx.inspector.record(

@@ -36,13 +36,14 @@ export function flowOf(path: string): string {
 
 export function createInspector(kv: KeyValueStore, ttlMs: number, now: () => number) {
   const current = new AsyncLocalStorage<Request>();
+  const named = new WeakMap<Request, string>();
 
   function record(req: Request | undefined, step: string, detail: Detail, flow?: string): void {
     const id = req?.session?.inspectorId;
     if (!req || !id) return;
     const entry: InspectorStep = {
       at: now(),
-      flow: flow ?? flowOf(req.path),
+      flow: flow ?? named.get(req) ?? flowOf(req.path),
       request: `${req.method} ${req.path}`,
       step,
       detail,
@@ -55,6 +56,10 @@ export function createInspector(kv: KeyValueStore, ttlMs: number, now: () => num
     /** Lets code without `req` (the Cronofy client's hooks) record into the current request's session. */
     middleware: ((req, _res, next) => current.run(req, next)) as RequestHandler,
     record,
+    /** Files every later step of this request under `flow` (the callback serves several flows). */
+    nameFlow(req: Request, flow: string): void {
+      named.set(req, flow);
+    },
     /** Records into the request running now, if any. */
     recordHere(step: string, detail: Detail): void {
       record(current.getStore(), step, detail);

@@ -9,6 +9,7 @@ import {
   expectVisible,
   launchChromium,
   newPage,
+  recordNavigation,
   screenshot,
   startStack,
   submitAppForm,
@@ -183,4 +184,29 @@ describe('token lifecycle in a browser', () => {
     // Logging out revokes nothing at Cronofy.
     expect(stack.emulator.control.requests().filter((r) => r.path === '/oauth/token/revoke')).toHaveLength(0);
   });
+
+  it('flow inspector: the steps of the connect just made, every secret masked, and the four diagrams loaded', async () => {
+    const page = await open();
+    const seen = recordNavigation(page);
+    await connectIndividual(page, stack);
+    const authorize = seen.requestUrls.find((u) => u.startsWith(`${stack.emulator.url}/oauth/authorize?`));
+    const state = new URL(authorize ?? 'http://x/').searchParams.get('state') ?? '';
+    expect(state).toHaveLength(43);
+
+    await page.goto(`${stack.baseUrl}/inspector`);
+    await expectVisible(page.getByRole('heading', { level: 1, name: 'Flow inspector' }));
+    await expectText(page.locator('ol.timeline'), 'Token request: POST /oauth/token');
+    await expectText(page.locator('ol.timeline'), `${state.slice(0, 4)}… (43 chars)`);
+    expect(await page.content()).not.toContain(state);
+
+    await page.getByText('Diagrams of each flow').click();
+    const diagrams = page.locator('details img');
+    expect(await diagrams.count()).toBe(4);
+    for (const img of await diagrams.all()) {
+      await img.scrollIntoViewIfNeeded();
+      expect(await img.evaluate((el) => { const image = el as unknown as { complete: boolean; naturalWidth: number }; return image.complete && image.naturalWidth > 0; })).toBe(true);
+    }
+    await screenshot(page, 'flow-inspector');
+  });
 });
+
