@@ -1,47 +1,23 @@
 // axe-core on the pages people use: the app's home, calendars, permissions and organization pages,
 // and the emulator's consent and approval pages. No violation of impact serious or critical.
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import {
+  browserSuite,
   blocking,
   connectIndividual,
   connectOrganization,
   describeViolations,
   expectVisible,
-  launchChromium,
-  newPage,
   runAxe,
   screenshot,
-  startStack,
   submitAppForm,
   urlStarts,
-  type Stack,
 } from '../support/browser';
 
 jest.setTimeout(60_000);
 
-let stack: Stack;
-let browser: Browser;
-let context: BrowserContext | undefined;
-
-beforeAll(async () => {
-  stack = await startStack();
-  browser = await launchChromium();
-});
-afterAll(async () => {
-  await browser?.close();
-  await stack?.close();
-});
-beforeEach(() => stack.emulator.control.reset());
-afterEach(async () => {
-  await context?.close();
-  context = undefined;
-});
-
-async function open(): Promise<Page> {
-  const opened = await newPage(browser);
-  context = opened.context;
-  return opened.page;
-}
+const suite = browserSuite();
+const open = suite.open;
 
 /** Screenshot, then axe; fails listing every serious or critical violation, and warns about the lesser ones. */
 async function audit(page: Page, name: string): Promise<void> {
@@ -57,54 +33,54 @@ async function audit(page: Page, name: string): Promise<void> {
 describe('accessibility (axe-core): no serious or critical violations', () => {
   it('home page', async () => {
     const page = await open();
-    await page.goto(`${stack.baseUrl}/`);
+    await page.goto(`${suite.stack.baseUrl}/`);
     await expectVisible(page.getByRole('heading', { level: 1 }));
     await audit(page, 'home');
   });
 
   it('home page, connected (connection cards, logout form)', async () => {
     const page = await open();
-    await connectIndividual(page, stack);
-    await page.goto(`${stack.baseUrl}/`);
+    await connectIndividual(page, suite.stack);
+    await page.goto(`${suite.stack.baseUrl}/`);
     await expectVisible(page.getByRole('heading', { name: 'Your calendar connection' }));
     await audit(page, 'home-connected');
   });
 
   it('calendars page', async () => {
     const page = await open();
-    await connectIndividual(page, stack);
+    await connectIndividual(page, suite.stack);
     await audit(page, 'calendars');
   });
 
   it('permissions page', async () => {
     const page = await open();
-    await connectIndividual(page, stack);
-    await page.goto(`${stack.baseUrl}/permissions`);
+    await connectIndividual(page, suite.stack);
+    await page.goto(`${suite.stack.baseUrl}/permissions`);
     await expectVisible(page.getByRole('heading', { level: 1, name: 'Extended permissions' }));
     await audit(page, 'permissions');
   });
 
   it('organization page', async () => {
     const page = await open();
-    await connectOrganization(page, stack);
+    await connectOrganization(page, suite.stack);
     await audit(page, 'organization');
   });
 
   it('emulator consent page', async () => {
     const page = await open();
-    await page.goto(`${stack.baseUrl}/connect/individual`);
-    await page.waitForURL(urlStarts(stack.emulator.url, '/oauth/authorize?'));
+    await page.goto(`${suite.stack.baseUrl}/connect/individual`);
+    await page.waitForURL(urlStarts(suite.stack.emulator.url, '/oauth/authorize?'));
     await expectVisible(page.getByRole('button', { name: 'Allow', exact: true }));
     await audit(page, 'emulator-consent');
   });
 
   it('emulator approval page (Extended Permissions)', async () => {
     const page = await open();
-    await connectIndividual(page, stack);
-    await page.goto(`${stack.baseUrl}/permissions`);
+    await connectIndividual(page, suite.stack);
+    await page.goto(`${suite.stack.baseUrl}/permissions`);
     await page.getByRole('checkbox', { name: /^Team offsites \(/ }).check();
-    await submitAppForm(page, stack.baseUrl, page.getByRole('button', { name: 'Request unrestricted access' }));
-    await page.waitForURL(urlStarts(stack.emulator.url, '/permissions/requests/'));
+    await submitAppForm(page, suite.stack.baseUrl, page.getByRole('button', { name: 'Request unrestricted access' }));
+    await page.waitForURL(urlStarts(suite.stack.emulator.url, '/permissions/requests/'));
     await expectVisible(page.getByRole('button', { name: 'Allow unrestricted access' }));
     await audit(page, 'emulator-approval');
   });

@@ -1,49 +1,24 @@
 // Organization Connect in a real browser: connect the unit, list every member (the emulator pages
 // them), open one member, fetched with Cronofy-Impersonate.
-import type { Browser, BrowserContext, Page } from 'playwright-core';
 import {
+  browserSuite,
   answerConsent,
   expectText,
   expectVisible,
-  launchChromium,
-  newPage,
   screenshot,
-  startStack,
-  type Stack,
 } from '../support/browser';
 
 jest.setTimeout(60_000);
 
-let stack: Stack;
-let browser: Browser;
-let context: BrowserContext | undefined;
-
-beforeAll(async () => {
-  stack = await startStack();
-  browser = await launchChromium();
-});
-afterAll(async () => {
-  await browser?.close();
-  await stack?.close();
-});
-beforeEach(() => stack.emulator.control.reset());
-afterEach(async () => {
-  await context?.close();
-  context = undefined;
-});
-
-async function open(): Promise<Page> {
-  const opened = await newPage(browser);
-  context = opened.context;
-  return opened.page;
-}
+const suite = browserSuite();
+const open = suite.open;
 
 const MEMBERS = 25;
 
 describe('Organization Connect in a browser', () => {
   it('connects the organization, lists all 25 members from 3 pages, and shows a member fetched as them', async () => {
     const page = await open();
-    await page.goto(`${stack.baseUrl}/`);
+    await page.goto(`${suite.stack.baseUrl}/`);
     await page.getByRole('link', { name: 'Connect an organization' }).click();
 
     // The consent page offers the one organizational unit.
@@ -51,9 +26,9 @@ describe('Organization Connect in a browser', () => {
     const choices = page.getByRole('radio');
     expect(await choices.count()).toBe(1);
     await expectVisible(page.getByLabel(/Evenitron \(organizational unit\)/));
-    await answerConsent(page, stack.emulator.url, { decision: 'Allow' });
+    await answerConsent(page, suite.stack.emulator.url, { decision: 'Allow' });
 
-    await page.waitForURL(`${stack.baseUrl}/organization`);
+    await page.waitForURL(`${suite.stack.baseUrl}/organization`);
     await expectVisible(page.getByRole('heading', { level: 1, name: 'Your organization' }));
     await expectVisible(page.getByRole('heading', { level: 2, name: `Members (${MEMBERS})` }));
     const links = page.locator('table a[href^="/organization/members/"]');
@@ -64,7 +39,7 @@ describe('Organization Connect in a browser', () => {
     await screenshot(page, 'organization-members');
 
     // The emulator served the members in pages of 10: the app read all three.
-    const memberPages = stack.emulator.control.requests().filter((r) => r.method === 'GET' && r.path.startsWith('/v1/organizational_unit_members'));
+    const memberPages = suite.stack.emulator.control.requests().filter((r) => r.method === 'GET' && r.path.startsWith('/v1/organizational_unit_members'));
     expect(memberPages).toHaveLength(3);
     expect(memberPages.every((r) => r.status === 200)).toBe(true);
 
@@ -73,10 +48,10 @@ describe('Organization Connect in a browser', () => {
     const href = (await member.getAttribute('href'))!;
     const sub = decodeURIComponent(href.split('/').pop()!);
     expect(sub).toMatch(/^acc_[0-9a-f]{24}$/);
-    stack.emulator.control.clearRequests();
+    suite.stack.emulator.control.clearRequests();
     await member.click();
 
-    await page.waitForURL(`${stack.baseUrl}${href}`);
+    await page.waitForURL(`${suite.stack.baseUrl}${href}`);
     await expectVisible(page.getByRole('heading', { level: 1, name: 'Jennifer' }));
     await expectText(page.locator('dd'), sub);
     await expectText(page.locator('dd'), 'jennifer@evenitron.com');
@@ -85,7 +60,7 @@ describe('Organization Connect in a browser', () => {
     await expectText(page.getByRole('listitem'), 'Lab bookings');
     await screenshot(page, 'organization-member');
 
-    const impersonated = stack.emulator.control.requests().filter((r) => r.headers['cronofy-impersonate'] !== undefined);
+    const impersonated = suite.stack.emulator.control.requests().filter((r) => r.headers['cronofy-impersonate'] !== undefined);
     expect(impersonated.map((r) => [r.path, r.headers['cronofy-impersonate']])).toEqual(
       expect.arrayContaining([
         ['/v1/userinfo', sub],

@@ -307,3 +307,40 @@ async function bodyText(page: Page): Promise<string> {
     return '(unreadable)';
   }
 }
+
+export interface BrowserSuite {
+  /** The app, Redis and emulator of this test file (set once beforeAll has run). */
+  stack: Stack;
+  /** A page in a fresh browser context, closed after the test. */
+  open(options?: BrowserContextOptions): Promise<Page>;
+}
+
+/** One stack and one Chromium per test file; a fresh context per test; the emulator reset before each (its grants are global). */
+export function browserSuite(): BrowserSuite {
+  let browser: Browser | undefined;
+  let context: BrowserContext | undefined;
+  const suite = {
+    stack: undefined as unknown as Stack,
+    async open(options: BrowserContextOptions = {}): Promise<Page> {
+      if (!browser) throw new Error('browserSuite: beforeAll has not run');
+      const opened = await newPage(browser, options);
+      context = opened.context;
+      return opened.page;
+    },
+  };
+  beforeAll(async () => {
+    suite.stack = await startStack();
+    browser = await launchChromium();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await suite.stack?.close();
+  });
+  beforeEach(() => suite.stack.emulator.control.reset());
+  afterEach(async () => {
+    await context?.close();
+    context = undefined;
+  });
+  return suite;
+}
+
