@@ -84,4 +84,21 @@ describe('accessibility (axe-core): no serious or critical violations', () => {
     await expectVisible(page.getByRole('button', { name: 'Allow unrestricted access' }));
     await audit(page, 'emulator-approval');
   });
+
+  it('readable on a phone: no page scrolls sideways at 375 px', async () => {
+    const page = await open({ viewport: { width: 375, height: 740 }, isMobile: true });
+    await connectIndividual(page, suite.stack);
+    for (const path of ['/', '/calendars', '/permissions', '/inspector']) {
+      await page.goto(`${suite.stack.baseUrl}${path}`);
+      await expectVisible(page.getByRole('heading', { level: 1 }));
+      const overflow = await page.evaluate(() => {
+        const root = (globalThis as unknown as { document: { documentElement: { scrollWidth: number; clientWidth: number } } }).document.documentElement;
+        return root.scrollWidth - root.clientWidth;
+      });
+      expect({ path, overflow }).toEqual({ path, overflow: 0 });
+    }
+    await page.goto(`${suite.stack.baseUrl}/calendars`);
+    await screenshot(page, 'phone-calendars');
+  });
 });
+
