@@ -67,6 +67,21 @@ describe('refreshing an expired access token', () => {
     expect(refreshes()).toHaveLength(1);
   });
 
+  it('J2: a refresh storm of 20 sessions × 10 requests over two instances refreshes each session once, and nothing fails', async () => {
+    const sessions = await Promise.all(Array.from({ length: 20 }, () => connected()));
+    const other = h.secondInstance();
+    h.emulator.control.clearRequests();
+    clock += TWO_HOURS;
+    const results = await Promise.all(
+      sessions.flatMap(({ cookie }) => Array.from({ length: 10 }, (_, i) => request(i % 2 ? other : h.app).get('/calendars').set('Cookie', cookie))),
+    );
+    const failures = results.filter((r) => r.status !== 200).map((r) => `${r.status}: ${/<h1>(.*?)<\/h1>/.exec(r.text)?.[1] ?? ''}`);
+    if (failures.length > 0) console.warn(h.logs.filter((l) => /"level":50/.test(l)).slice(-5).join('\n'));
+    expect(failures).toEqual([]);
+    expect(refreshes()).toHaveLength(20);
+    expect(new Set(refreshes().map((r) => (r.body as { refresh_token: string }).refresh_token)).size).toBe(20);
+  });
+
   it('J4: keeps the new tokens when a request that started before the refresh saves the session after it', async () => {
     const { agent, cookie } = await connected();
     const sid = decodeURIComponent(cookie.slice('cc.sid='.length)).slice(2).split('.')[0]!;
