@@ -9,23 +9,36 @@ if cur and string.sub(cur, 1, string.len(ARGV[1])) == ARGV[1] then
 end
 return 0`;
 
+/** Every channel the app publishes on starts with this; one pattern subscription covers them all. */
+export const CHANNEL_PREFIX = 'cronofy-connect:';
+
 /**
- * `redis` serves commands; a duplicate connection is opened lazily for subscriptions, since a
- * connection in subscriber mode can run nothing else.
+ * `redis` serves commands; a duplicate connection, opened on first use, holds one pattern
+ * subscription (PSUBSCRIBE cronofy-connect:*) for the life of the process, and messages are handed
+ * to local listeners by channel. Subscribing and unsubscribing per channel would toggle the
+ * connection in and out of subscriber mode under load, and ioredis then refuses commands
+ * ("Connection in subscriber mode"): the refresh-storm benchmark across two instances hit that.
  */
 export function createRedisStore(redis: Redis): KeyValueStore & { close(): Promise<void> } {
+  let subscribed: Promise<unknown> | undefined;
   let subscriber: Redis | undefined;
   const listeners = new Map<string, Set<(message: string) => void>>();
 
-  function subscriberConnection(): Redis {
-    if (!subscriber) {
-      subscriber = redis.duplicate();
-      subscriber.on('error', () => undefined); // the command connection reports outages
-      subscriber.on('message', (channel: string, message: string) => {
+  function subscription(): Promise<unknown> {
+    if (!subscribed) {
+      const connection = redis.duplicate();
+      subscriber = connection;
+      connection.on('error', () => undefined); // the command connection reports outages
+      connection.on('pmessage', (_pattern: string, channel: string, message: string) => {
         for (const listener of listeners.get(channel) ?? []) listener(message);
       });
+      subscribed = connection.psubscribe(`${CHANNEL_PREFIX}*`).catch((err: unknown) => {
+        subscribed = undefined; // try again on the next subscribe
+        connection.disconnect();
+        throw err;
+      });
     }
-    return subscriber;
+    return subscribed;
   }
 
   return {
@@ -50,21 +63,14 @@ export function createRedisStore(redis: Redis): KeyValueStore & { close(): Promi
       await redis.publish(channel, message);
     },
     async subscribe(channel, onMessage) {
-      const connection = subscriberConnection();
-      let set = listeners.get(channel);
-      if (!set) {
-        set = new Set();
-        listeners.set(channel, set);
-        await connection.subscribe(channel);
-      }
+      if (!channel.startsWith(CHANNEL_PREFIX)) throw new Error(`channels must start with ${CHANNEL_PREFIX}`);
+      await subscription();
+      const set = listeners.get(channel) ?? new Set();
+      listeners.set(channel, set);
       set.add(onMessage);
       return async () => {
-        const current = listeners.get(channel);
-        current?.delete(onMessage);
-        if (current && current.size === 0) {
-          listeners.delete(channel);
-          await connection.unsubscribe(channel).catch(() => undefined);
-        }
+        set.delete(onMessage);
+        if (set.size === 0 && listeners.get(channel) === set) listeners.delete(channel);
       };
     },
     async pushBounded(key, value, max, ttlMs) {

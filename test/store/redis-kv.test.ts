@@ -1,0 +1,68 @@
+// The Redis store's pub/sub, which the cross-instance refresh lock waits on.
+import { randomBytes } from 'node:crypto';
+import type Redis from 'ioredis';
+import { createRedis } from '../../src/store/redis';
+import { createRedisStore } from '../../src/store/redis-kv';
+import { createLogger } from '../../src/web/logging';
+import { REDIS_URL } from '../support/harness';
+
+let redis: Redis;
+let store: ReturnType<typeof createRedisStore>;
+beforeAll(() => {
+  redis = createRedis(REDIS_URL, createLogger('silent'));
+  store = createRedisStore(redis);
+});
+afterAll(async () => {
+  await store.close();
+  redis.disconnect();
+});
+
+const channel = (name: string) => `cronofy-connect:test:${randomBytes(4).toString('hex')}:${name}`;
+const nextMessage = (on: string) =>
+  new Promise<{ message: string; stop: () => Promise<void> }>((resolve, reject) => {
+    let stop: () => Promise<void> = async () => undefined;
+    store.subscribe(on, (message) => resolve({ message, stop })).then((s) => (stop = s), reject);
+  });
+
+describe('redis store pub/sub', () => {
+  it('delivers a message to every listener of its channel only, and to none after unsubscribing', async () => {
+    const a = channel('a');
+    const b = channel('b');
+    const got: string[] = [];
+    const stopA1 = await store.subscribe(a, (m) => got.push(`a1:${m}`));
+    const stopA2 = await store.subscribe(a, (m) => got.push(`a2:${m}`));
+    const stopB = await store.subscribe(b, (m) => got.push(`b:${m}`));
+    const seen = nextMessage(b);
+    await store.publish(a, 'one');
+    await store.publish(b, 'two');
+    await seen;
+    await stopA1();
+    const again = nextMessage(a);
+    await store.publish(a, 'three');
+    await again;
+    expect(got.sort()).toEqual(['a1:one', 'a2:one', 'a2:three', 'b:two']);
+    await stopA2();
+    await stopB();
+  });
+
+  it('keeps serving commands while 200 waiters subscribe, hear and unsubscribe at once', async () => {
+    const channels = Array.from({ length: 5 }, (_, i) => channel(String(i)));
+    const key = `cronofy-connect:test:${randomBytes(4).toString('hex')}`;
+    await store.set(key, 'v', 10_000);
+    const rounds = Array.from({ length: 200 }, async (_, i) => {
+      const on = channels[i % channels.length]!;
+      let heard!: () => void;
+      const done = new Promise<void>((resolve) => (heard = resolve));
+      const stop = await store.subscribe(on, () => heard());
+      await store.publish(on, `m${i}`);
+      await done;
+      await stop();
+      return store.get(key);
+    });
+    expect(await Promise.all(rounds)).toEqual(Array(200).fill('v'));
+  });
+
+  it('refuses a channel outside the app prefix', async () => {
+    await expect(store.subscribe('other-app:x', () => undefined)).rejects.toThrow('cronofy-connect:');
+  });
+});
