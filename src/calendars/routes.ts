@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import type { AppContext } from '../context';
-import { sessionConnections } from '../connections/session-connections';
+import { type Connection, summarize } from '../connections/connection';
 import { flash } from '../session/helpers';
 import { groupByProfile } from './group';
 
@@ -14,10 +14,12 @@ export function calendarRoutes(ctx: AppContext): Router {
       res.redirect('/');
       return;
     }
-    const calendars = await ctx.tokenManager.withAccessToken(id, (connection) =>
-      ctx.clientFor(connection.data_center).listCalendars({ accessToken: connection.access_token }),
-    );
-    res.render('calendars', { profiles: groupByProfile(calendars), connections: await sessionConnections(ctx, req) });
+    let used: Connection | undefined;
+    const calendars = await ctx.tokenManager.withAccessToken(id, (connection) => {
+      used = connection; // the connection as it stands after any refresh: no second read
+      return ctx.clientFor(connection.data_center).listCalendars({ accessToken: connection.access_token });
+    });
+    res.render('calendars', { profiles: groupByProfile(calendars), connections: used ? { individual: summarize(used) } : {} });
   });
 
   return router;

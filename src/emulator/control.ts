@@ -8,6 +8,9 @@ import express, { Router, type NextFunction, type Request, type RequestHandler, 
 import type { EmulatorState } from './state';
 import type { EmulatorControl, FaultOptions, RecordedRequest } from './types';
 
+/** Recorded requests kept (oldest dropped first), so a long-running emulator does not grow without end. */
+const MAX_RECORDED = 10_000;
+
 interface PendingFault extends FaultOptions {
   remaining: number;
 }
@@ -53,6 +56,7 @@ export function createControl(state: EmulatorState) {
       status: 0,
     };
     recorded.push(entry);
+    if (recorded.length > MAX_RECORDED) recorded.splice(0, recorded.length - MAX_RECORDED);
     const writeHead = res.writeHead.bind(res) as (...args: unknown[]) => Response;
     res.writeHead = ((...args: unknown[]) => {
       entry.status = res.statusCode;

@@ -2,6 +2,10 @@ import type Redis from 'ioredis';
 import type { KeyValueStore } from './kv';
 
 const DEL_IF_EQUALS = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
+const PUSH_BOUNDED = `redis.call('LPUSH', KEYS[1], ARGV[1])
+redis.call('LTRIM', KEYS[1], 0, tonumber(ARGV[2]) - 1)
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
+return 1`;
 const REPLACE_IF_PREFIX = `local cur = redis.call('GET', KEYS[1])
 if cur and string.sub(cur, 1, string.len(ARGV[1])) == ARGV[1] then
   redis.call('SET', KEYS[1], ARGV[2], 'KEEPTTL')
@@ -74,7 +78,7 @@ export function createRedisStore(redis: Redis): KeyValueStore & { close(): Promi
       };
     },
     async pushBounded(key, value, max, ttlMs) {
-      await redis.multi().lpush(key, value).ltrim(key, 0, max - 1).pexpire(key, ttlMs).exec();
+      await redis.eval(PUSH_BOUNDED, 1, key, value, String(max), String(ttlMs));
     },
     list: (key) => redis.lrange(key, 0, -1),
     async ping() {
