@@ -1,0 +1,46 @@
+// Child process: baseline B1 = bare Express 5 + express-session + connect-redis + ioredis, same
+// cookie settings as the app, answering a small string. GET /login writes a session of the app's
+// size (BENCH_SESSION_JSON: a copy of a real connected session's fields, plus the access token);
+// GET /calendars adds the one axios call to the emulator the app's calendars page makes.
+import express from 'express';
+import { baselineRedis, baselineSession, emulatorClient, env, stopOnSignals } from './lib/baseline-common';
+
+declare module 'express-session' {
+  interface SessionData {
+    benchAccessToken: string;
+  }
+}
+
+const redis = baselineRedis();
+const emulator = emulatorClient();
+const sessionFields = JSON.parse(env('BENCH_SESSION_JSON')) as Record<string, unknown>;
+
+const app = express();
+app.disable('x-powered-by');
+app.get('/healthz', (_req, res) => void res.send('ok'));
+app.use(baselineSession(redis, 'bench-b1:sess:'));
+
+app.get('/login', (req, res) => {
+  Object.assign(req.session, sessionFields);
+  res.send('logged in');
+});
+
+app.get('/', (req, res) => {
+  if (!req.session.benchAccessToken) return void res.status(401).send('no session');
+  res.send('hello');
+});
+
+app.get('/calendars', async (req, res) => {
+  const token = req.session.benchAccessToken;
+  if (!token) return void res.status(401).send('no session');
+  const answer = await emulator.get<{ calendars?: unknown[] }>('/v1/calendars', { headers: { Authorization: `Bearer ${token}` } });
+  if (answer.status !== 200) return void res.status(502).send(`emulator answered ${answer.status}`);
+  res.send(`calendars: ${answer.data.calendars?.length ?? 0}`);
+});
+
+const server = app.listen(Number(env('PORT')));
+stopOnSignals(async () => {
+  server.close();
+  server.closeAllConnections();
+  redis.disconnect();
+});

@@ -1,0 +1,150 @@
+// Plays a browser through Individual Connect with plain HTTP, as a person would:
+//   GET /connect/individual → GET the emulator's consent page → POST it (Allow, first account)
+//   → GET /oauth/callback with the first cookie → (full flow only) GET /calendars with the new one.
+// Works for the real app and for the BF skeleton alike: both answer the same URLs.
+import type http from 'node:http';
+import { parse } from 'node-html-parser';
+import { cookieFrom, expectStatus, locationOf, send } from './lib/http';
+import { median, percentile } from './lib/stats';
+
+export interface FlowTarget {
+  /** e.g. http://localhost:41234 (must be the APP_BASE_URL the emulator knows). */
+  appBase: string;
+  cookieName: string;
+  agent: http.Agent;
+}
+
+/** The consent form as a browser would submit it: hidden fields, the checked radio, decision=allow. */
+export function consentSubmission(html: string, pageUrl: string): { action: string; body: string } {
+  const root = parse(html);
+  const form = root.querySelector('form[method="post"]');
+  if (!form) throw new Error('consent page has no form');
+  const body = new URLSearchParams();
+  for (const input of form.querySelectorAll('input[type="hidden"]')) {
+    const name = input.getAttribute('name');
+    if (name) body.append(name, input.getAttribute('value') ?? '');
+  }
+  const radios = form.querySelectorAll('input[type="radio"]');
+  const account = radios.find((radio) => radio.hasAttribute('checked')) ?? radios[0];
+  if (!account) throw new Error('consent page offers no account');
+  body.append(account.getAttribute('name') ?? 'account', account.getAttribute('value') ?? '');
+  body.append('decision', 'allow');
+  return { action: new URL(form.getAttribute('action') ?? pageUrl, pageUrl).toString(), body: body.toString() };
+}
+
+export const STEPS = ['start', 'consentPage', 'consentPost', 'callback', 'calendars'] as const;
+export type Step = (typeof STEPS)[number];
+/** Milliseconds per step of one flow, for finding where flow time goes. */
+export type StepTimes = Partial<Record<Step, number>>;
+
+function stepTimer(times?: StepTimes): (step: Step) => void {
+  let last = performance.now();
+  return (step) => {
+    const now = performance.now();
+    if (times) times[step] = now - last;
+    last = now;
+  };
+}
+
+/** Runs a connect flow up to the callback; returns the session cookie ("name=value") it ends with. */
+export async function connectOnce(target: FlowTarget, times?: StepTimes): Promise<string> {
+  const { agent, cookieName } = target;
+  const lap = stepTimer(times);
+  const startUrl = `${target.appBase}/connect/individual`;
+  const start = await send(startUrl, { agent });
+  lap('start');
+  expectStatus(start, 302, 'GET /connect/individual');
+  const firstCookie = cookieFrom(start, cookieName);
+  if (!firstCookie) throw new Error('GET /connect/individual set no session cookie');
+
+  const consentUrl = locationOf(start, startUrl, 'GET /connect/individual');
+  const page = await send(consentUrl, { agent });
+  expectStatus(page, 200, 'GET consent page');
+  const form = consentSubmission(page.body, consentUrl);
+  lap('consentPage');
+  const decided = await send(form.action, {
+    agent,
+    method: 'POST',
+    body: form.body,
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+  });
+  expectStatus(decided, 302, 'POST consent');
+  lap('consentPost');
+
+  const callbackUrl = locationOf(decided, form.action, 'POST consent');
+  const callback = await send(callbackUrl, { agent, headers: { cookie: firstCookie } });
+  expectStatus(callback, 302, 'GET /oauth/callback');
+  lap('callback');
+  // The id is regenerated at the callback: the cookie to keep is the new one.
+  return cookieFrom(callback, cookieName) ?? firstCookie;
+}
+
+/** connectOnce, then the calendars page the callback redirects to. */
+export async function fullFlow(target: FlowTarget, times?: StepTimes): Promise<void> {
+  const cookie = await connectOnce(target, times);
+  const started = performance.now();
+  const calendars = await send(`${target.appBase}/calendars`, { agent: target.agent, headers: { cookie } });
+  expectStatus(calendars, 200, 'GET /calendars');
+  if (times) times.calendars = performance.now() - started;
+}
+
+export interface FlowRun {
+  vus: number;
+  flows: number;
+  /** Every flow that completed, warm-up included (for keys-per-flow accounting). */
+  completedAll: number;
+  flowsPerSec: number;
+  p50Ms: number;
+  p99Ms: number;
+  errors: number;
+  /** Median milliseconds per step over the measured flows. */
+  stepP50Ms: Record<Step, number>;
+  firstError?: string;
+}
+
+/**
+ * `vus` virtual users, each a new browser per flow, back to back for warm-up + measurement.
+ * Only flows that start after the warm-up and finish before the end are counted.
+ */
+export async function runFlows(target: FlowTarget, vus: number, warmupS: number, measureS: number): Promise<FlowRun> {
+  const begin = performance.now();
+  const measureFrom = begin + warmupS * 1000;
+  const end = measureFrom + measureS * 1000;
+  const latencies: number[] = [];
+  const steps: Record<Step, number[]> = { start: [], consentPage: [], consentPost: [], callback: [], calendars: [] };
+  let errors = 0;
+  let completedAll = 0;
+  let firstError: string | undefined;
+
+  const user = async (): Promise<void> => {
+    while (performance.now() < end) {
+      const started = performance.now();
+      const times: StepTimes = {};
+      try {
+        await fullFlow(target, times);
+        const finished = performance.now();
+        completedAll += 1;
+        if (started >= measureFrom && finished <= end) {
+          latencies.push(finished - started);
+          for (const step of STEPS) steps[step].push(times[step] ?? 0);
+        }
+      } catch (err) {
+        if (started >= measureFrom) errors += 1;
+        firstError ??= err instanceof Error ? err.message : String(err);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: vus }, user));
+  latencies.sort((a, b) => a - b);
+  return {
+    vus,
+    flows: latencies.length,
+    completedAll,
+    flowsPerSec: latencies.length / measureS,
+    p50Ms: percentile(latencies, 50),
+    p99Ms: percentile(latencies, 99),
+    errors,
+    stepP50Ms: Object.fromEntries(STEPS.map((step) => [step, Math.round(median(steps[step]) * 10) / 10])) as Record<Step, number>,
+    ...(firstError ? { firstError } : {}),
+  };
+}

@@ -1,0 +1,50 @@
+// What B1 and BF share with the app, so that the ratios compare like with like: the session
+// middleware with the app's cookie settings and store options (connect-redis, same TTL, touch on),
+// one ioredis connection, and an axios instance with a keep-alive agent like the Cronofy client's.
+import http from 'node:http';
+import axios, { type AxiosInstance } from 'axios';
+import type { RequestHandler } from 'express';
+import session from 'express-session';
+import { RedisStore } from 'connect-redis';
+import Redis from 'ioredis';
+
+export const SESSION_TTL_S = 30 * 60;
+
+export function env(name: string): string {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is required`);
+  return value;
+}
+
+export function baselineRedis(): Redis {
+  const redis = new Redis(env('REDIS_URL'), { commandTimeout: 1000, maxRetriesPerRequest: 1 });
+  redis.on('error', (err: Error) => console.error(`baseline redis: ${err.message}`));
+  return redis;
+}
+
+export function baselineSession(redis: Redis, prefix: string): RequestHandler {
+  return session({
+    name: 'cc.sid',
+    secret: env('SESSION_SECRET'),
+    store: new RedisStore({ client: redis, prefix, ttl: SESSION_TTL_S }),
+    resave: false,
+    saveUninitialized: false,
+    rolling: false,
+    cookie: { httpOnly: true, sameSite: 'lax', secure: false, path: '/' },
+  });
+}
+
+export function emulatorClient(): AxiosInstance {
+  return axios.create({
+    baseURL: env('BENCH_EMULATOR_URL'),
+    timeout: 10_000,
+    httpAgent: new http.Agent({ keepAlive: true }),
+    validateStatus: () => true,
+  });
+}
+
+export function stopOnSignals(close: () => Promise<void>): void {
+  const stop = () => void close().finally(() => process.exit(0));
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+}

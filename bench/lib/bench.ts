@@ -1,0 +1,111 @@
+// Shared shapes: settings, what every scenario receives, and the rows of the result table.
+import type Redis from 'ioredis';
+import { cpuMeter } from './noise';
+import { median } from './stats';
+import type { Server, Topology } from './topology';
+
+export interface Settings {
+  warmupS: number;
+  measureS: number;
+  reps: number;
+  connections: number;
+  /** Fixed-rate runs use this share of B1's median max throughput. */
+  rateShare: number;
+  flowVus: number[];
+  stormSessions: number;
+  stormRequestsPerSession: number;
+  growthSessions: number;
+}
+
+export function settingsFromEnv(env: NodeJS.ProcessEnv): Settings {
+  const num = (name: string, fallback: number) => (env[name] ? Number(env[name]) : fallback);
+  return {
+    warmupS: num('BENCH_WARMUP_S', 2),
+    measureS: num('BENCH_MEASURE_S', 5),
+    reps: num('BENCH_REPS', 3),
+    connections: 50,
+    rateShare: 0.6,
+    flowVus: [10, 50],
+    stormSessions: num('BENCH_STORM_SESSIONS', 20),
+    stormRequestsPerSession: num('BENCH_STORM_PER_SESSION', 10),
+    growthSessions: num('BENCH_GROWTH_SESSIONS', 100_000),
+  };
+}
+
+export interface Bench {
+  settings: Settings;
+  top: Topology;
+  redis: Redis;
+  /** Cookie header value of a connected session on the app (valid on every instance). */
+  appCookie: string;
+  b1: Server;
+  b1Cookie: string;
+  /** Fixed rate for p99 runs, set by S1 from B1's throughput. */
+  rate: number;
+  /** The same share of the app's own max (S1): a rate the app can sustain, for S5. */
+  appRate: number;
+  progress(line: string): void;
+}
+
+export interface Row {
+  scenario: string;
+  metric: string;
+  app: number | string;
+  baseline: number | string | null;
+  /** app ÷ baseline. */
+  ratio: number | null;
+  target: string;
+  /** null: no target, reported for information. */
+  met: boolean | null;
+}
+
+export interface ScenarioResult {
+  rows: Row[];
+  /** Raw runs and details for latest.json. */
+  data: Record<string, unknown>;
+}
+
+/** Runs a and b `reps` times, alternating which goes first, so drift affects both alike. */
+export async function interleaved<T>(reps: number, a: () => Promise<T>, b: () => Promise<T>): Promise<{ a: T[]; b: T[] }> {
+  const out = { a: [] as T[], b: [] as T[] };
+  for (let rep = 0; rep < reps; rep++) {
+    if (rep % 2 === 0) {
+      out.a.push(await a());
+      out.b.push(await b());
+    } else {
+      out.b.push(await b());
+      out.a.push(await a());
+    }
+  }
+  return out;
+}
+
+/** Throughput-like: higher is better. */
+export function atLeast(scenario: string, metric: string, app: number, baseline: number, min: number): Row {
+  const ratio = app / baseline;
+  return { scenario, metric, app, baseline, ratio, target: `≥ ${min}×`, met: ratio >= min };
+}
+
+/** Latency-like: lower is better. */
+export function atMost(scenario: string, metric: string, app: number, baseline: number, max: number): Row {
+  const ratio = app / baseline;
+  return { scenario, metric, app, baseline, ratio, target: `≤ ${max}×`, met: ratio <= max };
+}
+
+export function info(scenario: string, metric: string, app: number | string, baseline: number | string | null = null): Row {
+  const ratio = typeof app === 'number' && typeof baseline === 'number' ? app / baseline : null;
+  return { scenario, metric, app, baseline, ratio, target: '—', met: null };
+}
+
+/** Runs `run` and adds how much CPU each named process used meanwhile (warm-up included). */
+export async function metered<T extends object>(pids: Record<string, number>, run: () => Promise<T>): Promise<T & { cpu: Record<string, number> }> {
+  const stop = cpuMeter(pids);
+  const result = await run();
+  return { ...result, cpu: stop() };
+}
+
+/** Median CPU use of one named process over runs from `metered`. */
+export const medianCpu = (runs: { cpu: Record<string, number> }[], name: string): number => median(runs.map((r) => r.cpu[name] ?? 0));
+
+/** URLs for autocannon: dial 127.0.0.1 rather than resolve "localhost". */
+export const dial = (url: string): string => url.replace('//localhost:', '//127.0.0.1:');
