@@ -1,6 +1,6 @@
 // The process: reads the environment (and .env), starts the emulator in sandbox mode, connects
 // to Redis, listens, and shuts down gracefully on SIGTERM/SIGINT.
-import type { Server } from 'node:http';
+import type { Server, ServerResponse } from 'node:http';
 import type Redis from 'ioredis';
 import { createApp } from './app';
 import { ConfigError, loadConfig } from './config';
@@ -77,6 +77,13 @@ async function main(): Promise<void> {
   });
 
   let stopping = false;
+  // While stopping, a connection that has just answered its last request is closed at once rather
+  // than kept alive until its idle timeout.
+  server.on('request', (_req, res: ServerResponse) => {
+    res.on('finish', () => {
+      if (stopping) setImmediate(() => server.closeIdleConnections());
+    });
+  });
   const shutdown = (signal: string) => {
     if (stopping) return;
     stopping = true;
