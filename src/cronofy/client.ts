@@ -63,8 +63,10 @@ export function createCronofyClient(options: CronofyClientOptions) {
     timeout: options.timeoutMs ?? 10_000,
     maxContentLength: MAX_ANSWER_BYTES,
     maxRedirects: 0,
-    httpAgent: new http.Agent({ keepAlive: true }),
-    httpsAgent: new https.Agent({ keepAlive: true }),
+    // Idle sockets are dropped after 4 s, before a server with Node's default 5 s keep-alive closes
+    // them: reusing one as it closes fails with "socket hang up", and a token POST is not retried.
+    httpAgent: new http.Agent({ keepAlive: true, timeout: 4000 }),
+    httpsAgent: new https.Agent({ keepAlive: true, timeout: 4000 }),
     headers: { 'User-Agent': 'cronofy-connect-demo', Accept: 'application/json' },
     validateStatus: () => true,
     transitional: { clarifyTimeoutError: true },
