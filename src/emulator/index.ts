@@ -56,6 +56,7 @@ function buildApp(options: EmulatorOptions, publicUrl: () => string) {
   app.disable('x-powered-by');
   app.set('view engine', 'ejs');
   app.set('views', path.join(__dirname, 'views'));
+  app.set('view options', { rmWhitespace: true });
   app.use((_req, res, next) => {
     res.set({
       'Content-Security-Policy': "default-src 'none'; style-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",

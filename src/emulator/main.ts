@@ -19,8 +19,14 @@ function fromEnv(env: NodeJS.ProcessEnv): { options: EmulatorOptions; problems: 
   for (const uri of redirectUris) {
     if (!URL.canParse(uri) || !/^https?:$/.test(new URL(uri).protocol)) problems.push(`EMULATOR_REDIRECT_URIS: "${uri}" is not an http(s) URL`);
   }
-  const controlApi = value('EMULATOR_CONTROL_API');
-  if (controlApi !== undefined && controlApi !== 'true' && controlApi !== 'false') problems.push('EMULATOR_CONTROL_API must be true or false');
+  const flag = (name: string, fallback: boolean): boolean => {
+    const raw = value(name);
+    if (raw === undefined) return fallback;
+    if (raw !== 'true' && raw !== 'false') problems.push(`${name} must be true or false (got "${raw}")`);
+    return raw === 'true';
+  };
+  const controlApi = flag('EMULATOR_CONTROL_API', false);
+  const rateLimit = flag('EMULATOR_RATE_LIMIT', true);
   return {
     options: {
       port,
@@ -30,7 +36,8 @@ function fromEnv(env: NodeJS.ProcessEnv): { options: EmulatorOptions; problems: 
       clientSecret: value('EMULATOR_CLIENT_SECRET'),
       redirectUris,
       accessTokenTtl: integer('EMULATOR_ACCESS_TOKEN_TTL', 3600, 1, 31_536_000),
-      controlApi: controlApi === 'true',
+      controlApi,
+      rateLimit: rateLimit ? undefined : false,
       log: (line) => console.warn(line),
     },
     problems,

@@ -51,11 +51,12 @@ describe('npm run emulator', () => {
   });
 
   it('exits 1 naming each bad variable', async () => {
-    const child = run({ EMULATOR_PORT: 'eighty', EMULATOR_REDIRECT_URIS: 'not a url', EMULATOR_ACCESS_TOKEN_TTL: '-5' });
+    const child = run({ EMULATOR_PORT: 'eighty', EMULATOR_REDIRECT_URIS: 'not a url', EMULATOR_ACCESS_TOKEN_TTL: '-5', EMULATOR_RATE_LIMIT: 'sometimes' });
     const [log, [code]] = await Promise.all([output(child, /$^/), once(child, 'exit')]);
     expect(code).toBe(1);
     expect(log).toContain('EMULATOR_PORT');
     expect(log).toContain('EMULATOR_REDIRECT_URIS');
     expect(log).toContain('EMULATOR_ACCESS_TOKEN_TTL');
+    expect(log).toContain('EMULATOR_RATE_LIMIT');
   });
 });
