@@ -21,8 +21,7 @@ export function accountRoutes(ctx: AppContext): Router {
     for (const kind of kinds) {
       const id = ids[kind];
       if (!id) continue;
-      const stored = await ctx.tokens.get(id);
-      await ctx.tokens.remove(id);
+      const stored = await ctx.tokens.take(id); // a refresh landing after this revokes its own tokens
       delete ids[kind];
       disconnected++;
       if (!stored) continue;

@@ -80,19 +80,25 @@ export function oauthCallback(ctx: AppContext): RequestHandler {
       },
       flowName,
     );
+    const previous = req.session.connections?.[flow.kind];
     try {
       await ctx.tokens.create(connection);
-      const previous = req.session.connections?.[flow.kind];
       await regenerateSession(req, {
         connections: { ...req.session.connections, [flow.kind]: connection.id },
         flash: { kind: 'info', text: connectedMessage(connection) },
       });
-      if (previous) await ctx.tokens.remove(previous);
     } catch (err) {
       // The tokens or the session could not be written: nobody can use these tokens, so give them back.
       await ctx.tokens.remove(connection.id).catch(() => undefined);
       await ctx.clientFor(flow.data_center).revokeAuthorization({ token: connection.refresh_token }).catch(() => undefined);
       throw err;
+    }
+    // Connecting again replaces the earlier connection of this kind: give its grant back to Cronofy.
+    if (previous) {
+      const old = await ctx.tokens.take(previous).catch(() => null);
+      if (old) {
+        await ctx.clientFor(old.connection.data_center).revokeAuthorization({ token: old.connection.refresh_token }).catch(() => undefined);
+      }
     }
     res.redirect(flow.kind === 'organization' ? '/organization' : '/calendars');
   };

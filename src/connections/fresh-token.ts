@@ -89,7 +89,11 @@ export function createTokenManager(options: TokenManagerOptions) {
       answer = await clientFor(connection.data_center).refreshAccessToken(connection.refresh_token);
     } catch (err) {
       if (err instanceof CronofyError && err.code === 'invalid_grant') {
-        await tokens.remove(connection.id);
+        // Only if nobody refreshed meanwhile (a lock that outlived its TTL): else the tokens are good.
+        if (!(await tokens.removeIfVersion(connection.id, version))) {
+          const latest = await tokens.get(connection.id);
+          if (latest) return latest.connection;
+        }
         throw new ReconnectRequiredError(
           'revoked',
           connection.id,
@@ -103,7 +107,7 @@ export function createTokenManager(options: TokenManagerOptions) {
       access_token: answer.access_token,
       refresh_token: answer.refresh_token ?? connection.refresh_token,
       expires_at: now() + answer.expires_in * 1000,
-      scope: answer.scope ?? connection.scope,
+      scope: answer.scope || connection.scope,
       refreshed_at: now(),
     };
     if (!(await tokens.replace(version, refreshed))) {

@@ -44,6 +44,17 @@ export function createTokenStore({ kv, ttlMs, encryptionKey }: TokenStoreOptions
 
   const newVersion = () => randomBytes(8).toString('hex');
 
+  /** A record that cannot be read (TOKEN_ENCRYPTION_KEY changed or removed) counts as gone: connect again. */
+  const parse = (value: string | null): StoredConnection | null => {
+    if (value === null) return null;
+    const dot = value.indexOf('.');
+    try {
+      return { version: value.slice(0, dot), connection: open(value.slice(dot + 1)) };
+    } catch {
+      return null;
+    }
+  };
+
   return {
     key: (id: string) => PREFIX + id,
 
@@ -52,10 +63,17 @@ export function createTokenStore({ kv, ttlMs, encryptionKey }: TokenStoreOptions
     },
 
     async get(id: string): Promise<StoredConnection | null> {
-      const value = await kv.get(PREFIX + id);
-      if (value === null) return null;
-      const dot = value.indexOf('.');
-      return { version: value.slice(0, dot), connection: open(value.slice(dot + 1)) };
+      return parse(await kv.get(PREFIX + id));
+    },
+
+    /** Read and delete in one step: a refresh landing afterwards finds nothing to replace. */
+    async take(id: string): Promise<StoredConnection | null> {
+      return parse(await kv.take(PREFIX + id));
+    },
+
+    /** Delete only if nobody wrote since `version` was read. */
+    async removeIfVersion(id: string, expectedVersion: string): Promise<boolean> {
+      return kv.delIfPrefix(PREFIX + id, `${expectedVersion}.`);
     },
 
     /** Replace only if nobody wrote since `version` was read; false when it changed or is gone. */

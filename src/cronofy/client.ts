@@ -58,9 +58,10 @@ const MAX_MEMBER_PAGES = 50;
 export function createCronofyClient(options: CronofyClientOptions) {
   const { hosts, clientId, clientSecret } = options;
   const getRetries = options.getRetries ?? 2;
+  const timeoutMs = options.timeoutMs ?? 10_000;
   const maxRetryAfter = options.maxRetryAfterSeconds ?? 2;
   const http_: AxiosInstance = axios.create({
-    timeout: options.timeoutMs ?? 10_000,
+    timeout: timeoutMs,
     maxContentLength: MAX_ANSWER_BYTES,
     maxRedirects: 0,
     // Idle sockets are dropped after 4 s, before a server with Node's default 5 s keep-alive closes
@@ -90,7 +91,8 @@ export function createCronofyClient(options: CronofyClientOptions) {
       let response: AxiosResponse | undefined;
       let failure: unknown;
       try {
-        response = await http_.request({ method, url, data: init.data, headers });
+        // axios's timeout only notices silence; the signal bounds the whole call.
+        response = await http_.request({ method, url, data: init.data, headers, signal: AbortSignal.timeout(timeoutMs) });
       } catch (err) {
         failure = err;
       }
@@ -202,7 +204,9 @@ export function createCronofyClient(options: CronofyClientOptions) {
         const answer: AxiosResponse = await send('GET', url, { bearer });
         members.push(...arrayField<OrganizationalUnitMember>(answer.data, 'organizational_unit_members'));
         const pages = (isObject(answer.data) ? answer.data.pages : undefined) as Pages | undefined;
-        url = pages?.next_page;
+        const next: unknown = pages?.next_page;
+        if (next !== undefined && (typeof next !== 'string' || !URL.canParse(next))) throw unexpected('GET /v1/organizational_unit_members (next_page)');
+        url = next;
         if (url !== undefined && new URL(url).origin !== new URL(hosts.apiUrl).origin) {
           throw unexpected('GET /v1/organizational_unit_members (next_page on another host)');
         }
@@ -224,7 +228,8 @@ function parseTokenResponse(body: unknown): TokenResponse {
     typeof body.expires_in === 'number' &&
     (body.refresh_token === undefined || typeof body.refresh_token === 'string');
   if (!valid) throw unexpected('POST /oauth/token');
-  return body as unknown as TokenResponse;
+  // scope is documented on every answer; a server that leaves it out grants nothing we can name.
+  return { ...(body as unknown as TokenResponse), scope: typeof body.scope === 'string' ? body.scope : '' };
 }
 
 function arrayField<T>(body: unknown, field: string): T[] {

@@ -41,6 +41,15 @@ function eventJson(event: SeedEvent | ManagedEvent, managed: boolean) {
   };
 }
 
+const TIME = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2}))?$/;
+
+/** Cronofy's event times: "2026-01-22", "2026-01-22T15:30:00Z", or {"time": …, "tzid": …}. */
+function isTime(value: unknown): boolean {
+  if (typeof value === 'string') return TIME.test(value) && !Number.isNaN(Date.parse(value));
+  if (typeof value !== 'object' || value === null || !('time' in value)) return false;
+  return typeof value.time === 'string' && TIME.test(value.time);
+}
+
 /** A date or time value as milliseconds, for comparing: a bare date is midnight UTC. */
 const instant = (value: string): number => Date.parse(DATE.test(value) ? `${value}T00:00:00Z` : value);
 
@@ -129,6 +138,10 @@ export function eventRoutes(ctx: EmulatorContext): Router {
       if (body[field] === undefined || body[field] === '') errors[field] = [{ key: 'errors.required', description: 'required' }];
     }
     const summary = one(body.summary);
+    if (body.summary !== undefined && summary === undefined) errors.summary = [{ key: 'errors.invalid', description: 'must be a string' }];
+    for (const field of ['start', 'end'] as const) {
+      if (body[field] !== undefined && !isTime(body[field])) errors[field] = [{ key: 'errors.invalid', description: 'must be a date, a time, or {"time", "tzid"}' }];
+    }
     if (summary !== undefined && summary.length > 1024) errors.summary = [{ key: 'errors.too_long', description: 'must be at most 1024 characters' }];
     if (calendar.calendar_readonly) errors.calendar_id = [{ key: 'errors.calendar_readonly', description: 'the calendar is read-only' }];
     if (Object.keys(errors).length > 0) return void invalid(res, errors);

@@ -48,6 +48,7 @@ export interface IssuedTokens {
 
 const CODE_TTL_MS = 10 * 60_000;
 const PERMISSIONS_REQUEST_TTL_MS = 10 * 60_000;
+const SWEEP_AT = 1000;
 
 /** 32 characters from [A-Za-z0-9_-]. */
 export const randomToken = (): string => randomBytes(24).toString('base64url');
@@ -62,7 +63,17 @@ export function createState(world: World, settings: { accessTokenTtl: number; ro
   const unrestricted = new Set<string>();
   const managed = new Map<string, Map<string, ManagedEvent>>();
 
+  /** Dead entries go once a map grows, so a long-running emulator stays small. */
+  function sweep(): void {
+    const t = now();
+    if (accessTokens.size > SWEEP_AT) for (const [token, entry] of accessTokens) if (entry.expiresAt <= t) accessTokens.delete(token);
+    if (codes.size > SWEEP_AT) for (const [code, entry] of codes) if (entry.expiresAt <= t) codes.delete(code);
+    // A used code is remembered 10 minutes past its expiry, to catch a late replay.
+    if (usedCodes.size > SWEEP_AT) for (const [code, entry] of usedCodes) if (entry.expiresAt + CODE_TTL_MS <= t) usedCodes.delete(code);
+  }
+
   function issue(grant: Grant): IssuedTokens {
+    sweep();
     const access_token = randomToken();
     accessTokens.set(access_token, { grant, expiresAt: now() + settings.accessTokenTtl * 1000 });
     return { grant, access_token, refresh_token: grant.refreshToken };
@@ -81,6 +92,7 @@ export function createState(world: World, settings: { accessTokenTtl: number; ro
     accessTokenTtl: settings.accessTokenTtl,
 
     issueCode(subject: Subject, redirectUri: string, scopes: string[]): string {
+      sweep();
       const code = randomToken();
       codes.set(code, { subject, redirectUri, scopes, expiresAt: now() + CODE_TTL_MS });
       return code;

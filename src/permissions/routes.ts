@@ -19,7 +19,6 @@ const CALENDAR_ID = /^[A-Za-z0-9_@.=+-]{1,200}$/;
 export function permissionRoutes(ctx: AppContext): Router {
   const router = Router();
   const pending = createPendingPermissions(ctx.kv, ctx.now);
-  const cronofyAppOrigin = new URL(ctx.clientFor(ctx.config.cronofy.dataCenter).hosts.appUrl).origin;
 
   const calendarsOf = (connectionId: string): Promise<Calendar[]> =>
     ctx.tokenManager.withAccessToken(connectionId, (c) =>
@@ -58,15 +57,18 @@ export function permissionRoutes(ctx: AppContext): Router {
       );
     }
 
-    const answer = await ctx.tokenManager.withAccessToken(id, (c) =>
-      ctx.clientFor(c.data_center).elevatedPermissions(
+    let cronofyAppOrigin = '';
+    const answer = await ctx.tokenManager.withAccessToken(id, (c) => {
+      // The approval page belongs to the connection's data center, recorded when it was made.
+      cronofyAppOrigin = new URL(ctx.clientFor(c.data_center).hosts.appUrl).origin;
+      return ctx.clientFor(c.data_center).elevatedPermissions(
         { accessToken: c.access_token },
         {
           permissions: requested.map((calendar_id) => ({ calendar_id, permission_level: 'unrestricted' as const })),
           redirect_uri: ctx.redirectUris.permissions,
         },
-      ),
-    );
+      );
+    });
 
     ctx.inspector.record(req, 'Permissions requested: POST /v1/permissions', {
       calendars: requested.join(', '),

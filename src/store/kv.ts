@@ -13,6 +13,8 @@ export interface KeyValueStore {
   delIfEquals(key: string, expected: string): Promise<boolean>;
   /** Replace only when the value still starts with `expectedPrefix`, keeping the key's expiry. */
   replaceIfPrefix(key: string, expectedPrefix: string, value: string): Promise<boolean>;
+  /** Delete only when the value still starts with `expectedPrefix`. */
+  delIfPrefix(key: string, expectedPrefix: string): Promise<boolean>;
   publish(channel: string, message: string): Promise<void>;
   /** Calls `onMessage` for each message on `channel` until the returned function is called. */
   subscribe(channel: string, onMessage: (message: string) => void): Promise<() => Promise<void>>;

@@ -50,6 +50,12 @@ export function createMemoryStore(now: () => number = Date.now): KeyValueStore {
       entry.value = value;
       return true;
     },
+    async delIfPrefix(key, expectedPrefix) {
+      const current = read(key);
+      if (current === null || !current.startsWith(expectedPrefix)) return false;
+      entries.delete(key);
+      return true;
+    },
     async publish(channel, message) {
       bus.emit(channel, message);
     },

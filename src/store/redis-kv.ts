@@ -2,6 +2,9 @@ import type Redis from 'ioredis';
 import type { KeyValueStore } from './kv';
 
 const DEL_IF_EQUALS = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
+const DEL_IF_PREFIX = `local cur = redis.call('GET', KEYS[1])
+if cur and string.sub(cur, 1, string.len(ARGV[1])) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0`;
 const PUSH_BOUNDED = `redis.call('LPUSH', KEYS[1], ARGV[1])
 redis.call('LTRIM', KEYS[1], 0, tonumber(ARGV[2]) - 1)
 redis.call('PEXPIRE', KEYS[1], ARGV[3])
@@ -62,6 +65,9 @@ export function createRedisStore(redis: Redis): KeyValueStore & { close(): Promi
     },
     async replaceIfPrefix(key, expectedPrefix, value) {
       return (await redis.eval(REPLACE_IF_PREFIX, 1, key, expectedPrefix, value)) === 1;
+    },
+    async delIfPrefix(key, expectedPrefix) {
+      return (await redis.eval(DEL_IF_PREFIX, 1, key, expectedPrefix)) === 1;
     },
     async publish(channel, message) {
       await redis.publish(channel, message);

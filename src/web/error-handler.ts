@@ -11,13 +11,17 @@ export const notFound: RequestHandler = (req, _res, next) => {
 
 export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (err: unknown, req, res, _next) => {
-    const page = toPage(err);
+    let lost: 'individual' | 'organization' = 'individual';
     if (err instanceof ReconnectRequiredError && req.session?.connections) {
       const { connections } = req.session;
       for (const kind of ['individual', 'organization'] as const) {
-        if (connections[kind] === err.connectionId) delete connections[kind];
+        if (connections[kind] === err.connectionId) {
+          delete connections[kind];
+          lost = kind;
+        }
       }
     }
+    const page = toPage(err, lost);
     if (page.status >= 500) logger.error({ err, path: req.path }, 'request failed');
     if (res.headersSent) return;
     res.status(page.status).set(page.headers).set('Cache-Control', 'no-store');
@@ -25,14 +29,14 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
   };
 }
 
-function toPage(err: unknown): PageError {
+function toPage(err: unknown, lost: 'individual' | 'organization'): PageError {
   if (err instanceof PageError) return err;
   if (err instanceof ReconnectRequiredError) {
     return new PageError(
       401,
-      'Please connect your calendar again',
+      lost === 'organization' ? 'Please connect your organization again' : 'Please connect your calendar again',
       `${err.message} The app has forgotten this connection; connecting again takes a few seconds.`,
-      [startAgain('individual'), { href: '/', label: 'Back to the start' }],
+      [startAgain(lost), { href: '/', label: 'Back to the start' }],
     );
   }
   if (err instanceof CronofyError) return cronofyPage(err);
