@@ -210,3 +210,53 @@ describe('POST /logout', () => {
     await request(h.app).get('/calendars').set('Cookie', cookie).expect(302);
   });
 });
+
+describe('records changing under a refresh', () => {
+  it('J3: an invalid_grant after another writer already stored newer tokens keeps those tokens', async () => {
+    const { agent, cookie, connection } = await connected();
+    const key = `cronofy-connect:connection:${connection.id}`;
+    clock += TWO_HOURS;
+    h.emulator.control.failNext('/oauth/token', { status: 400, body: { error: 'invalid_grant' }, delayMs: 200 });
+    const page = agent.get('/calendars').then((res) => res);
+    await new Promise<void>((resolve) => {
+      const check = () => (refreshes().length > 0 ? resolve() : setImmediate(check));
+      check();
+    });
+    // Meanwhile another process (whose lock outlived ours) stored fresh tokens: a new version.
+    const raw = (await h.redis.get(key))!;
+    const fresher = { ...JSON.parse(raw.slice(raw.indexOf('.') + 1)), expires_at: clock + 3_600_000 } as Connection;
+    await h.redis.set(key, `othersversion.${JSON.stringify(fresher)}`, 'KEEPTTL');
+    const res = await page;
+    expect(res.status).toBe(200);
+    expect((await storedConnection(cookie)).access_token).toBe(fresher.access_token);
+  });
+
+  it('revokes the replaced grant when the same kind is connected again', async () => {
+    const { agent, connection } = await connected();
+    expect((await connectThrough(agent)).status).toBe(302);
+    const revokes = calls('/oauth/token/revoke');
+    expect(revokes.map((r) => (r.body as { token: string }).token)).toEqual([connection.refresh_token]);
+    expect(await h.redis.exists(`cronofy-connect:connection:${connection.id}`)).toBe(0);
+    await agent.get('/calendars').expect(200);
+  });
+});
+
+describe('TOKEN_ENCRYPTION_KEY changed', () => {
+  it('treats records it cannot read as gone: the person connects again, no 500', async () => {
+    const before = await startHarness({ now: () => clock, env: { TOKEN_ENCRYPTION_KEY: Buffer.alloc(32, 1).toString('base64') } });
+    const after = await startHarness({ now: () => clock, env: { TOKEN_ENCRYPTION_KEY: Buffer.alloc(32, 2).toString('base64') } });
+    try {
+      const agent = before.agent();
+      const res = await connectThrough(agent);
+      const cookie = String(([] as string[]).concat(res.headers['set-cookie'] as unknown as string[]).find((c) => c.startsWith('cc.sid='))).split(';')[0]!;
+      await request(after.app).get('/').set('Cookie', cookie).expect(200);
+      const page = await request(after.app).get('/calendars').set('Cookie', cookie);
+      expect([302, 401]).toContain(page.status);
+      expect(page.text).not.toContain('Something went wrong');
+    } finally {
+      await before.close();
+      await after.close();
+    }
+  });
+});
+

@@ -152,7 +152,7 @@ describe('events', () => {
     expect(await managed()).toEqual([]);
   });
 
-  it('answers 422 naming each missing field, 404 for a calendar of another account, 422 for a read-only calendar', async () => {
+  it('answers 422 naming each missing or malformed field, 404 for a calendar of another account, 422 for a read-only calendar', async () => {
     const calendars = await calendarsOf(google.access_token);
     const path = (id: string) => `/v1/calendars/${encodeURIComponent(id)}/events`;
     const missing = await api(emulator, path(calendars[0]!.calendar_id), google.access_token, { method: 'POST', body: JSON.stringify({ summary: 'x' }) });
@@ -163,6 +163,11 @@ describe('events', () => {
     const otherCalendar = (await calendarsOf(other.access_token))[0]!;
     const event = JSON.stringify({ event_id: 'e', summary: 's', start: '2026-01-01T10:00:00Z', end: '2026-01-01T11:00:00Z' });
     expect((await api(emulator, path(otherCalendar.calendar_id), google.access_token, { method: 'POST', body: event })).status).toBe(404);
+
+    const badTimes = JSON.stringify({ event_id: 'e', summary: 42, start: 'tomorrow', end: { time: 'later' } });
+    const invalid = await api(emulator, path(calendars[0]!.calendar_id), google.access_token, { method: 'POST', body: badTimes });
+    expect(invalid.status).toBe(422);
+    expect(Object.keys(((await invalid.json()) as { errors: object }).errors).sort()).toEqual(['end', 'start', 'summary']);
 
     const readonly = calendars.find((c) => c.calendar_readonly)!;
     expect((await api(emulator, path(readonly.calendar_id), google.access_token, { method: 'POST', body: event })).status).toBe(422);

@@ -1,5 +1,5 @@
 import type { RunningEmulator } from '../../src/emulator/types';
-import { api, start, tokensFor, type TokenAnswer } from './support';
+import { api, CLIENT, start, tokensFor, type TokenAnswer } from './support';
 
 let emulator: RunningEmulator;
 let org: TokenAnswer;
@@ -78,3 +78,14 @@ describe('Cronofy-Impersonate', () => {
     expect(info.sub).toBe(org.sub);
   });
 });
+
+describe('the Internal Application key', () => {
+  it('lists the members and impersonates with the client secret as Bearer (cronofy-api.md §9.3)', async () => {
+    const members = await api(emulator, '/v1/organizational_unit_members', CLIENT.client_secret);
+    expect(members.status).toBe(200);
+    const [first] = ((await members.json()) as MembersPage).organizational_unit_members;
+    const info = (await (await api(emulator, '/v1/userinfo', CLIENT.client_secret, { impersonate: first!.sub })).json()) as { email: string };
+    expect(info.email).toBe('marty@evenitron.com');
+  });
+});
+

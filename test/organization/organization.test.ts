@@ -134,3 +134,24 @@ describe('POST /disconnect', () => {
     await agent.get('/organization').expect(302);
   });
 });
+
+describe('a dead organization connection', () => {
+  it('asks to connect the organization again, not a calendar', async () => {
+    const agent = await connectedOrganization();
+    const org = h.emulator.control.requests();
+    expect(org).toHaveLength(0);
+    clock += 2 * 60 * 60 * 1000;
+    h.emulator.control.failNext('/oauth/token', { status: 400, body: { error: 'invalid_grant' } });
+    const res = await agent.get('/organization').expect(401);
+    expect(res.text).toContain('Please connect your organization again');
+    expect(res.text).toContain('href="/connect/organization"');
+  });
+
+  it('I6: a next_page that is not a URL gets the unexpected-answer page, not a crash', async () => {
+    const agent = await connectedOrganization();
+    h.emulator.control.failNext('/v1/organizational_unit_members', { status: 200, body: { organizational_unit_members: [], pages: { current: 1, total: 2, next_page: null } } });
+    const res = await agent.get('/organization').expect(502);
+    expect(res.text).toContain('Cronofy gave an unexpected answer');
+  });
+});
+
