@@ -1,16 +1,9 @@
 // src/server.ts as a process: sandbox start-up and graceful shutdown on SIGTERM.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import path from 'node:path';
-
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
+import { freePort } from './support/ports';
 
 describe('the server process', () => {
   it('starts in sandbox mode, then on SIGTERM finishes the request in flight, stops and exits 0', async () => {

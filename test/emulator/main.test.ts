@@ -1,8 +1,8 @@
 // `npm run emulator`: the standalone process, configured by the environment.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { createServer } from 'node:net';
 import path from 'node:path';
+import { freePort } from '../support/ports';
 
 const MAIN = path.join(__dirname, '..', '..', 'src', 'emulator', 'main.ts');
 
@@ -25,14 +25,6 @@ async function output(child: ChildProcess, until: RegExp): Promise<string> {
   await done;
   return text;
 }
-
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 
 describe('npm run emulator', () => {
   it('starts with sandbox defaults, logs one line saying where it listens, and accepts the demo callbacks', async () => {

@@ -1,6 +1,6 @@
 // A redis-server of the test's own, on its own port, that the test can stop and start again.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
+import { freePort } from './ports';
 
 export interface OwnRedis {
   url: string;
@@ -9,15 +9,6 @@ export interface OwnRedis {
   start(): Promise<void>;
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
 
 export async function startOwnRedis(): Promise<OwnRedis> {
   const port = await freePort();
