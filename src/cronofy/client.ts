@@ -90,11 +90,16 @@ export function createCronofyClient(options: CronofyClientOptions) {
       const started = performance.now();
       let response: AxiosResponse | undefined;
       let failure: unknown;
+      // axios's timeout only notices silence; the abort bounds the whole call. (A timer cleared
+      // afterwards, not AbortSignal.timeout, which would keep every call's signal alive for timeoutMs.)
+      const abort = new AbortController();
+      const timer = setTimeout(() => abort.abort(), timeoutMs);
       try {
-        // axios's timeout only notices silence; the signal bounds the whole call.
-        response = await http_.request({ method, url, data: init.data, headers, signal: AbortSignal.timeout(timeoutMs) });
+        response = await http_.request({ method, url, data: init.data, headers, signal: abort.signal });
       } catch (err) {
         failure = err;
+      } finally {
+        clearTimeout(timer);
       }
       options.onCall?.({
         method,

@@ -11,6 +11,8 @@ export type Subject = { kind: 'account'; account: SeedAccount } | { kind: 'organ
 
 export interface Grant {
   subject: Subject;
+  /** Its live access tokens, so revoking touches only them. */
+  accessTokens?: Set<string>;
   scopes: string[];
   revoked: boolean;
   refreshToken: string;
@@ -66,7 +68,10 @@ export function createState(world: World, settings: { accessTokenTtl: number; ro
   /** Dead entries go once a map grows, so a long-running emulator stays small. */
   function sweep(): void {
     const t = now();
-    if (accessTokens.size > SWEEP_AT) for (const [token, entry] of accessTokens) if (entry.expiresAt <= t) accessTokens.delete(token);
+    if (accessTokens.size > SWEEP_AT) for (const [token, entry] of accessTokens) if (entry.expiresAt <= t) {
+      accessTokens.delete(token);
+      entry.grant.accessTokens?.delete(token);
+    }
     if (codes.size > SWEEP_AT) for (const [code, entry] of codes) if (entry.expiresAt <= t) codes.delete(code);
     // A used code is remembered 10 minutes past its expiry, to catch a late replay.
     if (usedCodes.size > SWEEP_AT) for (const [code, entry] of usedCodes) if (entry.expiresAt + CODE_TTL_MS <= t) usedCodes.delete(code);
@@ -76,13 +81,15 @@ export function createState(world: World, settings: { accessTokenTtl: number; ro
     sweep();
     const access_token = randomToken();
     accessTokens.set(access_token, { grant, expiresAt: now() + settings.accessTokenTtl * 1000 });
+    (grant.accessTokens ??= new Set()).add(access_token);
     return { grant, access_token, refresh_token: grant.refreshToken };
   }
 
   function revokeGrant(grant: Grant): void {
     grant.revoked = true;
     refreshTokens.delete(grant.refreshToken);
-    for (const [token, entry] of accessTokens) if (entry.grant === grant) accessTokens.delete(token);
+    for (const token of grant.accessTokens ?? []) accessTokens.delete(token);
+    grant.accessTokens?.clear();
   }
 
   const subOf = (subject: Subject): string => (subject.kind === 'account' ? subject.account.account_id : subject.organization.sub);
