@@ -65,9 +65,12 @@ export function createState(world: World, settings: { accessTokenTtl: number; ro
   const unrestricted = new Set<string>();
   const managed = new Map<string, Map<string, ManagedEvent>>();
 
-  /** Dead entries go once a map grows, so a long-running emulator stays small. */
+  /** Dead entries go once a map is large, so a long-running emulator stays small. */
+  let lastSweep = 0;
   function sweep(): void {
     const t = now();
+    if (t - lastSweep < 1000) return; // at most once a second: a sweep walks the maps
+    lastSweep = t;
     if (accessTokens.size > SWEEP_AT) for (const [token, entry] of accessTokens) if (entry.expiresAt <= t) {
       accessTokens.delete(token);
       entry.grant.accessTokens?.delete(token);
