@@ -3,7 +3,7 @@
 // size (BENCH_SESSION_JSON: a copy of a real connected session's fields, plus the access token);
 // GET /calendars adds the one axios call to the emulator the app's calendars page makes.
 import express from 'express';
-import { baselineRedis, baselineSession, emulatorClient, env, stopOnSignals } from './lib/baseline-common';
+import { baselineRedis, baselineSession, calendarsHandler, emulatorClient, env, serveUntilSignal } from './lib/baseline-common';
 
 declare module 'express-session' {
   interface SessionData {
@@ -30,17 +30,6 @@ app.get('/', (req, res) => {
   res.send('hello');
 });
 
-app.get('/calendars', async (req, res) => {
-  const token = req.session.benchAccessToken;
-  if (!token) return void res.status(401).send('no session');
-  const answer = await emulator.get<{ calendars?: unknown[] }>('/v1/calendars', { headers: { Authorization: `Bearer ${token}` } });
-  if (answer.status !== 200) return void res.status(502).send(`emulator answered ${answer.status}`);
-  res.send(`calendars: ${answer.data.calendars?.length ?? 0}`);
-});
+app.get('/calendars', calendarsHandler(emulator));
 
-const server = app.listen(Number(env('PORT')));
-stopOnSignals(async () => {
-  server.close();
-  server.closeAllConnections();
-  redis.disconnect();
-});
+serveUntilSignal(app, redis);

@@ -8,7 +8,7 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import express, { type Request } from 'express';
 import { DEFAULT_SCOPE } from '../src/config';
 import { SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET } from '../src/emulator/types';
-import { baselineRedis, baselineSession, emulatorClient, env, stopOnSignals } from './lib/baseline-common';
+import { baselineRedis, baselineSession, calendarsHandler, emulatorClient, env, serveUntilSignal } from './lib/baseline-common';
 
 declare module 'express-session' {
   interface SessionData {
@@ -64,17 +64,6 @@ app.get('/oauth/callback', async (req, res) => {
   res.redirect('/calendars');
 });
 
-app.get('/calendars', async (req, res) => {
-  const token = req.session.benchAccessToken;
-  if (!token) return void res.status(401).send('no session');
-  const answer = await emulator.get<{ calendars?: unknown[] }>('/v1/calendars', { headers: { Authorization: `Bearer ${token}` } });
-  if (answer.status !== 200) return void res.status(502).send(`emulator answered ${answer.status}`);
-  res.send(`calendars: ${answer.data.calendars?.length ?? 0}`);
-});
+app.get('/calendars', calendarsHandler(emulator));
 
-const server = app.listen(Number(env('PORT')));
-stopOnSignals(async () => {
-  server.close();
-  server.closeAllConnections();
-  redis.disconnect();
-});
+serveUntilSignal(app, redis);

@@ -3,7 +3,7 @@
 // one ioredis connection, and an axios instance with a keep-alive agent like the Cronofy client's.
 import http from 'node:http';
 import axios, { type AxiosInstance } from 'axios';
-import type { RequestHandler } from 'express';
+import type { Express, RequestHandler } from 'express';
 import session from 'express-session';
 import { RedisStore } from 'connect-redis';
 import Redis from 'ioredis';
@@ -48,3 +48,25 @@ export function stopOnSignals(close: () => Promise<void>): void {
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
 }
+
+/** GET /calendars as both baselines serve it: one emulator call with the session's token. */
+export function calendarsHandler(emulator: AxiosInstance): RequestHandler {
+  return async (req, res) => {
+    const token = (req.session as { benchAccessToken?: string }).benchAccessToken;
+    if (!token) return void res.status(401).send('no session');
+    const answer = await emulator.get<{ calendars?: unknown[] }>('/v1/calendars', { headers: { Authorization: `Bearer ${token}` } });
+    if (answer.status !== 200) return void res.status(502).send(`emulator answered ${answer.status}`);
+    res.send(`calendars: ${answer.data.calendars?.length ?? 0}`);
+  };
+}
+
+/** Listens on PORT until SIGTERM/SIGINT, then closes the server and Redis. */
+export function serveUntilSignal(app: Express, redis: Redis): void {
+  const server = app.listen(Number(env('PORT')));
+  stopOnSignals(async () => {
+    server.close();
+    server.closeAllConnections();
+    redis.disconnect();
+  });
+}
+
