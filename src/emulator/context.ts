@@ -14,6 +14,9 @@ export interface EmulatorContext {
   permissionsUrlOverride(): string | null;
 }
 
+/** Cronofy's 422 body: `{"errors": {field: [{key, description}]}}` (cronofy-api.md §12.1). */
+export type Errors = Record<string, { key: string; description: string }[]>;
+
 /** A query or body value that is exactly one string (Express 5 turns repeated keys into arrays). */
 export const one = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
 

@@ -8,11 +8,10 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { Router, type Request, type Response } from 'express';
 import { accountWith, actorOf } from './bearer';
-import { one, type EmulatorContext } from './context';
+import { one, type EmulatorContext, type Errors } from './context';
 import { calendarsOf, type SeedEvent } from './seed';
 import type { Grant, ManagedEvent } from './state';
 
-type Errors = Record<string, { key: string; description: string }[]>;
 const invalid = (res: Response, errors: Errors) => res.status(422).json({ errors });
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;

@@ -7,13 +7,10 @@
 //   error=access_denied (what the real redirect carries is unconfirmed, §15.3). No redirect_uri:
 //   a page says it is done.
 import { Router, type Request, type Response } from 'express';
-import { calendarJson } from './api';
 import { pagePolicy } from './authorize';
 import { accountWith } from './bearer';
-import { one, withQuery, type EmulatorContext } from './context';
+import { one, withQuery, type EmulatorContext, type Errors } from './context';
 import { calendarsOf } from './seed';
-
-type Errors = Record<string, { key: string; description: string }[]>;
 
 export function permissionRoutes(ctx: EmulatorContext): Router {
   const router = Router();
@@ -62,13 +59,12 @@ export function permissionRoutes(ctx: EmulatorContext): Router {
   router.get('/permissions/requests/:id', (req: Request, res: Response) => {
     const pending = ctx.state.permissionsRequest(one(req.params.id) ?? '');
     if (!pending) return void expired(res);
-    const calendars = calendarJson(ctx, pending.account).filter((c) => pending.calendarIds.includes(c.calendar_id));
     res.setHeader('Content-Security-Policy', pagePolicy(pending.redirectUri));
     res.render('approval', {
       applicationName: ctx.applicationName,
       account: pending.account,
       id: one(req.params.id),
-      calendars: calendars.map((c) => ({ calendar_name: c.calendar_name, profile: { profile_name: c.profile_name } })),
+      calendars: calendarsOf(pending.account).filter((c) => pending.calendarIds.includes(c.calendar_id)),
     });
   });
 
