@@ -6,6 +6,7 @@ import type { ConnectionKind } from '../connections/connection';
 import { destroySession, flash } from '../session/helpers';
 import { sessionCookieName } from '../session';
 import { mask } from '../inspector/mask';
+import { forgetServiceAccount } from '../enterprise/release';
 
 export function accountRoutes(ctx: AppContext): Router {
   const router = Router();
@@ -49,6 +50,8 @@ export function accountRoutes(ctx: AppContext): Router {
   });
 
   router.post('/logout', async (req, res) => {
+    const { enterprise } = req.session.connections ?? {};
+    if (enterprise) await forgetServiceAccount(ctx, enterprise);
     for (const id of Object.values(req.session.connections ?? {})) {
       if (id) await ctx.tokens.remove(id);
     }

@@ -9,13 +9,17 @@
 import { randomBytes } from 'node:crypto';
 import type { RequestHandler } from 'express';
 import type { AppContext } from '../context';
-import type { Connection } from '../connections/connection';
+import type { Connection, ConnectionKind } from '../connections/connection';
 import { CronofyError } from '../cronofy/errors';
 import { regenerateSession } from '../session/helpers';
 import { PageError, invalidCallback, startAgain } from '../web/errors';
 import { CODE_CHARSET, ERROR_CHARSET, STATE_CHARSET, singleParam } from './params';
 import type { PendingFlow } from './state-store';
 import { mask } from '../inspector/mask';
+import { releaseServiceAccount } from '../enterprise/release';
+
+const FLOW_NAMES: Record<ConnectionKind, string> = { individual: 'Individual Connect', organization: 'Organization Connect', enterprise: 'Enterprise Connect' };
+const LANDING: Record<ConnectionKind, string> = { individual: '/calendars', organization: '/organization', enterprise: '/enterprise' };
 
 const ERROR_MESSAGES: Record<string, string> = {
   invalid_request: 'The authorization request was malformed.',
@@ -33,7 +37,7 @@ export function oauthCallback(ctx: AppContext): RequestHandler {
     const flow = await ctx.states.take(state.value, req.session.flowBinding ?? '');
     if (!flow) throw invalidCallback('This sign-in was not started in this browser session, or has expired.');
 
-    const flowName = flow.kind === 'organization' ? 'Organization Connect' : 'Individual Connect';
+    const flowName = FLOW_NAMES[flow.kind];
     ctx.inspector.nameFlow(req, flowName);
     const code = singleParam(req, 'code', 1024, CODE_CHARSET);
     const error = singleParam(req, 'error', 64, ERROR_CHARSET);
@@ -76,6 +80,7 @@ export function oauthCallback(ctx: AppContext): RequestHandler {
         scope: connection.scope,
         account_id: connection.account_id,
         sub: connection.sub,
+        service_account_id: connection.service_account_id,
         'linking profile': connection.linking_profile ? `${connection.linking_profile.profile_name} (${connection.linking_profile.provider_name})` : undefined,
       },
       flowName,
@@ -94,13 +99,14 @@ export function oauthCallback(ctx: AppContext): RequestHandler {
       throw err;
     }
     // Connecting again replaces the earlier connection of this kind: give its grant back to Cronofy.
-    if (previous) {
+    if (previous && flow.kind === 'enterprise') await releaseServiceAccount(ctx, previous).catch(() => undefined);
+    else if (previous) {
       const old = await ctx.tokens.take(previous).catch(() => null);
       if (old) {
         await ctx.clientFor(old.connection.data_center).revokeAuthorization({ token: old.connection.refresh_token }).catch(() => undefined);
       }
     }
-    res.redirect(flow.kind === 'organization' ? '/organization' : '/calendars');
+    res.redirect(LANDING[flow.kind]);
   };
 }
 
@@ -133,6 +139,7 @@ async function exchange(ctx: AppContext, flow: PendingFlow, code: string): Promi
     account_id: answer.account_id,
     sub: answer.sub,
     linking_profile: answer.linking_profile,
+    service_account_id: answer.service_account_id,
     connected_at: now,
   };
   return connection;
@@ -140,6 +147,7 @@ async function exchange(ctx: AppContext, flow: PendingFlow, code: string): Promi
 
 function connectedMessage(connection: Connection): string {
   if (connection.kind === 'organization') return 'Your organization is connected.';
+  if (connection.kind === 'enterprise') return 'The service account is connected: you can now authorize people by email.';
   const profile = connection.linking_profile;
   return profile ? `Connected ${profile.profile_name} (${profile.provider_name}).` : 'Your calendar is connected.';
 }

@@ -9,7 +9,7 @@ export type SessionConnections = Partial<Record<ConnectionKind, ConnectionSummar
 export async function sessionConnections(ctx: AppContext, req: Request): Promise<SessionConnections> {
   const ids = req.session.connections ?? {};
   const found: SessionConnections = {};
-  for (const kind of ['individual', 'organization'] as const) {
+  for (const kind of ['individual', 'organization', 'enterprise'] as const) {
     const id = ids[kind];
     if (!id) continue;
     const stored = await ctx.tokens.get(id);

@@ -11,10 +11,10 @@ export const notFound: RequestHandler = (req, _res, next) => {
 
 export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (err: unknown, req, res, _next) => {
-    let lost: 'individual' | 'organization' = 'individual';
+    let lost: 'individual' | 'organization' | 'enterprise' = 'individual';
     if (err instanceof ReconnectRequiredError && req.session?.connections) {
       const { connections } = req.session;
-      for (const kind of ['individual', 'organization'] as const) {
+      for (const kind of ['individual', 'organization', 'enterprise'] as const) {
         if (connections[kind] === err.connectionId) {
           delete connections[kind];
           lost = kind;
@@ -29,12 +29,12 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
   };
 }
 
-function toPage(err: unknown, lost: 'individual' | 'organization'): PageError {
+function toPage(err: unknown, lost: 'individual' | 'organization' | 'enterprise'): PageError {
   if (err instanceof PageError) return err;
   if (err instanceof ReconnectRequiredError) {
     return new PageError(
       401,
-      lost === 'organization' ? 'Please connect your organization again' : 'Please connect your calendar again',
+      lost === 'organization' ? 'Please connect your organization again' : lost === 'enterprise' ? 'Please connect the service account again' : 'Please connect your calendar again',
       `${err.message} The app has forgotten this connection; connecting again takes a few seconds.`,
       [startAgain(lost), { href: '/', label: 'Back to the start' }],
     );

@@ -19,12 +19,12 @@ export class PageError extends Error {
   }
 }
 
-export const startAgain = (kind: 'individual' | 'organization' = 'individual'): NextStep => ({
+export const startAgain = (kind: 'individual' | 'organization' | 'enterprise' = 'individual'): NextStep => ({
   href: `/connect/${kind}`,
   label: 'Start again',
 });
 
-export function invalidCallback(detail: string, kind?: 'individual' | 'organization'): PageError {
+export function invalidCallback(detail: string, kind?: 'individual' | 'organization' | 'enterprise'): PageError {
   return new PageError(
     400,
     'This sign-in link is invalid or expired',
