@@ -3,7 +3,6 @@
 // callbacks really POSTed to the listening app), see a person's calendars, revoke a person,
 // disconnect the service account. Screenshots of each key page.
 import {
-  answerConsent,
   blocking,
   browserSuite,
   describeViolations,
@@ -33,7 +32,7 @@ describe('Enterprise Connect in a browser', () => {
     await expectVisible(page.getByRole('heading', { level: 1, name: /wants a service account for your domain/ }));
     await expectVisible(page.getByLabel(/fabrikam\.example \(Microsoft 365\)/));
     await screenshot(page, 'enterprise-admin-consent');
-    await answerConsent(page, emulator.url, { decision: 'Allow' });
+    await page.getByRole('button', { name: 'Allow', exact: true }).click();
 
     // Back through the one callback to the Enterprise page, which describes the service account.
     await page.waitForURL(`${baseUrl}/enterprise`);
