@@ -110,6 +110,21 @@ describe('the service account', () => {
   });
 });
 
+describe('a service account Cronofy no longer accepts', () => {
+  it('is forgotten, and the page asks to connect the service account again (not a 500, not a loop)', async () => {
+    const agent = h.agent();
+    const res = await connectEnterprise(agent);
+    const record = (await storedConnectionOf(res.headers['set-cookie']))!;
+    h.emulator.control.revokeGrant(record.refresh_token);
+    clock += 30 * 60 * 1000;
+    const page = await agent.get('/enterprise').expect(401);
+    expect(page.text).toContain('connect the service account again');
+    expect(page.text).toContain('href="/connect/enterprise"');
+    expect(await h.redis.get(`cronofy-connect:connection:${record.id}`)).toBeNull();
+    expect((await agent.get('/enterprise').expect(200)).text).toContain('No service account yet');
+  });
+});
+
 async function storedConnectionOf(setCookie: unknown): Promise<Connection | undefined> {
   return (await connectionsOf(h, setCookie)).find((c) => c.kind === 'enterprise');
 }
