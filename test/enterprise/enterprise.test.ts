@@ -9,6 +9,8 @@ let h: Harness;
 let clock = Date.now();
 beforeAll(async () => {
   h = await startHarness({ now: () => clock, emulator: { deliverCallbacks: false } });
+  // The first command must not race the connection (it has a 1 s timeout).
+  if (h.redis.status !== 'ready') await new Promise((resolve) => h.redis.once('ready', resolve));
 });
 afterAll(() => h.close());
 beforeEach(() => {
@@ -220,6 +222,22 @@ describe("POST /enterprise/callback/:key (Cronofy's answer)", () => {
     await deliver(h, callbackFor(h, 'jo.garcia@fabrikam.example')).expect(200);
     const [row] = peopleRows((await agent.get('/enterprise').expect(200)).text);
     expect(row).toEqual(expect.objectContaining({ state: 'failed', details: expect.stringContaining('could not exchange') }));
+  });
+
+  it('keeps every outcome when the callbacks for several people arrive at once', async () => {
+    const agent = await connected();
+    const emails = ['riley.chen@fabrikam.example', 'sam.okafor@fabrikam.example', 'jo.garcia@fabrikam.example', 'kim.novak@fabrikam.example', 'nobody@fabrikam.example'];
+    for (const email of emails) await authorizeEmail(agent, email);
+    const answers = await Promise.all(emails.map((email) => deliver(h, callbackFor(h, email))));
+    expect(answers.map((r) => r.status)).toEqual([200, 200, 200, 200, 200]);
+    const rows = peopleRows((await agent.get('/enterprise').expect(200)).text);
+    expect(Object.fromEntries(rows.map((r) => [r.email, r.state]))).toEqual({
+      'riley.chen@fabrikam.example': 'authorized',
+      'sam.okafor@fabrikam.example': 'authorized',
+      'jo.garcia@fabrikam.example': 'authorized',
+      'kim.novak@fabrikam.example': 'authorized',
+      'nobody@fabrikam.example': 'failed',
+    });
   });
 
   describe('bad callbacks get a 4xx and change nothing', () => {
