@@ -1,6 +1,7 @@
 // Callbacks the emulator POSTs to an application (Enterprise Connect's service-account
 // authorizations), signed as Cronofy signs them: Cronofy-HMAC-SHA256 = Base64(HMAC-SHA256(body,
-// client secret)) (cronofy-lifecycle-api.md §2.5, "the same way for all callback events").
+// client secret)) (https://docs.cronofy.com/developers/push-notifications/authentication/: "HMACs are
+// generated in the same way for all callback events").
 // - Each callback is recorded in the outbox when it is decided, before it is sent, so a test can
 //   replay, alter or withhold it; `deliver: false` only records (tests whose app does not listen).
 // - Sending happens after the current request has been answered ("later", as Cronofy says), one

@@ -1,4 +1,4 @@
-// Enterprise Connect (cronofy-lifecycle-api.md §5; docs.cronofy.com/developers/api/enterprise-connect/).
+// Enterprise Connect (https://docs.cronofy.com/developers/api/enterprise-connect/, docs/emulator.md).
 // - GET|POST /enterprise_connect/oauth/authorize: the administrator's consent page. client_id and
 //   redirect_uri are checked first (a 400 page, no redirect); then response_type, `scope` (service
 //   account scopes only) and `delegated_scope` (required; what people may later be granted) go back
@@ -9,9 +9,9 @@
 //   delegated_scope. 202 with no body; each callback is decided now and POSTed later, signed.
 // - The callback: {"authorization":{"code"}} for a person of the service account's domain, the code
 //   bound to redirect_uri = that callback_url; otherwise {"authorization":{"error","error_key",
-//   "error_description"}}. Field values and whether `state` is echoed are unconfirmed (§5.4): the
+//   "error_description"}}. Field values and whether `state` is echoed are unconfirmed: the
 //   emulator does not echo it.
-// - GET /v1/userinfo for a service account: the documented nested form (§5.6).
+// - GET /v1/userinfo for a service account: the documented nested form.
 import { Router, type Request, type Response } from 'express';
 import { pagePolicy } from './authorize';
 import { actorOf } from './bearer';

@@ -27,7 +27,7 @@ export function tokenRoutes(ctx: EmulatorContext): Router {
       scope: scopes.join(' '),
     };
     if (!withIdentity) return answer;
-    // Enterprise Connect's documented answer names the service account, and nothing else (§5.2).
+    // Enterprise Connect's documented answer names the service account, and nothing else.
     if (subject.kind === 'service_account') return { ...answer, service_account_id: subject.serviceAccount.sub };
     answer.sub = ctx.state.subOf(subject);
     if (subject.kind === 'account') {
