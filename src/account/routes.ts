@@ -3,7 +3,7 @@
 import { Router } from 'express';
 import type { AppContext } from '../context';
 import type { ConnectionKind } from '../connections/connection';
-import { destroySession, flash } from '../session/helpers';
+import { destroySession, flash } from '../session/access';
 import { sessionCookieName } from '../session';
 import { mask } from '../inspector/mask';
 

@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import type { AppContext } from '../context';
 import { type Connection, summarize } from '../connections/connection';
-import { flash } from '../session/helpers';
+import { flash } from '../session/access';
 import { groupByProfile } from './group';
 
 export function calendarRoutes(ctx: AppContext): Router {
@@ -15,7 +15,7 @@ export function calendarRoutes(ctx: AppContext): Router {
       return;
     }
     let used: Connection | undefined;
-    const calendars = await ctx.tokenManager.withAccessToken(id, (connection) => {
+    const calendars = await ctx.accessTokens.withAccessToken(id, (connection) => {
       used = connection; // the connection as it stands after any refresh: no second read
       return ctx.clientFor(connection.data_center).listCalendars({ accessToken: connection.access_token });
     });

@@ -11,10 +11,10 @@ import type { RequestHandler } from 'express';
 import type { AppContext } from '../context';
 import type { Connection } from '../connections/connection';
 import { CronofyError } from '../cronofy/errors';
-import { regenerateSession } from '../session/helpers';
+import { regenerateSession } from '../session/access';
 import { PageError, invalidCallback, startAgain } from '../web/errors';
-import { CODE_CHARSET, ERROR_CHARSET, STATE_CHARSET, singleParam } from './params';
-import type { PendingFlow } from './state-store';
+import { CODE_CHARSET, ERROR_CHARSET, STATE_CHARSET, singleParam } from '../web/params';
+import type { PendingFlow } from '../connections/state-store';
 import { mask } from '../inspector/mask';
 
 const ERROR_MESSAGES: Record<string, string> = {

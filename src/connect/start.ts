@@ -5,8 +5,8 @@ import type { RequestHandler } from 'express';
 import { randomBytes } from 'node:crypto';
 import type { AppContext } from '../context';
 import type { ConnectionKind } from '../connections/connection';
-import { saveSession } from '../session/helpers';
-import { newState } from './state-store';
+import { saveSession } from '../session/access';
+import { newState } from '../connections/state-store';
 import { mask } from '../inspector/mask';
 
 export const ORGANIZATION_SCOPE = 'organizational_unit_scheduler';

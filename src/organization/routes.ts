@@ -8,9 +8,9 @@ import { Router, type Request } from 'express';
 import type { AppContext } from '../context';
 import type { OrganizationalUnitMember } from '../cronofy/types';
 import { groupByProfile } from '../calendars/group';
-import { flash } from '../session/helpers';
+import { flash } from '../session/access';
 import { PageError } from '../web/errors';
-import { singleParam } from '../connect/params';
+import { singleParam } from '../web/params';
 
 /** acc_ followed by letters and digits: Cronofy's sub format, and nothing a header could be split with. */
 export const SUB_PATTERN = /^[a-z]{2,8}_[A-Za-z0-9]{1,64}$/;
@@ -26,7 +26,7 @@ export function organizationRoutes(ctx: AppContext): Router {
   }
 
   const membersOf = (id: string): Promise<OrganizationalUnitMember[]> =>
-    ctx.tokenManager.withAccessToken(id, (c) =>
+    ctx.accessTokens.withAccessToken(id, (c) =>
       ctx.clientFor(c.data_center).listOrganizationalUnitMembers({ accessToken: c.access_token }),
     );
 
@@ -63,7 +63,7 @@ export function organizationRoutes(ctx: AppContext): Router {
         { href: '/organization', label: 'Back to the members' },
       ]);
     }
-    const [userInfo, calendars] = await ctx.tokenManager.withAccessToken(id, (c) => {
+    const [userInfo, calendars] = await ctx.accessTokens.withAccessToken(id, (c) => {
       const client = ctx.clientFor(c.data_center);
       const bearer = { accessToken: c.access_token, impersonate: sub };
       return Promise.all([client.userInfo(bearer), client.listCalendars(bearer)]);

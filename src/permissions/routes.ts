@@ -8,20 +8,19 @@
 import { Router, type Request } from 'express';
 import type { AppContext } from '../context';
 import type { Calendar } from '../cronofy/types';
-import { flash } from '../session/helpers';
+import { flash } from '../session/access';
 import { PageError } from '../web/errors';
-import { ERROR_CHARSET, singleParam } from '../connect/params';
-import { createPendingPermissions } from './pending';
+import { ERROR_CHARSET, singleParam } from '../web/params';
 
 const MAX_CALENDARS_PER_REQUEST = 50;
 const CALENDAR_ID = /^[A-Za-z0-9_@.=+-]{1,200}$/;
 
 export function permissionRoutes(ctx: AppContext): Router {
   const router = Router();
-  const pending = createPendingPermissions(ctx.kv, ctx.now);
+  const pending = ctx.pendingPermissions;
 
   const calendarsOf = (connectionId: string): Promise<Calendar[]> =>
-    ctx.tokenManager.withAccessToken(connectionId, (c) =>
+    ctx.accessTokens.withAccessToken(connectionId, (c) =>
       ctx.clientFor(c.data_center).listCalendars({ accessToken: c.access_token }),
     );
 
@@ -58,7 +57,7 @@ export function permissionRoutes(ctx: AppContext): Router {
     }
 
     let cronofyAppOrigin = '';
-    const answer = await ctx.tokenManager.withAccessToken(id, (c) => {
+    const answer = await ctx.accessTokens.withAccessToken(id, (c) => {
       // The approval page belongs to the connection's data center, recorded when it was made.
       cronofyAppOrigin = new URL(ctx.clientFor(c.data_center).hosts.appUrl).origin;
       return ctx.clientFor(c.data_center).elevatedPermissions(

@@ -1,5 +1,9 @@
 import type { Request } from 'express';
 import type { SessionData } from 'express-session';
+import { type ConnectionKind, type ConnectionSummary, summarize } from '../connections/connection';
+import type { TokenStore } from '../connections/token-store';
+
+export type SessionConnections = Partial<Record<ConnectionKind, ConnectionSummary>>;
 
 export function saveSession(req: Request): Promise<void> {
   return new Promise((resolve, reject) => req.session.save((err) => (err ? reject(err) : resolve())));
@@ -22,4 +26,18 @@ export function destroySession(req: Request): Promise<void> {
 
 export function flash(req: Request, kind: 'info' | 'error', text: string): void {
   req.session.flash = { kind, text };
+}
+
+/** The session's connections as pages show them (no tokens); forgets ids whose tokens are gone. */
+export async function sessionConnections(req: Request, tokens: Pick<TokenStore, 'get'>): Promise<SessionConnections> {
+  const ids = req.session.connections ?? {};
+  const found: SessionConnections = {};
+  for (const kind of ['individual', 'organization'] as const) {
+    const id = ids[kind];
+    if (!id) continue;
+    const stored = await tokens.get(id);
+    if (stored) found[kind] = summarize(stored.connection);
+    else delete ids[kind];
+  }
+  return found;
 }

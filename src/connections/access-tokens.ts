@@ -14,7 +14,7 @@ import type { KeyValueStore } from '../store/kv';
 import type { Connection } from './connection';
 import type { StoredConnection, TokenStore } from './token-store';
 
-export interface TokenManagerOptions {
+export interface AccessTokensOptions {
   tokens: TokenStore;
   kv: KeyValueStore;
   clientFor: (dataCenter: DataCenter) => CronofyClient;
@@ -31,7 +31,7 @@ const LOCK_PREFIX = 'cronofy-connect:refresh-lock:';
 const CHANNEL_PREFIX = 'cronofy-connect:refreshed:';
 const MAX_LOCK_ROUNDS = 3;
 
-export function createTokenManager(options: TokenManagerOptions) {
+export function createAccessTokens(options: AccessTokensOptions) {
   const { tokens, kv, clientFor } = options;
   const skew = options.refreshSkewMs ?? 60_000;
   const lockTtl = options.lockTtlMs ?? 15_000;
@@ -153,4 +153,4 @@ export function createTokenManager(options: TokenManagerOptions) {
   };
 }
 
-export type TokenManager = ReturnType<typeof createTokenManager>;
+export type AccessTokens = ReturnType<typeof createAccessTokens>;
