@@ -3,7 +3,7 @@
 import { Router } from 'express';
 import type { AppContext } from '../context';
 import type { ConnectionKind } from '../connections/connection';
-import { destroySession, flash } from '../session/access';
+import { connectionIds, destroySession, flash, forgetConnection } from '../session/access';
 import { sessionCookieName } from '../session';
 import { mask } from '../inspector/mask';
 
@@ -11,7 +11,7 @@ export function accountRoutes(ctx: AppContext): Router {
   const router = Router();
 
   router.post('/disconnect', async (req, res) => {
-    const ids = req.session.connections ?? {};
+    const ids = connectionIds(req);
     const requested: unknown = (req.body as Record<string, unknown> | undefined)?.connection;
     const kinds: ConnectionKind[] =
       requested === 'individual' || requested === 'organization' ? [requested] : ['individual', 'organization'];
@@ -22,7 +22,7 @@ export function accountRoutes(ctx: AppContext): Router {
       const id = ids[kind];
       if (!id) continue;
       const stored = await ctx.tokens.take(id); // a refresh landing after this revokes its own tokens
-      delete ids[kind];
+      forgetConnection(req, kind);
       disconnected++;
       if (!stored) continue;
       const { connection } = stored;
@@ -35,7 +35,6 @@ export function accountRoutes(ctx: AppContext): Router {
         notRevoked.push(kind === 'organization' ? 'organization' : 'calendar');
       }
     }
-    req.session.connections = ids;
     if (disconnected === 0) flash(req, 'info', 'Nothing was connected.');
     else if (notRevoked.length === 0) flash(req, 'info', 'Disconnected. Cronofy has revoked the access, and this app has deleted the tokens.');
     else
@@ -49,7 +48,7 @@ export function accountRoutes(ctx: AppContext): Router {
   });
 
   router.post('/logout', async (req, res) => {
-    for (const id of Object.values(req.session.connections ?? {})) {
+    for (const id of Object.values(connectionIds(req))) {
       if (id) await ctx.tokens.remove(id);
     }
     await destroySession(req);

@@ -1,19 +1,15 @@
 import { Router } from 'express';
 import type { AppContext } from '../context';
 import { type Connection, summarize } from '../connections/connection';
-import { flash } from '../session/access';
+import { connectionOf } from '../session/access';
 import { groupByProfile } from './group';
 
 export function calendarRoutes(ctx: AppContext): Router {
   const router = Router();
 
   router.get('/calendars', async (req, res) => {
-    const id = req.session.connections?.individual;
-    if (!id) {
-      flash(req, 'info', 'Connect a calendar first: then its calendars are listed here.');
-      res.redirect('/');
-      return;
-    }
+    const id = connectionOf(req, 'individual', 'Connect a calendar first: then its calendars are listed here.');
+    if (!id) return res.redirect('/');
     let used: Connection | undefined;
     const calendars = await ctx.accessTokens.withAccessToken(id, (connection) => {
       used = connection; // the connection as it stands after any refresh: no second read

@@ -11,7 +11,7 @@ import type { RequestHandler } from 'express';
 import type { AppContext } from '../context';
 import type { Connection } from '../connections/connection';
 import { CronofyError } from '../cronofy/errors';
-import { regenerateSession } from '../session/access';
+import { connectionIds, connectionOf, flowBindingOf, regenerateSession } from '../session/access';
 import { PageError, invalidCallback, startAgain } from '../web/errors';
 import { CODE_CHARSET, ERROR_CHARSET, STATE_CHARSET, singleParam } from '../web/params';
 import type { PendingFlow } from '../connections/state-store';
@@ -30,7 +30,7 @@ export function oauthCallback(ctx: AppContext): RequestHandler {
   return async (req, res) => {
     const state = singleParam(req, 'state', 512, STATE_CHARSET);
     if (!state.ok || state.value === undefined) throw invalidCallback('The link has no valid state.');
-    const flow = await ctx.states.take(state.value, req.session.flowBinding ?? '');
+    const flow = await ctx.states.take(state.value, flowBindingOf(req));
     if (!flow) throw invalidCallback('This sign-in was not started in this browser session, or has expired.');
 
     const flowName = flow.kind === 'organization' ? 'Organization Connect' : 'Individual Connect';
@@ -80,11 +80,11 @@ export function oauthCallback(ctx: AppContext): RequestHandler {
       },
       flowName,
     );
-    const previous = req.session.connections?.[flow.kind];
+    const previous = connectionOf(req, flow.kind);
     try {
       await ctx.tokens.create(connection);
       await regenerateSession(req, {
-        connections: { ...req.session.connections, [flow.kind]: connection.id },
+        connections: { ...connectionIds(req), [flow.kind]: connection.id },
         flash: { kind: 'info', text: connectedMessage(connection) },
       });
     } catch (err) {

@@ -4,11 +4,11 @@
 // - GET /organization/members/:sub: that member's identity and calendars, fetched with the
 //   organization's token and `Cronofy-Impersonate: <sub>`. The sub is checked against a strict
 //   pattern before it goes into a header, and must be a member of the unit.
-import { Router, type Request } from 'express';
+import { Router } from 'express';
 import type { AppContext } from '../context';
 import type { OrganizationalUnitMember } from '../cronofy/types';
 import { groupByProfile } from '../calendars/group';
-import { flash } from '../session/access';
+import { connectionOf } from '../session/access';
 import { PageError } from '../web/errors';
 import { singleParam } from '../web/params';
 
@@ -19,11 +19,7 @@ const EMAIL_PATTERN = /^[^\s@<>"]{1,64}@[^\s@<>"]{1,190}$/;
 export function organizationRoutes(ctx: AppContext): Router {
   const router = Router();
 
-  function connectionOf(req: Request): string | undefined {
-    const id = req.session.connections?.organization;
-    if (!id) flash(req, 'info', 'Connect an organization first: then its members are listed here.');
-    return id;
-  }
+  const NOT_CONNECTED = 'Connect an organization first: then its members are listed here.';
 
   const membersOf = (id: string): Promise<OrganizationalUnitMember[]> =>
     ctx.accessTokens.withAccessToken(id, (c) =>
@@ -31,13 +27,13 @@ export function organizationRoutes(ctx: AppContext): Router {
     );
 
   router.get('/organization', async (req, res) => {
-    const id = connectionOf(req);
+    const id = connectionOf(req, 'organization', NOT_CONNECTED);
     if (!id) return res.redirect('/');
     res.render('organization', { members: await membersOf(id), email: '', notFound: false });
   });
 
   router.get('/organization/find', async (req, res) => {
-    const id = connectionOf(req);
+    const id = connectionOf(req, 'organization', NOT_CONNECTED);
     if (!id) return res.redirect('/');
     const email = singleParam(req, 'email', 256, EMAIL_PATTERN);
     const members = await membersOf(id);
@@ -49,7 +45,7 @@ export function organizationRoutes(ctx: AppContext): Router {
   });
 
   router.get('/organization/members/:sub', async (req, res) => {
-    const id = connectionOf(req);
+    const id = connectionOf(req, 'organization', NOT_CONNECTED);
     if (!id) return res.redirect('/');
     const sub = req.params.sub;
     if (typeof sub !== 'string' || !SUB_PATTERN.test(sub)) {

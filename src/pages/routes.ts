@@ -5,7 +5,7 @@ import { sessionConnections } from '../session/access';
 export function homeRoutes(ctx: AppContext): Router {
   const router = Router();
   router.get('/', async (req, res) => {
-    res.render('home', { connections: req.session.connections ? await sessionConnections(req, ctx.tokens) : {} });
+    res.render('home', { connections: await sessionConnections(req, ctx.tokens) });
   });
   return router;
 }

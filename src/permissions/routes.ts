@@ -5,10 +5,10 @@
 //   only when it is on the Cronofy app host (or the emulator's), with a pending request remembered.
 // - GET /permissions/callback: needs that pending request; access_denied gets its own page;
 //   otherwise the calendars are read again: the API, not the query string, says what was granted.
-import { Router, type Request } from 'express';
+import { Router } from 'express';
 import type { AppContext } from '../context';
 import type { Calendar } from '../cronofy/types';
-import { flash } from '../session/access';
+import { connectionOf } from '../session/access';
 import { PageError } from '../web/errors';
 import { ERROR_CHARSET, singleParam } from '../web/params';
 
@@ -24,21 +24,17 @@ export function permissionRoutes(ctx: AppContext): Router {
       ctx.clientFor(c.data_center).listCalendars({ accessToken: c.access_token }),
     );
 
-  function connectionOf(req: Request): string | undefined {
-    const id = req.session.connections?.individual;
-    if (!id) flash(req, 'info', 'Connect a calendar first: extended permissions are requested for its calendars.');
-    return id;
-  }
+  const NOT_CONNECTED = 'Connect a calendar first: extended permissions are requested for its calendars.';
 
   router.get('/permissions', async (req, res) => {
-    const id = connectionOf(req);
+    const id = connectionOf(req, 'individual', NOT_CONNECTED);
     if (!id) return res.redirect('/');
     const calendars = (await calendarsOf(id)).filter((c) => !c.calendar_deleted);
     res.render('permissions', { calendars });
   });
 
   router.post('/permissions', async (req, res) => {
-    const id = connectionOf(req);
+    const id = connectionOf(req, 'individual', NOT_CONNECTED);
     if (!id) return res.redirect('/');
     const requested = selectedIds(req.body);
     if (requested.length === 0) {
@@ -92,7 +88,7 @@ export function permissionRoutes(ctx: AppContext): Router {
 
   router.get('/permissions/callback', async (req, res) => {
     const request = await pending.take(req.sessionID);
-    if (!request || request.connection_id !== req.session.connections?.individual) {
+    if (!request || request.connection_id !== connectionOf(req, 'individual')) {
       throw new PageError(
         400,
         'No permissions request is waiting',

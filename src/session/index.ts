@@ -8,6 +8,7 @@ import session from 'express-session';
 import { RedisStore } from 'connect-redis';
 import type Redis from 'ioredis';
 import './types';
+import { createdAtOf } from './access';
 
 export const SESSION_IDLE_MS = 30 * 60 * 1000;
 export const SESSION_ABSOLUTE_MS = 8 * 60 * 60 * 1000;
@@ -42,7 +43,7 @@ export function createSessionMiddleware(options: SessionOptions): RequestHandler
   });
 
   const absoluteLifetime: RequestHandler = (req, _res, next) => {
-    const started = req.session.createdAt;
+    const started = createdAtOf(req);
     if (started !== undefined && now() - started > SESSION_ABSOLUTE_MS) {
       req.session.regenerate((err) => next(err));
       return;

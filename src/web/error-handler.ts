@@ -3,6 +3,7 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import { CronofyError, ReconnectRequiredError } from '../cronofy/errors';
+import { forgetConnectionId } from '../session/access';
 import { PageError, startAgain } from './errors';
 
 export const notFound: RequestHandler = (req, _res, next) => {
@@ -11,16 +12,7 @@ export const notFound: RequestHandler = (req, _res, next) => {
 
 export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (err: unknown, req, res, _next) => {
-    let lost: 'individual' | 'organization' = 'individual';
-    if (err instanceof ReconnectRequiredError && req.session?.connections) {
-      const { connections } = req.session;
-      for (const kind of ['individual', 'organization'] as const) {
-        if (connections[kind] === err.connectionId) {
-          delete connections[kind];
-          lost = kind;
-        }
-      }
-    }
+    const lost = (err instanceof ReconnectRequiredError && forgetConnectionId(req, err.connectionId)) || 'individual';
     const page = toPage(err, lost);
     if (page.status >= 500) logger.error({ err, path: req.path }, 'request failed');
     if (res.headersSent) return;
