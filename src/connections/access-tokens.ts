@@ -140,14 +140,15 @@ export function createAccessTokens(options: AccessTokensOptions) {
       return isFresh(connection) ? connection : refresh(connection);
     },
 
-    async withAccessToken<T>(id: string, call: (connection: Connection) => Promise<T>): Promise<T> {
+    /** `call`'s result, and the connection it was made with (as it stands after any refresh). */
+    async withAccessToken<T>(id: string, call: (connection: Connection) => Promise<T>): Promise<{ result: T; connection: Connection }> {
       let connection = await this.current(id);
       try {
-        return await call(connection);
+        return { result: await call(connection), connection };
       } catch (err) {
         if (!(err instanceof CronofyError && err.code === 'unauthorized')) throw err;
         connection = await refresh(connection);
-        return call(connection); // once: a second 401 is reported, not looped on
+        return { result: await call(connection), connection }; // once: a second 401 is reported, not looped on
       }
     },
   };

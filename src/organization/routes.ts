@@ -21,10 +21,12 @@ export function organizationRoutes(ctx: AppContext): Router {
 
   const NOT_CONNECTED = 'Connect an organization first: then its members are listed here.';
 
-  const membersOf = (id: string): Promise<OrganizationalUnitMember[]> =>
-    ctx.accessTokens.withAccessToken(id, (c) =>
+  async function membersOf(id: string): Promise<OrganizationalUnitMember[]> {
+    const { result } = await ctx.accessTokens.withAccessToken(id, (c) =>
       ctx.clientFor(c.data_center).listOrganizationalUnitMembers({ accessToken: c.access_token }),
     );
+    return result;
+  }
 
   router.get('/organization', async (req, res) => {
     const id = connectionOf(req, 'organization', NOT_CONNECTED);
@@ -59,7 +61,7 @@ export function organizationRoutes(ctx: AppContext): Router {
         { href: '/organization', label: 'Back to the members' },
       ]);
     }
-    const [userInfo, calendars] = await ctx.accessTokens.withAccessToken(id, (c) => {
+    const { result: [userInfo, calendars] } = await ctx.accessTokens.withAccessToken(id, (c) => {
       const client = ctx.clientFor(c.data_center);
       const bearer = { accessToken: c.access_token, impersonate: sub };
       return Promise.all([client.userInfo(bearer), client.listCalendars(bearer)]);

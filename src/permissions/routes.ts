@@ -19,10 +19,12 @@ export function permissionRoutes(ctx: AppContext): Router {
   const router = Router();
   const pending = ctx.pendingPermissions;
 
-  const calendarsOf = (connectionId: string): Promise<Calendar[]> =>
-    ctx.accessTokens.withAccessToken(connectionId, (c) =>
+  async function calendarsOf(connectionId: string): Promise<Calendar[]> {
+    const { result } = await ctx.accessTokens.withAccessToken(connectionId, (c) =>
       ctx.clientFor(c.data_center).listCalendars({ accessToken: c.access_token }),
     );
+    return result;
+  }
 
   const NOT_CONNECTED = 'Connect a calendar first: extended permissions are requested for its calendars.';
 
@@ -52,18 +54,17 @@ export function permissionRoutes(ctx: AppContext): Router {
       );
     }
 
-    let cronofyAppOrigin = '';
-    const answer = await ctx.accessTokens.withAccessToken(id, (c) => {
-      // The approval page belongs to the connection's data center, recorded when it was made.
-      cronofyAppOrigin = new URL(ctx.clientFor(c.data_center).hosts.appUrl).origin;
-      return ctx.clientFor(c.data_center).elevatedPermissions(
+    const { result: answer, connection } = await ctx.accessTokens.withAccessToken(id, (c) =>
+      ctx.clientFor(c.data_center).elevatedPermissions(
         { accessToken: c.access_token },
         {
           permissions: requested.map((calendar_id) => ({ calendar_id, permission_level: 'unrestricted' as const })),
           redirect_uri: ctx.redirectUris.permissions,
         },
-      );
-    });
+      ),
+    );
+    // The approval page belongs to the connection's data center, recorded when it was made.
+    const cronofyAppOrigin = new URL(ctx.clientFor(connection.data_center).hosts.appUrl).origin;
 
     ctx.inspector.record(req, 'Permissions requested: POST /v1/permissions', {
       calendars: requested.join(', '),
