@@ -7,6 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Request } from 'express';
 import type { AppSessionData } from './types';
+import { StorageError } from '../store/errors';
 import { type ConnectionKind, type ConnectionSummary, summarize } from '../connections/connection';
 import type { TokenStore } from '../connections/token-store';
 
@@ -27,9 +28,14 @@ const KEPT_ON_REGENERATE: { readonly [K in keyof AppSessionData]-?: boolean } = 
   flowBinding: true,
 };
 
-export function saveSession(req: Request): Promise<void> {
-  return new Promise((resolve, reject) => req.session.save((err) => (err ? reject(err) : resolve())));
+/** Calls the session's callback-style `operation`; a store failure rejects with a StorageError. */
+function sessionStore(req: Request, operation: 'save' | 'regenerate' | 'destroy'): Promise<void> {
+  return new Promise((resolve, reject) =>
+    req.session[operation]((err: unknown) => (err ? reject(new StorageError(`session.${operation}`, err)) : resolve())),
+  );
 }
+
+export const saveSession = (req: Request): Promise<void> => sessionStore(req, 'save');
 
 /**
  * A new session id (the old one is destroyed in the store), keeping what this browser holds.
@@ -40,14 +46,12 @@ export async function regenerateSession(req: Request, changes: Partial<AppSessio
   for (const field of Object.keys(KEPT_ON_REGENERATE) as (keyof AppSessionData)[]) {
     if (KEPT_ON_REGENERATE[field] && req.session[field] !== undefined) Object.assign(kept, { [field]: req.session[field] });
   }
-  await new Promise<void>((resolve, reject) => req.session.regenerate((err) => (err ? reject(err) : resolve())));
+  await sessionStore(req, 'regenerate');
   Object.assign(req.session, kept, changes);
   await saveSession(req);
 }
 
-export function destroySession(req: Request): Promise<void> {
-  return new Promise((resolve, reject) => req.session.destroy((err) => (err ? reject(err) : resolve())));
-}
+export const destroySession = (req: Request): Promise<void> => sessionStore(req, 'destroy');
 
 /** Marks the session as taking part in flows: its start time, inspector id and flow binding. */
 export function beginFlows(req: Request, now: number): { flowBinding: string } {

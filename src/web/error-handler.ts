@@ -4,6 +4,7 @@ import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import { CronofyError, ReconnectRequiredError } from '../cronofy/errors';
 import { forgetConnectionId } from '../session/access';
+import { StorageError } from '../store/errors';
 import { PageError, startAgain } from './errors';
 
 export const notFound: RequestHandler = (req, _res, next) => {
@@ -32,7 +33,7 @@ function toPage(err: unknown, lost: 'individual' | 'organization'): PageError {
     );
   }
   if (err instanceof CronofyError) return cronofyPage(err);
-  if (isStorageError(err)) {
+  if (err instanceof StorageError) {
     return new PageError(
       503,
       'Session storage is unavailable',
@@ -94,12 +95,6 @@ function cronofyPage(err: CronofyError): PageError {
         'The request to Cronofy failed in a way the app does not expect. Nothing was changed. Try again; if it keeps happening, check the server log.',
       );
   }
-}
-
-const STORAGE_ERRORS = /Command timed out|Connection is closed|Stream isn't writeable|ECONNREFUSED|MaxRetriesPerRequest|Reached the max retries/;
-
-export function isStorageError(err: unknown): boolean {
-  return err instanceof Error && (err.name === 'MaxRetriesPerRequestError' || STORAGE_ERRORS.test(err.message));
 }
 
 function httpStatusOf(err: unknown): number | undefined {

@@ -7,6 +7,7 @@ import { RedisStore, type RedisReply } from 'rate-limit-redis';
 import type { IncrementResponse } from 'express-rate-limit';
 import type Redis from 'ioredis';
 import { PageError } from './errors';
+import { StorageError } from '../store/errors';
 
 export interface RateLimits {
   /** GET /connect/* and /oauth/callback, per IP per minute. */
@@ -37,7 +38,7 @@ class RecoveringRedisStore extends RedisStore {
     } catch (err) {
       this.incrementScriptSha = this.loadIncrementScript();
       this.incrementScriptSha.catch(() => undefined);
-      throw err;
+      throw new StorageError('rate-limit.increment', err);
     }
   }
 }
