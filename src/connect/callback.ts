@@ -71,12 +71,13 @@ function checkError(
   if (!error.ok) throw invalidCallback('The answer from Cronofy was malformed.', flow.kind);
   if (error.value === 'access_denied') return { declined: true };
   if (error.value !== undefined) {
-    throw new PageError(
-      error.value === 'server_error' || error.value === 'temporarily_unavailable' ? 503 : 400,
-      'Cronofy could not complete the connection',
-      `${ERROR_MESSAGES[error.value] ?? 'Cronofy reported an error.'} (Cronofy's error code: ${error.value})`,
-      [startAgain(flow.kind)],
-    );
+    throw new PageError({
+      status: error.value === 'server_error' || error.value === 'temporarily_unavailable' ? 503 : 400,
+      code: 'authorization_error',
+      title: 'Cronofy could not complete the connection',
+      message: `${ERROR_MESSAGES[error.value] ?? 'Cronofy reported an error.'} (Cronofy's error code: ${error.value})`,
+      next: [startAgain(flow.kind)],
+    });
   }
   if (!code.ok || code.value === undefined) throw invalidCallback('The answer from Cronofy has no valid code.', flow.kind);
   return { declined: false, code: code.value };
@@ -125,12 +126,13 @@ async function exchange(ctx: AppContext, req: Request, flow: PendingFlow, code: 
     answer = await ctx.clientFor(flow.data_center).requestAccessToken({ code, redirect_uri: flow.redirect_uri });
   } catch (err) {
     if (err instanceof CronofyError && err.code === 'invalid_grant') {
-      throw new PageError(
-        400,
-        'Cronofy did not accept this sign-in',
-        'The authorization code was already used or has expired, or the redirect URI registered with Cronofy does not match this app (APP_BASE_URL). Start again.',
-        [startAgain(flow.kind)],
-      );
+      throw new PageError({
+        status: 400,
+        code: 'code_rejected',
+        title: 'Cronofy did not accept this sign-in',
+        message: 'The authorization code was already used or has expired, or the redirect URI registered with Cronofy does not match this app (APP_BASE_URL). Start again.',
+        next: [startAgain(flow.kind)],
+      });
     }
     throw err;
   }

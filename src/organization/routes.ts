@@ -51,15 +51,23 @@ export function organizationRoutes(ctx: AppContext): Router {
     if (!id) return res.redirect('/');
     const sub = req.params.sub;
     if (typeof sub !== 'string' || !SUB_PATTERN.test(sub)) {
-      throw new PageError(400, 'That is not a member id', 'Member ids look like acc_5ba21743f408617d1269ea1e. Pick a member from the list.', [
-        { href: '/organization', label: 'Back to the members' },
-      ]);
+      throw new PageError({
+        status: 400,
+        code: 'bad_member_id',
+        title: 'That is not a member id',
+        message: 'Member ids look like acc_5ba21743f408617d1269ea1e. Pick a member from the list.',
+        next: [{ href: '/organization', label: 'Back to the members' }],
+      });
     }
     const member = (await membersOf(id)).find((m) => m.sub === sub);
     if (!member) {
-      throw new PageError(404, 'Not a member of this organization', 'No member of the connected organizational unit has this id. Pick a member from the list.', [
-        { href: '/organization', label: 'Back to the members' },
-      ]);
+      throw new PageError({
+        status: 404,
+        code: 'not_a_member',
+        title: 'Not a member of this organization',
+        message: 'No member of the connected organizational unit has this id. Pick a member from the list.',
+        next: [{ href: '/organization', label: 'Back to the members' }],
+      });
     }
     const { result: [userInfo, calendars] } = await ctx.accessTokens.withAccessToken(id, (c) => {
       const client = ctx.clientFor(c.data_center);
