@@ -77,6 +77,7 @@ export function createApp(deps: AppDependencies): Express {
       tokens,
       kv: deps.kv,
       clientFor,
+      logger,
       now,
       onRefresh: (refreshed, previous) =>
         inspector.recordHere('Access token refreshed', {

@@ -3,6 +3,7 @@
 import { Router } from 'express';
 import type { AppContext } from '../context';
 import type { ConnectionKind } from '../connections/connection';
+import { revokeGrant } from '../connections/revoke';
 import { connectionIds, destroySession, flash, forgetConnection } from '../session/access';
 import { sessionCookieName } from '../session';
 import { mask } from '../inspector/mask';
@@ -26,12 +27,10 @@ export function accountRoutes(ctx: AppContext): Router {
       disconnected++;
       if (!stored) continue;
       const { connection } = stored;
-      try {
-        await ctx.clientFor(connection.data_center).revokeAuthorization({ token: connection.refresh_token });
+      if (await revokeGrant(ctx.clientFor, connection, 'disconnect', ctx.logger)) {
         ctx.inspector.record(req, 'Revoked: POST /oauth/token/revoke', { connection: kind, token: mask(connection.refresh_token) });
-      } catch (err) {
+      } else {
         ctx.inspector.record(req, 'Revoke failed; tokens forgotten anyway', { connection: kind });
-        ctx.logger.warn({ err, kind }, 'revoke failed; tokens forgotten locally');
         notRevoked.push(kind === 'organization' ? 'organization' : 'calendar');
       }
     }

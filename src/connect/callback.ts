@@ -12,6 +12,7 @@ import type { Request, RequestHandler } from 'express';
 import type { AppContext } from '../context';
 import type { Connection } from '../connections/connection';
 import { CronofyError } from '../cronofy/errors';
+import { revokeGrant } from '../connections/revoke';
 import { connectionIds, connectionOf, flowBindingOf, regenerateSession } from '../session/access';
 import { PageError, invalidCallback, startAgain } from '../web/errors';
 import { CODE_CHARSET, ERROR_CHARSET, STATE_CHARSET, singleParam } from '../web/params';
@@ -98,7 +99,7 @@ async function store(ctx: AppContext, req: Request, connection: Connection): Pro
     });
   } catch (err) {
     await ctx.tokens.remove(connection.id).catch(() => undefined);
-    await ctx.clientFor(connection.data_center).revokeAuthorization({ token: connection.refresh_token }).catch(() => undefined);
+    await revokeGrant(ctx.clientFor, connection, 'not stored', ctx.logger);
     throw err;
   }
   return previous;
@@ -108,9 +109,7 @@ async function store(ctx: AppContext, req: Request, connection: Connection): Pro
 async function replacePrevious(ctx: AppContext, previous: string | undefined): Promise<void> {
   if (!previous) return;
   const old = await ctx.tokens.take(previous).catch(() => null);
-  if (old) {
-    await ctx.clientFor(old.connection.data_center).revokeAuthorization({ token: old.connection.refresh_token }).catch(() => undefined);
-  }
+  if (old) await revokeGrant(ctx.clientFor, old.connection, 'replaced', ctx.logger);
 }
 
 /** 3. The code, exchanged once at the data center recorded with the flow, with the same redirect_uri. */

@@ -10,14 +10,18 @@ import { randomBytes } from 'node:crypto';
 import type { CronofyClient } from '../cronofy/client';
 import type { DataCenter } from '../cronofy/data-centers';
 import { CronofyError, ReconnectRequiredError } from '../cronofy/errors';
+import type { Logger } from 'pino';
 import type { KeyValueStore } from '../store/kv';
 import type { Connection } from './connection';
 import type { StoredConnection, TokenStore } from './token-store';
+import { revokeGrant } from './revoke';
 
 export interface AccessTokensOptions {
   tokens: TokenStore;
   kv: KeyValueStore;
   clientFor: (dataCenter: DataCenter) => CronofyClient;
+  /** Told (at warn) about a revoke that failed. */
+  logger: Pick<Logger, 'warn'>;
   /** Refresh when the access token has less than this left; default 60 s. */
   refreshSkewMs?: number;
   /** A lock holder that died is replaced after this; default 15 s (longer than a token call). */
@@ -32,7 +36,7 @@ const CHANNEL_PREFIX = 'cronofy-connect:refreshed:';
 const MAX_LOCK_ROUNDS = 3;
 
 export function createAccessTokens(options: AccessTokensOptions) {
-  const { tokens, kv, clientFor } = options;
+  const { tokens, kv, clientFor, logger } = options;
   const skew = options.refreshSkewMs ?? 60_000;
   const lockTtl = options.lockTtlMs ?? 15_000;
   const now = options.now ?? Date.now;
@@ -112,7 +116,7 @@ export function createAccessTokens(options: AccessTokensOptions) {
     };
     if (!(await tokens.replace(version, refreshed))) {
       // Disconnected (or logged out) while the refresh was on the wire: the tokens stay gone.
-      await clientFor(connection.data_center).revokeAuthorization({ token: refreshed.refresh_token }).catch(() => undefined);
+      await revokeGrant(clientFor, refreshed, 'refreshed after disconnect', logger);
       throw new ReconnectRequiredError('missing', connection.id);
     }
     options.onRefresh?.(refreshed, connection);
