@@ -3,7 +3,7 @@
 // per session, single use (GETDEL), expiring after 10 minutes.
 import type { KeyValueStore } from '../store/kv';
 
-export const PERMISSIONS_TTL_MS = 10 * 60 * 1000;
+const PERMISSIONS_TTL_MS = 10 * 60 * 1000;
 const PREFIX = 'cronofy-connect:permissions:';
 
 export interface PendingPermissionsRequest {

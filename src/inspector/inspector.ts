@@ -31,7 +31,7 @@ const FLOWS: [RegExp, string][] = [
   [/^\/(disconnect|logout)/, 'Disconnect'],
 ];
 
-export function flowOf(path: string): string {
+function flowOf(path: string): string {
   return FLOWS.find(([pattern]) => pattern.test(path))?.[1] ?? 'Other';
 }
 

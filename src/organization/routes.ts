@@ -13,7 +13,7 @@ import { PageError } from '../web/errors';
 import { singleParam } from '../web/params';
 
 /** acc_ followed by letters and digits: Cronofy's sub format, and nothing a header could be split with. */
-export const SUB_PATTERN = /^[a-z]{2,8}_[A-Za-z0-9]{1,64}$/;
+const SUB_PATTERN = /^[a-z]{2,8}_[A-Za-z0-9]{1,64}$/;
 const EMAIL_PATTERN = /^[^\s@<>"]{1,64}@[^\s@<>"]{1,190}$/;
 
 export function organizationRoutes(ctx: AppContext): Router {

@@ -2,13 +2,13 @@
 import { Router } from 'express';
 import type { Inspector, InspectorStep } from '../inspector/inspector';
 
-export interface FlowGroup {
+interface FlowGroup {
   flow: string;
   steps: InspectorStep[];
 }
 
 /** Consecutive steps of the same flow, together. */
-export function groupSteps(steps: InspectorStep[]): FlowGroup[] {
+function groupSteps(steps: InspectorStep[]): FlowGroup[] {
   const groups: FlowGroup[] = [];
   for (const step of steps) {
     const last = groups[groups.length - 1];
