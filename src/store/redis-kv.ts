@@ -17,6 +17,22 @@ if cur and string.sub(cur, 1, string.len(ARGV[1])) == ARGV[1] then
 end
 return 0`;
 
+/** The scripts as commands of the client (ioredis defineCommand): sent by SHA, loaded once on a miss. */
+interface ScriptCommands {
+  ccDelIfEquals(key: string, expected: string): Promise<number>;
+  ccDelIfPrefix(key: string, expectedPrefix: string): Promise<number>;
+  ccReplaceIfPrefix(key: string, expectedPrefix: string, value: string): Promise<number>;
+  ccPushBounded(key: string, value: string, max: string, ttlMs: string): Promise<number>;
+}
+
+function withScripts(redis: Redis): Redis & ScriptCommands {
+  redis.defineCommand('ccDelIfEquals', { numberOfKeys: 1, lua: DEL_IF_EQUALS });
+  redis.defineCommand('ccDelIfPrefix', { numberOfKeys: 1, lua: DEL_IF_PREFIX });
+  redis.defineCommand('ccReplaceIfPrefix', { numberOfKeys: 1, lua: REPLACE_IF_PREFIX });
+  redis.defineCommand('ccPushBounded', { numberOfKeys: 1, lua: PUSH_BOUNDED });
+  return redis as Redis & ScriptCommands;
+}
+
 /** Every channel the app publishes on starts with this; one pattern subscription covers them all. */
 export const CHANNEL_PREFIX = 'cronofy-connect:';
 
@@ -28,7 +44,8 @@ export const CHANNEL_PREFIX = 'cronofy-connect:';
  * ("Connection in subscriber mode"): the refresh-storm benchmark across two instances hit that.
  * Every Redis failure leaves this store as a StorageError (see ./errors.ts).
  */
-export function createRedisStore(redis: Redis): KeyValueStore & { close(): Promise<void> } {
+export function createRedisStore(client: Redis): KeyValueStore & { close(): Promise<void> } {
+  const redis = withScripts(client);
   let subscribed: Promise<unknown> | undefined;
   let subscriber: Redis | undefined;
   const listeners = new Map<string, Set<(message: string) => void>>();
@@ -63,13 +80,13 @@ export function createRedisStore(redis: Redis): KeyValueStore & { close(): Promi
       return (await guarded('kv.setIfAbsent', () => redis.set(key, value, 'PX', ttlMs, 'NX'))) === 'OK';
     },
     async delIfEquals(key, expected) {
-      return (await guarded('kv.delIfEquals', () => redis.eval(DEL_IF_EQUALS, 1, key, expected))) === 1;
+      return (await guarded('kv.delIfEquals', () => redis.ccDelIfEquals(key, expected))) === 1;
     },
     async replaceIfPrefix(key, expectedPrefix, value) {
-      return (await guarded('kv.replaceIfPrefix', () => redis.eval(REPLACE_IF_PREFIX, 1, key, expectedPrefix, value))) === 1;
+      return (await guarded('kv.replaceIfPrefix', () => redis.ccReplaceIfPrefix(key, expectedPrefix, value))) === 1;
     },
     async delIfPrefix(key, expectedPrefix) {
-      return (await guarded('kv.delIfPrefix', () => redis.eval(DEL_IF_PREFIX, 1, key, expectedPrefix))) === 1;
+      return (await guarded('kv.delIfPrefix', () => redis.ccDelIfPrefix(key, expectedPrefix))) === 1;
     },
     async publish(channel, message) {
       await guarded('kv.publish', () => redis.publish(channel, message));
@@ -86,7 +103,7 @@ export function createRedisStore(redis: Redis): KeyValueStore & { close(): Promi
       };
     },
     async pushBounded(key, value, max, ttlMs) {
-      await guarded('kv.pushBounded', () => redis.eval(PUSH_BOUNDED, 1, key, value, String(max), String(ttlMs)));
+      await guarded('kv.pushBounded', () => redis.ccPushBounded(key, value, String(max), String(ttlMs)));
     },
     list: (key) => guarded('kv.list', () => redis.lrange(key, 0, -1)),
     async ping() {
