@@ -8,12 +8,12 @@ import type { Config } from './config';
 import type { AppContext } from './context';
 import { type CronofyCall, createCronofyClient, type CronofyClient } from './cronofy/client';
 import { DATA_CENTER_NAMES, type DataCenter, hostsFor } from './cronofy/data-centers';
-import { createTokenManager } from './connections/fresh-token';
+import { createAccessTokens } from './connections/access-tokens';
 import { createTokenStore } from './connections/token-store';
-import { createStateStore } from './connect/state-store';
+import { createStateStore } from './connections/state-store';
+import { createPendingPermissions } from './connections/pending-permissions';
 import { createInspector } from './inspector/inspector';
 import { mask } from './inspector/mask';
-import { inspectorRoutes } from './inspector/routes';
 import { connectRoutes } from './connect/routes';
 import { calendarRoutes } from './calendars/routes';
 import { accountRoutes } from './account/routes';
@@ -22,7 +22,9 @@ import { organizationRoutes } from './organization/routes';
 import { enterpriseCallbackRoutes } from './enterprise/callback';
 import { enterpriseRoutes } from './enterprise/routes';
 import { healthRoutes, homeRoutes } from './pages/routes';
+import { inspectorRoutes } from './pages/inspector';
 import { createSessionMiddleware, SESSION_ABSOLUTE_MS } from './session';
+import { takeFlash } from './session/access';
 import type { KeyValueStore } from './store/kv';
 import { errorHandler, notFound } from './web/error-handler';
 import { requestLogger } from './web/logging';
@@ -73,10 +75,11 @@ export function createApp(deps: AppDependencies): Express {
     logger,
     kv: deps.kv,
     tokens,
-    tokenManager: createTokenManager({
+    accessTokens: createAccessTokens({
       tokens,
       kv: deps.kv,
       clientFor,
+      logger,
       now,
       onRefresh: (refreshed, previous) =>
         inspector.recordHere('Access token refreshed', {
@@ -90,6 +93,7 @@ export function createApp(deps: AppDependencies): Express {
     }),
     inspector,
     states: createStateStore(deps.kv, now),
+    pendingPermissions: createPendingPermissions(deps.kv, now),
     clientFor,
     now,
     redirectUris: {
@@ -130,8 +134,7 @@ export function createApp(deps: AppDependencies): Express {
   app.use(express.urlencoded({ extended: false, limit: '10kb', parameterLimit: 200 }));
   app.use(createSessionMiddleware({ secret: config.sessionSecret, secureCookies: config.secureCookies, redis: deps.redis, now }));
   app.use((req, res, next) => {
-    res.locals.flash = req.session.flash;
-    if (req.session.flash) delete req.session.flash;
+    res.locals.flash = takeFlash(req);
     next();
   });
   app.use(inspector.middleware);
@@ -145,7 +148,7 @@ export function createApp(deps: AppDependencies): Express {
   app.use(organizationRoutes(ctx));
   app.use(enterpriseRoutes(ctx));
   app.use(accountRoutes(ctx));
-  app.use(inspectorRoutes(ctx));
+  app.use(inspectorRoutes(inspector));
 
   app.use(notFound);
   app.use(errorHandler(logger));

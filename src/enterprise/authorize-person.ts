@@ -16,7 +16,7 @@ export type AuthorizeOutcome = { kind: 'requested'; person: Person } | { kind: '
 
 export async function authorizePerson(ctx: AppContext, serviceId: string, email: string, inspectorId: string | undefined): Promise<AuthorizeOutcome> {
   const people = peopleOf(ctx);
-  const { data_center } = await ctx.tokenManager.current(serviceId);
+  const { data_center } = await ctx.accessTokens.current(serviceId);
   const key = newCallbackKey();
   const now = ctx.now();
   const scope = ctx.config.cronofy.enterprise.delegatedScope;
@@ -34,7 +34,7 @@ export async function authorizePerson(ctx: AppContext, serviceId: string, email:
   await people.putCallback(key, { service_connection_id: serviceId, data_center, person_id: pending.id, inspector_id: inspectorId });
 
   try {
-    await ctx.tokenManager.withAccessToken(serviceId, (c) =>
+    await ctx.accessTokens.withAccessToken(serviceId, (c) =>
       ctx.clientFor(c.data_center).authorizeWithServiceAccount({ accessToken: c.access_token }, { email, callback_url: callbackUrlFor(ctx, key), scope, state: pending.id }),
     );
   } catch (err) {

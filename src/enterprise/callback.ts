@@ -15,6 +15,7 @@ import { randomBytes } from 'node:crypto';
 import express, { Router, type ErrorRequestHandler, type Response } from 'express';
 import type { AppContext } from '../context';
 import type { Connection } from '../connections/connection';
+import { revokeGrant } from '../connections/revoke';
 import { CronofyError } from '../cronofy/errors';
 import { verifyCronofySignature } from '../cronofy/signature';
 import { mask } from '../inspector/mask';
@@ -110,7 +111,7 @@ export function enterpriseCallbackRoutes(ctx: AppContext): Router {
     if (!kept) {
       // Revoked or disconnected while the code was being exchanged: give the grant back.
       await ctx.tokens.remove(connection.id);
-      await ctx.clientFor(connection.data_center).revokeAuthorization({ token: connection.refresh_token }).catch(() => undefined);
+      await revokeGrant(ctx.clientFor, connection, 'not stored', ctx.logger);
     }
     answer(res, 200, 'OK');
   });

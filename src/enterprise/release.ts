@@ -6,6 +6,7 @@
 //   people's grants when a service account is revoked is not documented, so the app does not rely
 //   on it), pending keys dropped, the list forgotten.
 import type { AppContext } from '../context';
+import { revokeGrant } from '../connections/revoke';
 import { peopleOf } from './people';
 import type { Person } from './people-store';
 
@@ -15,17 +16,12 @@ export interface PersonRelease {
   revoked: boolean;
 }
 
+/** Takes the tokens (a refresh landing afterwards revokes its own) and revokes them; false when Cronofy could not be told. */
 async function revokeConnection(ctx: AppContext, connectionId: string | undefined): Promise<boolean> {
   if (!connectionId) return true;
   const stored = await ctx.tokens.take(connectionId);
   if (!stored) return true;
-  try {
-    await ctx.clientFor(stored.connection.data_center).revokeAuthorization({ token: stored.connection.refresh_token });
-    return true;
-  } catch (err) {
-    ctx.logger.warn({ err }, 'revoke failed; tokens forgotten locally');
-    return false;
-  }
+  return revokeGrant(ctx.clientFor, stored.connection, 'disconnect', ctx.logger);
 }
 
 export async function revokePerson(ctx: AppContext, serviceId: string, personId: string): Promise<PersonRelease> {

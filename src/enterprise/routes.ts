@@ -12,7 +12,7 @@ import { Router, type Request } from 'express';
 import type { AppContext } from '../context';
 import { groupByProfile } from '../calendars/group';
 import { ReconnectRequiredError } from '../cronofy/errors';
-import { flash } from '../session/helpers';
+import { connectionOf, flash, forgetConnection, inspectorIdOf } from '../session/access';
 import { PageError } from '../web/errors';
 import { authorizePerson } from './authorize-person';
 import { peopleOf } from './people';
@@ -28,14 +28,18 @@ export function enterpriseRoutes(ctx: AppContext): Router {
   const router = Router();
   const people = peopleOf(ctx);
 
-  const serviceOf = (req: Request): string | undefined => req.session.connections?.enterprise;
+  const serviceOf = (req: Request): string | undefined => connectionOf(req, 'enterprise');
 
   function requireService(req: Request): string {
     const id = serviceOf(req);
     if (!id) {
-      throw new PageError(409, 'No service account is connected', 'Connect a service account first (an administrator of the domain signs in once); then you can authorize people by email.', [
-        { href: '/connect/enterprise', label: 'Connect a service account' },
-      ]);
+      throw new PageError({
+        status: 409,
+        code: 'no_service_account',
+        title: 'No service account is connected',
+        message: 'Connect a service account first (an administrator of the domain signs in once); then you can authorize people by email.',
+        next: [{ href: '/connect/enterprise', label: 'Connect a service account' }],
+      });
     }
     return id;
   }
@@ -43,31 +47,52 @@ export function enterpriseRoutes(ctx: AppContext): Router {
   async function personOf(req: Request, serviceId: string): Promise<Person> {
     const id = req.params.id;
     const person = typeof id === 'string' && PERSON_ID.test(id) ? (await people.list(serviceId)).find((p) => p.id === id) : undefined;
-    if (!person) throw new PageError(404, 'No such person', 'Nobody with this id was authorized through this service account. Pick a person from the list.', backToPeople);
+    if (!person) {
+      throw new PageError({
+        status: 404,
+        code: 'no_such_person',
+        title: 'No such person',
+        message: 'Nobody with this id was authorized through this service account. Pick a person from the list.',
+        next: backToPeople,
+      });
+    }
     return person;
   }
 
   /** A call with an authorized person's token; a dead grant says so instead of asking to reconnect the app. */
   async function asPerson<T>(person: Person, call: (accessToken: string, client: ReturnType<AppContext['clientFor']>) => Promise<T>): Promise<T> {
     if (person.status !== 'authorized' || !person.connection_id) {
-      throw new PageError(409, `${person.email} is not authorized`, `This person's state is "${person.status}". Authorize them again from the list.`, backToPeople);
+      throw new PageError({
+        status: 409,
+        code: 'person_not_authorized',
+        title: `${person.email} is not authorized`,
+        message: `This person's state is "${person.status}". Authorize them again from the list.`,
+        next: backToPeople,
+      });
     }
     try {
-      return await ctx.tokenManager.withAccessToken(person.connection_id, (c) => call(c.access_token, ctx.clientFor(c.data_center)));
+      return (await ctx.accessTokens.withAccessToken(person.connection_id, (c) => call(c.access_token, ctx.clientFor(c.data_center)))).result;
     } catch (err) {
       if (!(err instanceof ReconnectRequiredError)) throw err;
-      throw new PageError(410, `Cronofy no longer accepts ${person.email}'s authorization`, 'It was revoked or has expired. Revoke it here and authorize the person again.', backToPeople);
+      throw new PageError({
+        status: 410,
+        code: 'person_authorization_gone',
+        title: `Cronofy no longer accepts ${person.email}'s authorization`,
+        message: 'It was revoked or has expired. Revoke it here and authorize the person again.',
+        next: backToPeople,
+      });
     }
   }
 
   router.get('/enterprise', async (req, res) => {
     const serviceId = serviceOf(req);
     if (!serviceId) return res.render('enterprise', { service: undefined, people: [], email: '' });
-    const info = await ctx.tokenManager.withAccessToken(serviceId, (c) => ctx.clientFor(c.data_center).userInfo({ accessToken: c.access_token }));
-    const connection = await ctx.tokens.get(serviceId);
+    const { result: info, connection } = await ctx.accessTokens.withAccessToken(serviceId, (c) =>
+      ctx.clientFor(c.data_center).userInfo({ accessToken: c.access_token }),
+    );
     res.render('enterprise', {
       service: describeServiceAccount(info),
-      connection: connection?.connection,
+      connection,
       people: await people.list(serviceId),
       email: '',
     });
@@ -81,7 +106,7 @@ export function enterpriseRoutes(ctx: AppContext): Router {
       flash(req, 'error', 'Type one full email address, like name@example.com.');
       return res.redirect('/enterprise');
     }
-    const outcome = await authorizePerson(ctx, serviceId, email, req.session.inspectorId);
+    const outcome = await authorizePerson(ctx, serviceId, email, inspectorIdOf(req));
     if (outcome.kind === 'already') {
       flash(req, 'info', `${email} is already ${outcome.person.status}. Revoke them first to ask again.`);
     } else if (outcome.kind === 'refused') {
@@ -145,9 +170,7 @@ export function enterpriseRoutes(ctx: AppContext): Router {
   router.post('/enterprise/disconnect', async (req, res) => {
     const serviceId = requireService(req);
     const result = await releaseServiceAccount(ctx, serviceId);
-    const connections = req.session.connections ?? {};
-    delete connections.enterprise;
-    req.session.connections = connections;
+    forgetConnection(req, 'enterprise');
     ctx.inspector.record(req, 'Service account disconnected', { 'service account revoked': result.serviceRevoked, 'people revoked': result.authorized, 'pending cancelled': result.pending });
     const parts = [
       result.serviceRevoked ? 'Disconnected the service account: Cronofy has revoked it.' : 'This app forgot the service account, but Cronofy could not be told to revoke it.',
