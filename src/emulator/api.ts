@@ -12,7 +12,7 @@ export function calendarJson(ctx: EmulatorContext, account: SeedAccount) {
     calendar_id: c.calendar_id,
     calendar_name: c.calendar_name,
     calendar_readonly: c.calendar_readonly,
-    calendar_deleted: false,
+    calendar_deleted: c.calendar_deleted ?? false,
     calendar_primary: c.calendar_primary,
     calendar_integrated_conferencing_available: c.profile.provider_name === 'google',
     calendar_attachments_available: false,
@@ -20,13 +20,28 @@ export function calendarJson(ctx: EmulatorContext, account: SeedAccount) {
   }));
 }
 
-const profileJson = (account: SeedAccount) =>
+/** Where a person reconnects a profile; the emulator serves no page there (docs/emulator.md). */
+const relinkUrl = (ctx: EmulatorContext, provider: string, email: string) =>
+  `${ctx.publicUrl}/relink/${encodeURIComponent(provider)}?email=${encodeURIComponent(email)}`;
+
+// profile_relink_url only when profile_connected is false (cronofy-lifecycle-api.md §3.1).
+const profileJson = (ctx: EmulatorContext, account: SeedAccount) =>
   account.profiles.map((p) => ({
     provider_name: p.provider_name,
     provider_service: p.provider_service,
     profile_id: p.profile_id,
     profile_name: p.profile_name,
-    profile_connected: true,
+    profile_connected: p.connected !== false,
+    ...(p.connected === false ? { profile_relink_url: relinkUrl(ctx, p.provider_name, p.profile_name) } : {}),
+  }));
+
+const conferencingJson = (ctx: EmulatorContext, account: SeedAccount) =>
+  (account.conferencing ?? []).map((p) => ({
+    provider_name: p.provider_name,
+    profile_id: p.profile_id,
+    profile_name: p.profile_name,
+    profile_connected: p.connected,
+    ...(p.connected ? {} : { profile_relink_url: relinkUrl(ctx, p.provider_name, p.profile_name) }),
   }));
 
 export function apiRoutes(ctx: EmulatorContext): Router {
@@ -49,13 +64,14 @@ export function apiRoutes(ctx: EmulatorContext): Router {
       'cronofy.type': 'account',
       'cronofy.data': {
         authorization: { scope: actor.grant.scopes.join(' '), status: 'active' },
-        profiles: profileJson(account).map((p) => ({
+        profiles: profileJson(ctx, account).map((p) => ({
           ...p,
           profile_initial_sync_required: false,
           profile_calendars: calendars
             .filter((c) => c.profile_id === p.profile_id)
             .map(({ provider_name: _provider, profile_id: _id, profile_name: _name, ...calendar }) => calendar),
         })),
+        ...(account.conferencing ? { conferencing_profiles: conferencingJson(ctx, account) } : {}),
       },
     });
   });
@@ -71,7 +87,7 @@ export function apiRoutes(ctx: EmulatorContext): Router {
 
   router.get('/v1/profiles', (req: Request, res: Response) => {
     const account = accountWith(req, res, 'list_calendars');
-    if (account) res.json({ profiles: profileJson(account) });
+    if (account) res.json({ profiles: profileJson(ctx, account) });
   });
 
   router.get('/v1/calendars', (req: Request, res: Response) => {
