@@ -1,7 +1,7 @@
 // The "api" role's identity, calendar and organization reads (cronofy-api.md §6, §7, §9.3).
 import { Router, type Request, type Response } from 'express';
 import { accountWith, actorOf } from './bearer';
-import { one, type EmulatorContext } from './context';
+import type { EmulatorContext } from './context';
 import { calendarsOf, type SeedAccount } from './seed';
 
 export function calendarJson(ctx: EmulatorContext, account: SeedAccount) {
@@ -95,27 +95,23 @@ export function apiRoutes(ctx: EmulatorContext): Router {
     if (account) res.json({ sub: account.account_id, calendars: calendarJson(ctx, account) });
   });
 
-  // Paged by ?page=N; next_page is absolute, as for events (the real paging is unconfirmed, §15.7).
+  // Paged exactly as documented: pages.current and pages.total, no next_page and no page parameter
+  // (https://docs.cronofy.com/developers/api-alpha/organizational-unit-members/). How a caller
+  // reaches page 2 is not documented, so the emulator answers the first page only.
   router.get('/v1/organizational_unit_members', (req: Request, res: Response) => {
     const actor = actorOf(req);
     if (actor.kind !== 'organization') {
       return void res.status(403).json({ error: 'forbidden', error_description: 'This call needs an Organizational Unit token, without Cronofy-Impersonate' });
     }
     const members = actor.organization.members;
-    const total = Math.max(1, Math.ceil(members.length / ctx.pageSize));
-    const rawPage = one(req.query.page) ?? '1';
-    const current = /^[1-9][0-9]{0,5}$/.test(rawPage) ? Number(rawPage) : NaN;
-    if (!(current <= total)) return void res.status(404).json({ error: 'not_found', error_description: `page must be 1 to ${total}` });
-    const pages: Record<string, unknown> = { current, total };
-    if (current < total) pages.next_page = `${ctx.publicUrl}/v1/organizational_unit_members?page=${current + 1}`;
     res.json({
-      organizational_unit_members: members.slice((current - 1) * ctx.pageSize, current * ctx.pageSize).map((m) => ({
+      organizational_unit_members: members.slice(0, ctx.memberPageSize).map((m) => ({
         sub: m.account.account_id,
         email: m.account.email,
         roles: m.roles,
         scheduler: m.scheduler,
       })),
-      pages,
+      pages: { current: 1, total: Math.max(1, Math.ceil(members.length / ctx.memberPageSize)) },
     });
   });
 

@@ -43,12 +43,14 @@ function buildApp(options: EmulatorOptions, publicUrl: () => string) {
     state,
     clientId: options.clientId ?? SANDBOX_CLIENT_ID,
     clientSecret: options.clientSecret ?? SANDBOX_CLIENT_SECRET,
+    internalApplicationKey: options.internalApplicationKey,
     redirectUris: options.redirectUris ?? [],
     get publicUrl() {
       return publicUrl();
     },
     applicationName: options.clientId === undefined || options.clientId === SANDBOX_CLIENT_ID ? 'Cronofy Connect demo' : options.clientId,
     pageSize: options.pageSize ?? 10,
+    memberPageSize: options.memberPageSize ?? 100,
     permissionsUrlOverride: permissionsUrl,
   };
 
