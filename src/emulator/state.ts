@@ -78,8 +78,10 @@ export function createState(world: World, settings: { accessTokenTtl: number; ro
   function changed<E extends SeedEvent>(before: KeptEvent<E>, change: EventChange): KeptEvent<E> {
     const moved = before.start !== change.start || before.end !== change.end;
     const previous = moved && !before.deleted ? [...(before.previous ?? []), { start: before.start, end: before.end }] : before.previous;
-    const { location: _location, deleted: _deleted, ...rest } = before;
-    return { ...rest, ...change, updated: utcTime(now()), ...(previous ? { previous } : {}) } as KeptEvent<E>;
+    const after: KeptEvent<E> = { ...before, ...change, updated: utcTime(now()), ...(previous ? { previous } : {}) };
+    if (!change.location) delete after.location;
+    delete after.deleted;
+    return after;
   }
 
   /** Dead entries go once a map is large, so a long-running emulator stays small. */
