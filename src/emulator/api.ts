@@ -24,7 +24,7 @@ export function calendarJson(ctx: EmulatorContext, account: SeedAccount) {
 const relinkUrl = (ctx: EmulatorContext, provider: string, email: string) =>
   `${ctx.publicUrl}/relink/${encodeURIComponent(provider)}?email=${encodeURIComponent(email)}`;
 
-// profile_relink_url only when profile_connected is false (cronofy-lifecycle-api.md §3.1).
+// profile_relink_url only when profile_connected is false (https://docs.cronofy.com/developers/api/identity/profile/).
 const profileJson = (ctx: EmulatorContext, account: SeedAccount) =>
   account.profiles.map((p) => ({
     provider_name: p.provider_name,

@@ -1,4 +1,5 @@
-// The body of Create or Update Event (cronofy-api.md §10.2), checked field by field.
+// The body of Create or Update Event, checked field by field
+// (https://docs.cronofy.com/developers/api/events/upsert-event/).
 // - event_id (a managed event) or event_uid (an existing external event) is required.
 // - summary is required, at most 1,024 characters; description optional, at most 4,096.
 // - start and end are required: a date, a time ("T" or a space before the clock, as C# sends

@@ -8,7 +8,7 @@ export interface SeedCalendar {
   calendar_name: string;
   calendar_readonly: boolean;
   calendar_primary: boolean;
-  /** A calendar removed at the provider: still listed, with calendar_deleted true (cronofy-api.md §6). */
+  /** A calendar removed at the provider: still listed, with calendar_deleted true (https://docs.cronofy.com/developers/api/calendars/list-calendars/). */
   calendar_deleted?: boolean;
 }
 
@@ -189,7 +189,7 @@ export function seedWorld(today = new Date()): World {
       [profile('exchange', 'office365', 'riley.chen@fabrikam.example', [['Calendar', { primary: true }], ['Room bookings']])],
       true,
     ),
-    // The states a long-lived account reaches (cronofy-lifecycle-api.md §3): a deleted calendar, a
+    // The states a long-lived account reaches (https://docs.cronofy.com/developers/faqs/profile-reconnection-process/): a deleted calendar, a
     // profile whose credentials stopped working, conferencing profiles (one disconnected).
     {
       ...account('jordan.blake@tailspin.example', 'Jordan Blake', 'Google and iCloud (one needs reconnecting)', [
