@@ -40,8 +40,9 @@ export function bearer(ctx: EmulatorContext): RequestHandler {
       res.status(401).set('WWW-Authenticate', 'Bearer realm="Cronofy"').json({ error: 'unauthorized' });
       return;
     }
-    // An Internal Application authenticates with its client secret (https://docs.cronofy.com/developers/api-alpha/organizational-unit-members/). It is its
-    // own application, configured apart: the connecting application's client secret is no API key.
+    // An Internal Application authenticates with its client secret
+    // (https://docs.cronofy.com/developers/api-alpha/organizational-unit-members/). It is its own
+    // application, configured apart: the connecting application's client secret is no API key.
     const internal = ctx.internalApplicationKey !== undefined && ctx.internalApplicationKey !== '' && match[1] === ctx.internalApplicationKey;
     const grant = internal ? internalApplication(ctx) : ctx.state.authenticate(match[1]);
     if (!grant) {

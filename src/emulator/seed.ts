@@ -8,7 +8,7 @@ export interface SeedCalendar {
   calendar_name: string;
   calendar_readonly: boolean;
   calendar_primary: boolean;
-  /** A calendar removed at the provider: still listed, with calendar_deleted true (https://docs.cronofy.com/developers/api/calendars/list-calendars/). */
+  /** Removed at the provider: still listed, calendar_deleted true (docs.cronofy.com, List Calendars). */
   calendar_deleted?: boolean;
 }
 
@@ -189,8 +189,9 @@ export function seedWorld(today = new Date()): World {
       [profile('exchange', 'office365', 'riley.chen@fabrikam.example', [['Calendar', { primary: true }], ['Room bookings']])],
       true,
     ),
-    // The states a long-lived account reaches (https://docs.cronofy.com/developers/faqs/profile-reconnection-process/): a deleted calendar, a
-    // profile whose credentials stopped working, conferencing profiles (one disconnected).
+    // The states a long-lived account reaches: a deleted calendar, a profile whose credentials
+    // stopped working, conferencing profiles (one disconnected).
+    // https://docs.cronofy.com/developers/faqs/profile-reconnection-process/
     {
       ...account('jordan.blake@tailspin.example', 'Jordan Blake', 'Google and iCloud (one needs reconnecting)', [
         profile('google', 'gsuite', 'jordan.blake@tailspin.example', [['Jordan Blake', { primary: true }], ['Old project', { deleted: true }]]),

@@ -82,7 +82,7 @@ describe('Cronofy-Impersonate', () => {
 });
 
 describe('the Internal Application key', () => {
-  it('lists the members and impersonates with its own key as Bearer (https://docs.cronofy.com/developers/api-alpha/organizational-unit-members/)', async () => {
+  it('lists the members and impersonates with its own key as Bearer, as documented for Internal Applications', async () => {
     const keyed = await start({ internalApplicationKey: 'internal-app-secret' });
     try {
       const members = await api(keyed, '/v1/organizational_unit_members', 'internal-app-secret');
