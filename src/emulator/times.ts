@@ -1,7 +1,7 @@
 // Cronofy's date and time values, as the official SDKs send them (docs/emulator.md, "Times").
 // - A date "2014-08-05"; a UTC or offset time with "T" or a space before the clock
-//   ("2014-08-05T15:30:00Z" from Ruby and Node, "2014-08-05 15:30:00Z" from C#'s "u" format);
-//   seconds and fractions optional.
+//   ("2014-08-05T15:30:00Z" from Ruby and Node, "2014-08-05 15:30:00Z" from C#'s "u" format,
+//   "2016-01-15T09:08:00+0000" from Python's %z); seconds and fractions optional.
 // - A local time with no offset ("2014-08-05T15:30:00") only where a tzid says where it is.
 // - A tzid is an IANA zone name the runtime knows ("Etc/UTC", "Europe/London").
 // Values are compared as epoch milliseconds; a date is midnight UTC (our reading: the docs give

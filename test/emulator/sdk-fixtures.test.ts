@@ -5,7 +5,7 @@
 //   Ruby   cronofy/cronofy-ruby   spec/lib/cronofy/auth_spec.rb, client_spec.rb, errors_spec.rb
 //   C#     cronofy/cronofy-csharp test/Cronofy.Test/** (UpsertEvent.cs, DeleteEvent.cs, GetEvents.cs, ...)
 //   PHP    cronofy/cronofy-php    tests/CronofyTest.php
-//   Python cronofy/pycronofy      tests/test_client.py, pycronofy/client.py
+//   Python cronofy/pycronofy      pycronofy/tests/test_client.py, test_datetime_utils.py, client.py
 //   Node   cronofy/cronofy-node   test/index.spec.js (and the package itself, in sdk.test.ts)
 import type { RunningEmulator } from '../../src/emulator/types';
 import { api, CLIENT, codeFor, PERMISSIONS_REDIRECT_URI, REDIRECT_URI, start, tokensFor, type TokenAnswer } from './support';
@@ -261,11 +261,15 @@ describe('Python SDK fixtures', () => {
     expect(revoked.status).toBe(200);
   });
 
-  it('read_events: from/to as "%Y-%m-%dT%H:%M:%SZ", include_managed and calendar_ids[] (answers 200, a status the SDK accepts)', async () => {
+  // datetime_utils.get_iso8601_string (tests/test_datetime_utils.py): an aware datetime becomes
+  // "2016-01-15T09:08:00+0000" (strftime %z: no colon), a date "2016-01-15".
+  const pythonTime = (ms: number) => new Date(ms).toISOString().replace(/\.\d+Z$/, '+0000');
+
+  it('read_events: from/to as get_iso8601_string writes them ("+0000"), include_managed and calendar_ids[] (200, a status the SDK accepts)', async () => {
     const tokens = await tokensFor(emulator);
     const calendarId = await firstWritableCalendar(tokens.access_token);
-    const from = new Date(Date.now() - 86_400_000).toISOString().replace(/\.\d+Z$/, 'Z');
-    const to = new Date(Date.now() + 3 * 86_400_000).toISOString().replace(/\.\d+Z$/, 'Z');
+    const from = pythonTime(Date.now() - 86_400_000);
+    const to = pythonTime(Date.now() + 3 * 86_400_000);
     const query = new URLSearchParams({ tzid: 'Etc/UTC', from, to, include_managed: 'true', 'calendar_ids[]': calendarId });
     const res = await send(`/v1/events?${query.toString()}`, { token: tokens.access_token, headers: { 'user-agent': PYTHON['user-agent'] } });
     expect([200, 202]).toContain(res.status);
@@ -274,11 +278,17 @@ describe('Python SDK fixtures', () => {
     expectEventsParsable(body);
   });
 
-  it('upsert_event with a "%Y-%m-%dT%H:%M:%SZ" time, elevated_permissions with redirect_uri (200 or 202 accepted by the SDK)', async () => {
+  it('upsert_event with "+0000" times and with dates, elevated_permissions with redirect_uri (200 or 202 accepted by the SDK)', async () => {
     const tokens = await tokensFor(emulator);
     const calendarId = await firstWritableCalendar(tokens.access_token);
-    const upsert = await send(`/v1/calendars/${encodeURIComponent(calendarId)}/events`, { method: 'POST', token: tokens.access_token, headers: PYTHON, body: JSON.stringify({ event_id: 'py-1', summary: 'From Python', start: '2014-08-05T15:30:00Z', end: '2014-08-05T17:00:00Z' }) });
-    expect(upsert.status).toBe(202);
+    const path = `/v1/calendars/${encodeURIComponent(calendarId)}/events`;
+    const timed = await send(path, { method: 'POST', token: tokens.access_token, headers: PYTHON, body: JSON.stringify({ event_id: 'py-1', summary: 'From Python', start: '2016-01-15T09:08:00+0000', end: '2016-01-15T10:08:00+0000' }) });
+    expect(timed.status).toBe(202);
+    const allDay = await send(path, { method: 'POST', token: tokens.access_token, headers: PYTHON, body: JSON.stringify({ event_id: 'py-2', summary: 'All day', start: '2016-01-15', end: '2016-01-16' }) });
+    expect(allDay.status).toBe(202);
+    const events = (await bodyOf(await send('/v1/events?tzid=Etc/UTC&only_managed=true', { token: tokens.access_token }))).events as Record<string, unknown>[];
+    expect(events.find((e) => e.event_id === 'py-1')).toMatchObject({ start: '2016-01-15T09:08:00Z', end: '2016-01-15T10:08:00Z' });
+    expect(events.find((e) => e.event_id === 'py-2')).toMatchObject({ start: '2016-01-15', end: '2016-01-16' });
     const permissions = await send('/v1/permissions', { method: 'POST', token: tokens.access_token, headers: PYTHON, body: JSON.stringify({ permissions: [{ calendar_id: calendarId, permission_level: 'unrestricted' }], redirect_uri: PERMISSIONS_REDIRECT_URI }) });
     expect([200, 202]).toContain(permissions.status);
   });
