@@ -47,11 +47,8 @@ function eventJson(event: KeptEvent, managed: boolean, owner: SeedAccount) {
   };
 }
 
-/** A value of from, to or last_modified as ms; NaN when malformed. */
-const instantOf = (value: string, tzid: string | undefined): number => parseInstant(value, tzid) ?? NaN;
-
-/** A date or time value as milliseconds, for comparing: a bare date is midnight UTC. */
-const instant = (value: string): number => parseInstant(value) ?? NaN;
+/** A date or time as ms, for comparing (a bare date is midnight UTC); NaN when malformed. */
+const instant = (value: string, tzid?: string): number => parseInstant(value, tzid) ?? NaN;
 
 export function eventRoutes(ctx: EmulatorContext): Router {
   const router = Router();
@@ -84,7 +81,7 @@ export function eventRoutes(ctx: EmulatorContext): Router {
     const bound = (field: 'from' | 'to' | 'last_modified'): number | undefined => {
       const value = one(req.query[field]);
       if (value === undefined) return undefined;
-      const ms = instantOf(value, tzid);
+      const ms = instant(value, tzid);
       if (Number.isNaN(ms)) errors[field] = [{ key: 'errors.invalid', description: 'must be a date (YYYY-MM-DD) or a time (YYYY-MM-DDTHH:MM:SSZ)' }];
       return ms;
     };
