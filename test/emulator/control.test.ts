@@ -66,7 +66,8 @@ describe('test control', () => {
 
 describe('rate limit', () => {
   it('answers 429 with Retry-After past the per-second limit', async () => {
-    const limited = await start({ rateLimit: { perSecond: 3, perMinute: 1000 } });
+    const frozen = Date.now();
+    const limited = await start({ rateLimit: { perSecond: 3, perMinute: 1000 }, now: () => frozen });
     try {
       const statuses = await Promise.all(Array.from({ length: 8 }, () => api(limited, '/v1/calendars', 'x')));
       const tooMany = statuses.filter((r) => r.status === 429);
