@@ -1,6 +1,7 @@
 // The sample world the emulator serves: three accounts a person can pick on the consent page and
 // one organizational unit. Ids are derived from names, so they are the same on every start.
-// Shapes and id formats: ../../../shared/cronofy-api.md §6, §7, §9.3 (acc_ + 24 hex = 28 chars).
+// Shapes and id formats follow Cronofy's docs (List Calendars, UserInfo, Organizational Unit Members):
+// acc_ + 24 hex = 28 characters (https://docs.cronofy.com/developers/api/identity/account/).
 import { createHash } from 'node:crypto';
 
 export interface SeedCalendar {
@@ -50,7 +51,7 @@ export interface SeedMember {
 }
 
 export interface SeedOrganization {
-  /** The unit's sub. Its real prefix is not documented (cronofy-api.md §15.6); org_ is our choice. */
+  /** The unit's sub. Its real prefix is not documented; org_ is our choice (docs/emulator.md, Unconfirmed). */
   sub: string;
   name: string;
   members: SeedMember[];
