@@ -1,4 +1,4 @@
-// The sample world the emulator serves: three accounts a person can pick on the consent page and
+// The sample world the emulator serves: four accounts a person can pick on the consent page and
 // one organizational unit. Ids are derived from names, so they are the same on every start.
 // Shapes and id formats follow Cronofy's docs (List Calendars, UserInfo, Organizational Unit Members):
 // acc_ + 24 hex = 28 characters (https://docs.cronofy.com/developers/api/identity/account/).
