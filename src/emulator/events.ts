@@ -1,4 +1,4 @@
-// Events (cronofy-api.md §10): read with paging, create or update, delete.
+// Events (docs/cronofy-notes.md, Events): read with paging, create or update, delete.
 // - GET /v1/events needs tzid (422 otherwise); from, to and last_modified are dates or times (with
 //   "T" or a space, as the SDKs send them); events returned start before `to`, end on or after
 //   `from` and, with last_modified, changed on or after it. Managed events (created through the

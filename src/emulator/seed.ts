@@ -1,7 +1,6 @@
 // The sample world the emulator serves: four accounts a person can pick on the consent page and
 // one organizational unit. Ids are derived from names, so they are the same on every start.
-// Shapes and id formats follow Cronofy's docs (List Calendars, UserInfo, Organizational Unit Members):
-// acc_ + 24 hex = 28 characters (https://docs.cronofy.com/developers/api/identity/account/).
+// Shapes and id formats: docs/cronofy-notes.md (Tokens, Calendars and identity, Organization Connect) (acc_ + 24 hex = 28 chars).
 import { createHash } from 'node:crypto';
 
 export interface SeedCalendar {
@@ -51,7 +50,7 @@ export interface SeedMember {
 }
 
 export interface SeedOrganization {
-  /** The unit's sub. Its real prefix is not documented; org_ is our choice (docs/emulator.md, Unconfirmed). */
+  /** The unit's sub. Its real prefix is not documented (docs/cronofy-notes.md U6); org_ is our choice. */
   sub: string;
   name: string;
   members: SeedMember[];
