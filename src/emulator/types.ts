@@ -10,6 +10,12 @@ export interface EmulatorOptions {
   /** The one registered application. Defaults: SANDBOX_CLIENT_ID / SANDBOX_CLIENT_SECRET. */
   clientId?: string;
   clientSecret?: string;
+  /**
+   * The client secret of an Internal Application linked to the organizational unit, accepted as
+   * Bearer by /v1/organizational_unit_members and with Cronofy-Impersonate. A separate application
+   * from clientId/clientSecret: the client secret itself is never an API key. Default: none.
+   */
+  internalApplicationKey?: string;
   /** Exact redirect URIs the application registered (verified-application behaviour). */
   redirectUris?: string[];
   /** Access token lifetime in seconds; default 3600. */
@@ -24,8 +30,10 @@ export interface EmulatorOptions {
   rateLimit?: false | { perSecond: number; perMinute: number };
   /** Serve the test-control API over HTTP under /__emulator/; default false. */
   controlApi?: boolean;
-  /** Items per page for paged endpoints (events, organizational unit members); default 10. */
+  /** Events per page of /v1/events; default 10. */
   pageSize?: number;
+  /** Members per page of /v1/organizational_unit_members (only pages.current and pages.total); default 100. */
+  memberPageSize?: number;
   /** The emulator's clock (epoch ms), for tests of expiry; default Date.now. */
   now?: () => number;
   /** Where the one start-up line and warnings go; default: nothing. */
