@@ -8,7 +8,7 @@
 //    files starting at the same time never see half a browser.
 // With this, `npm install && npm test` needs no browser installed by hand.
 import { execFileSync } from 'node:child_process';
-import { accessSync, constants, existsSync, mkdirSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import path from 'node:path';
 
 export interface FoundBrowser {
@@ -64,7 +64,8 @@ function isExecutable(file: string): boolean {
 
 /** @sparticuz/chromium's browser, unpacked once into node_modules/.cache. */
 export function packagedChromium(): FoundBrowser {
-  const version = (require(path.join(ROOT, 'node_modules', '@sparticuz', 'chromium', 'package.json')) as { version: string }).version;
+  const manifest = readFileSync(path.join(ROOT, 'node_modules', '@sparticuz', 'chromium', 'package.json'), 'utf8');
+  const { version } = JSON.parse(manifest) as { version: string };
   const cache = path.join(ROOT, 'node_modules', '.cache');
   const home = path.join(cache, `sparticuz-chromium-${version}`);
   if (!existsSync(path.join(home, 'chromium'))) {
