@@ -12,6 +12,9 @@ import { createTokenManager } from './connections/fresh-token';
 import { createTokenStore } from './connections/token-store';
 import { createStateStore } from './connect/state-store';
 import { createInspector } from './inspector/inspector';
+import { countTokenCalls } from './metrics/cronofy-client';
+import { countFlows } from './metrics/flows';
+import { createMetrics, type Metrics } from './metrics/registry';
 import { mask } from './inspector/mask';
 import { inspectorRoutes } from './inspector/routes';
 import { connectRoutes } from './connect/routes';
@@ -40,17 +43,20 @@ export interface AppDependencies {
   /** Told about every call to Cronofy (method, path, status, time; never tokens). */
   onCronofyCall?: (call: CronofyCall) => void;
   rateLimits?: RateLimits;
+  /** Where the app counts what it does (served by server.ts on METRICS_PORT); default: its own. */
+  metrics?: Metrics;
 }
 
 export function createApp(deps: AppDependencies): Express {
   const { config, logger } = deps;
   const now = deps.now ?? Date.now;
+  const metrics = deps.metrics ?? createMetrics();
   const inspector = createInspector(deps.kv, SESSION_ABSOLUTE_MS, now);
   const clients = new Map<DataCenter, CronofyClient>();
   const clientFor = (dataCenter: DataCenter): CronofyClient => {
     let client = clients.get(dataCenter);
     if (!client) {
-      client = createCronofyClient({
+      const created = createCronofyClient({
         hosts: hostsFor(dataCenter, { appUrl: config.cronofy.appUrl, apiUrl: config.cronofy.apiUrl }),
         clientId: config.cronofy.clientId,
         clientSecret: config.cronofy.clientSecret,
@@ -58,9 +64,11 @@ export function createApp(deps: AppDependencies): Express {
         onCall: (call) => {
           logger.debug({ cronofy: call }, 'cronofy call');
           deps.onCronofyCall?.(call);
+          metrics.cronofyCall(call);
           inspector.recordHere('HTTP call to Cronofy', { ...call });
         },
       });
+      client = countTokenCalls(created, metrics);
       clients.set(dataCenter, client);
     }
     return client;
@@ -133,6 +141,7 @@ export function createApp(deps: AppDependencies): Express {
   app.use(csrfTokenForViews);
   app.use(csrfProtection(new URL(config.appBaseUrl).origin));
 
+  app.use(countFlows(metrics));
   app.use(homeRoutes(ctx));
   app.use(connectRoutes(ctx));
   app.use(calendarRoutes(ctx));

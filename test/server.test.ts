@@ -86,12 +86,12 @@ describe('the Dockerfile', () => {
 });
 
 describe('node dist/server.js', () => {
-  it('starts in sandbox mode, then on SIGTERM finishes the request in flight, stops and exits 0', async () => {
-    const [port, emulatorPort] = [await freePort(), await freePort()];
+  it('starts in sandbox mode with metrics on METRICS_PORT, then on SIGTERM finishes the request in flight, stops and exits 0', async () => {
+    const [port, emulatorPort, metricsPort] = [await freePort(), await freePort(), await freePort()];
     const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(CRONOFY_|EMULATOR_|APP_BASE_URL|PORT|NODE_ENV|SESSION_SECRET|TOKEN_|METRICS_)/.test(k)));
     const child = spawn(process.execPath, ['dist/server.js'], {
       cwd: ROOT,
-      env: { ...clean, PORT: String(port), EMULATOR_PORT: String(emulatorPort), LOG_LEVEL: 'info' },
+      env: { ...clean, PORT: String(port), EMULATOR_PORT: String(emulatorPort), METRICS_PORT: String(metricsPort), LOG_LEVEL: 'info' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let log = '';
@@ -110,6 +110,14 @@ describe('node dist/server.js', () => {
     expect(await home.text()).toContain('Connect a calendar');
     const css = await fetch(`http://127.0.0.1:${emulatorPort}/__assets/emulator.css`);
     expect(css.status).toBe(200);
+
+    // METRICS_PORT: the metrics listener, on loopback, with Node's process metrics and the app's.
+    expect(log).toContain(`Metrics on http://127.0.0.1:${metricsPort}/metrics`);
+    await fetch(`http://127.0.0.1:${port}/connect/individual`, { redirect: 'manual' });
+    const scraped = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+    expect(scraped).toContain('cronofy_connect_flows_total{kind="individual",outcome="started"} 1');
+    expect(scraped).toMatch(/^process_cpu_user_seconds_total \S+$/m);
+    expect((await fetch(`http://127.0.0.1:${port}/metrics`)).status).toBe(404);
 
     // A request whose headers are still arriving when SIGTERM comes: in flight, not idle.
     const socket = connect(port, '127.0.0.1');

@@ -16,6 +16,7 @@ import { PageError, invalidCallback, startAgain } from '../web/errors';
 import { CODE_CHARSET, ERROR_CHARSET, STATE_CHARSET, singleParam } from './params';
 import type { PendingFlow } from './state-store';
 import { mask } from '../inspector/mask';
+import { flowKind, flowOutcome } from '../metrics/flows';
 
 const ERROR_MESSAGES: Record<string, string> = {
   invalid_request: 'The authorization request was malformed.',
@@ -32,6 +33,7 @@ export function oauthCallback(ctx: AppContext): RequestHandler {
     if (!state.ok || state.value === undefined) throw invalidCallback('The link has no valid state.');
     const flow = await ctx.states.take(state.value, req.session.flowBinding ?? '');
     if (!flow) throw invalidCallback('This sign-in was not started in this browser session, or has expired.');
+    flowKind(res, flow.kind);
 
     const flowName = flow.kind === 'organization' ? 'Organization Connect' : 'Individual Connect';
     ctx.inspector.nameFlow(req, flowName);
@@ -45,6 +47,7 @@ export function oauthCallback(ctx: AppContext): RequestHandler {
     );
     if (!error.ok) throw invalidCallback('The answer from Cronofy was malformed.', flow.kind);
     if (error.value === 'access_denied') {
+      flowOutcome(res, 'declined');
       res.status(200).render('declined', { kind: flow.kind });
       return;
     }
@@ -100,6 +103,7 @@ export function oauthCallback(ctx: AppContext): RequestHandler {
         await ctx.clientFor(old.connection.data_center).revokeAuthorization({ token: old.connection.refresh_token }).catch(() => undefined);
       }
     }
+    flowOutcome(res, 'connected');
     res.redirect(flow.kind === 'organization' ? '/organization' : '/calendars');
   };
 }

@@ -8,6 +8,7 @@ import type { ConnectionKind } from '../connections/connection';
 import { saveSession } from '../session/helpers';
 import { newState } from './state-store';
 import { mask } from '../inspector/mask';
+import { flowOutcome } from '../metrics/flows';
 
 export const ORGANIZATION_SCOPE = 'organizational_unit_scheduler';
 
@@ -37,6 +38,7 @@ export function startConnect(ctx: AppContext, kind: ConnectionKind): RequestHand
       state: mask(state),
       'data center': dataCenter,
     });
+    flowOutcome(res, 'started');
     res.redirect(url);
   };
 }
