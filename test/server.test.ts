@@ -85,6 +85,18 @@ describe('the Dockerfile', () => {
   });
 });
 
+describe('docker-compose.yml', () => {
+  it("builds the app from this Dockerfile, and its Prometheus profile scrapes the app's METRICS_PORT", () => {
+    const compose = readFileSync(path.join(ROOT, 'docker-compose.yml'), 'utf8');
+    expect(compose).toMatch(/^  app:\n    build: \.$/m);
+    const metricsPort = /^      METRICS_PORT: (\d+)$/m.exec(compose)?.[1];
+    expect(metricsPort).toBeDefined();
+    const prometheus = readFileSync(path.join(ROOT, 'docker', 'prometheus.yml'), 'utf8');
+    expect(prometheus).toContain(`targets: ["app:${metricsPort}"]`);
+    expect(compose).toContain('./docker/prometheus.yml:/etc/prometheus/prometheus.yml:ro');
+  });
+});
+
 describe('node dist/server.js', () => {
   it('starts in sandbox mode with metrics on METRICS_PORT, then on SIGTERM finishes the request in flight, stops and exits 0', async () => {
     const [port, emulatorPort, metricsPort] = [await freePort(), await freePort(), await freePort()];
