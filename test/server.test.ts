@@ -12,6 +12,8 @@ import { dockerfileStages } from './support/dockerfile';
 
 const ROOT = path.join(__dirname, '..');
 const BUILD_TIMEOUT_MS = 180_000;
+/** A whole process start and stop, which takes seconds on a loaded machine; a bound, not a timing assert. */
+const PROCESS_TIMEOUT_MS = 60_000;
 
 beforeAll(() => {
   const built = spawnSync(process.execPath, [path.join(ROOT, 'scripts', 'build.mjs')], { cwd: ROOT, encoding: 'utf8' });
@@ -88,8 +90,8 @@ describe('the Dockerfile', () => {
 describe('docker-compose.yml', () => {
   it("builds the app from this Dockerfile, and its Prometheus profile scrapes the app's METRICS_PORT", () => {
     const compose = readFileSync(path.join(ROOT, 'docker-compose.yml'), 'utf8');
-    expect(compose).toMatch(/^  app:\n    build: \.$/m);
-    const metricsPort = /^      METRICS_PORT: (\d+)$/m.exec(compose)?.[1];
+    expect(compose).toMatch(/^ {2}app:\n {4}build: \.$/m);
+    const metricsPort = /^ {6}METRICS_PORT: (\d+)$/m.exec(compose)?.[1];
     expect(metricsPort).toBeDefined();
     const prometheus = readFileSync(path.join(ROOT, 'docker', 'prometheus.yml'), 'utf8');
     expect(prometheus).toContain(`targets: ["app:${metricsPort}"]`);
@@ -145,5 +147,5 @@ describe('node dist/server.js', () => {
     expect(answer).toContain('{"status":"ok"}');
     expect(code).toBe(0);
     socket.destroy();
-  });
+  }, PROCESS_TIMEOUT_MS);
 });
