@@ -28,11 +28,12 @@ describe('findBrowser', () => {
 });
 
 describe('packagedChromium', () => {
-  it("unpacks @sparticuz/chromium's browser and keeps its arguments, without the ones that switch off web security", () => {
+  it("unpacks @sparticuz/chromium's browser and keeps its arguments, except --single-process and the ones that switch off web security", () => {
     const found = packagedChromium();
     expect(existsSync(found.executablePath)).toBe(true);
     expect(found.executablePath).toMatch(/node_modules\/\.cache\/sparticuz-chromium-153\.\d+\.\d+\/chromium$/);
-    expect(found.args).toEqual(expect.arrayContaining(['--no-sandbox', '--single-process']));
+    expect(found.args).toEqual(expect.arrayContaining(['--no-sandbox', '--no-zygote', '--use-angle=swiftshader']));
+    expect(found.args).not.toContain('--single-process');
     expect(found.args).not.toContain('--disable-web-security');
     expect(found.args).not.toContain('--allow-running-insecure-content');
   }, 120_000);

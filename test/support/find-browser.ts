@@ -28,9 +28,11 @@ export const CHROME_PATHS = [
 
 const ROOT = path.join(__dirname, '..', '..');
 const COMMON_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
-// @sparticuz/chromium's list is made for serverless pages; these two would switch off the browser
-// security (same-origin policy, mixed content) that the tests exist to observe.
-const WEAKENING_ARGS = new Set(['--disable-web-security', '--allow-running-insecure-content']);
+// @sparticuz/chromium's list is made for AWS Lambda. Left out here: the two that would switch off
+// the browser security (same-origin policy, mixed content) the tests exist to observe, and
+// --single-process (Lambda's sandbox needs it; elsewhere the browser dies when a test closes its
+// context, and the next test finds it gone).
+const LEFT_OUT_ARGS = new Set(['--disable-web-security', '--allow-running-insecure-content', '--single-process']);
 
 export interface FindOptions {
   env?: NodeJS.ProcessEnv;
@@ -82,7 +84,7 @@ export function packagedChromium(): FoundBrowser {
   const answer = askPackage(home);
   return {
     executablePath: answer.path,
-    args: answer.args.filter((arg) => !WEAKENING_ARGS.has(arg)),
+    args: answer.args.filter((arg) => !LEFT_OUT_ARGS.has(arg)),
     source: `@sparticuz/chromium ${version}`,
   };
 }
