@@ -8,22 +8,24 @@ import type { Config } from './config';
 import type { AppContext } from './context';
 import { type CronofyCall, createCronofyClient, type CronofyClient } from './cronofy/client';
 import { DATA_CENTER_NAMES, type DataCenter, hostsFor } from './cronofy/data-centers';
-import { createTokenManager } from './connections/fresh-token';
+import { createAccessTokens } from './connections/access-tokens';
 import { createTokenStore } from './connections/token-store';
-import { createStateStore } from './connect/state-store';
+import { createStateStore } from './connections/state-store';
+import { createPendingPermissions } from './connections/pending-permissions';
 import { createInspector } from './inspector/inspector';
 import { countTokenCalls } from './metrics/cronofy-client';
 import { countFlows } from './metrics/flows';
 import { createMetrics, type Metrics } from './metrics/registry';
 import { mask } from './inspector/mask';
-import { inspectorRoutes } from './inspector/routes';
 import { connectRoutes } from './connect/routes';
 import { calendarRoutes } from './calendars/routes';
 import { accountRoutes } from './account/routes';
 import { permissionRoutes } from './permissions/routes';
 import { organizationRoutes } from './organization/routes';
 import { healthRoutes, homeRoutes } from './pages/routes';
+import { inspectorRoutes } from './pages/inspector';
 import { createSessionMiddleware, SESSION_ABSOLUTE_MS } from './session';
+import { takeFlash } from './session/access';
 import type { KeyValueStore } from './store/kv';
 import { errorHandler, notFound } from './web/error-handler';
 import { requestLogger } from './web/logging';
@@ -79,10 +81,11 @@ export function createApp(deps: AppDependencies): Express {
     logger,
     kv: deps.kv,
     tokens,
-    tokenManager: createTokenManager({
+    accessTokens: createAccessTokens({
       tokens,
       kv: deps.kv,
       clientFor,
+      logger,
       now,
       onRefresh: (refreshed, previous) =>
         inspector.recordHere('Access token refreshed', {
@@ -96,6 +99,7 @@ export function createApp(deps: AppDependencies): Express {
     }),
     inspector,
     states: createStateStore(deps.kv, now),
+    pendingPermissions: createPendingPermissions(deps.kv, now),
     clientFor,
     now,
     redirectUris: {
@@ -133,8 +137,7 @@ export function createApp(deps: AppDependencies): Express {
   app.use(express.urlencoded({ extended: false, limit: '10kb', parameterLimit: 200 }));
   app.use(createSessionMiddleware({ secret: config.sessionSecret, secureCookies: config.secureCookies, redis: deps.redis, now }));
   app.use((req, res, next) => {
-    res.locals.flash = req.session.flash;
-    if (req.session.flash) delete req.session.flash;
+    res.locals.flash = takeFlash(req);
     next();
   });
   app.use(inspector.middleware);
@@ -148,7 +151,7 @@ export function createApp(deps: AppDependencies): Express {
   app.use(permissionRoutes(ctx));
   app.use(organizationRoutes(ctx));
   app.use(accountRoutes(ctx));
-  app.use(inspectorRoutes(ctx));
+  app.use(inspectorRoutes(inspector));
 
   app.use(notFound);
   app.use(errorHandler(logger));

@@ -2,9 +2,10 @@ import type { Logger } from 'pino';
 import type { Config } from './config';
 import type { CronofyClient } from './cronofy/client';
 import type { DataCenter } from './cronofy/data-centers';
-import type { TokenManager } from './connections/fresh-token';
+import type { AccessTokens } from './connections/access-tokens';
 import type { TokenStore } from './connections/token-store';
-import type { StateStore } from './connect/state-store';
+import type { StateStore } from './connections/state-store';
+import type { PendingPermissions } from './connections/pending-permissions';
 import type { KeyValueStore } from './store/kv';
 import type { Inspector } from './inspector/inspector';
 
@@ -14,8 +15,9 @@ export interface AppContext {
   logger: Logger;
   kv: KeyValueStore;
   tokens: TokenStore;
-  tokenManager: TokenManager;
+  accessTokens: AccessTokens;
   states: StateStore;
+  pendingPermissions: PendingPermissions;
   clientFor: (dataCenter: DataCenter) => CronofyClient;
   now: () => number;
   inspector: Inspector;
