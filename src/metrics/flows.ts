@@ -10,6 +10,7 @@ import type { FlowKind, FlowOutcome, Metrics } from './registry';
 const FLOW_ROUTES: Record<string, FlowKind | 'unknown'> = {
   'GET /connect/individual': 'individual',
   'GET /connect/organization': 'organization',
+  'GET /connect/enterprise': 'enterprise',
   'GET /oauth/callback': 'unknown',
   'POST /permissions': 'permissions',
   'GET /permissions/callback': 'permissions',

@@ -7,7 +7,7 @@ import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client
 import type { CronofyCall } from '../cronofy/client';
 import { endpointTemplate } from './endpoints';
 
-export type FlowKind = 'individual' | 'organization' | 'permissions';
+export type FlowKind = 'individual' | 'organization' | 'enterprise' | 'permissions';
 export type FlowOutcome = 'started' | 'connected' | 'declined' | 'failed';
 export type RefreshOutcome = 'ok' | 'invalid_grant' | 'error';
 export type RevocationOutcome = 'ok' | 'error';
