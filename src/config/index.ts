@@ -32,6 +32,8 @@ export interface Config {
   readonly tokenEncryptionKey: Buffer | undefined;
   readonly logLevel: string;
   readonly rateLimits: { readonly connectPerMinute: number; readonly postPerMinute: number };
+  /** GET /metrics on its own listener; port undefined: off. */
+  readonly metrics: { readonly port: number | undefined; readonly host: string };
 }
 
 export class ConfigError extends Error {
@@ -92,6 +94,10 @@ export function loadConfig(env: Env): Config {
   const connectPerMinute = parseCount(read('RATE_LIMIT_CONNECT_PER_MINUTE') ?? '30', 'RATE_LIMIT_CONNECT_PER_MINUTE', problems);
   const postPerMinute = parseCount(read('RATE_LIMIT_POST_PER_MINUTE') ?? '60', 'RATE_LIMIT_POST_PER_MINUTE', problems);
 
+  const metricsPortRaw = read('METRICS_PORT');
+  const metricsPort = metricsPortRaw === undefined ? undefined : parsePort(metricsPortRaw, 'METRICS_PORT', problems);
+  if (metricsPort !== undefined && metricsPort === port && port !== 0) problems.push('METRICS_PORT must differ from PORT (metrics have a listener of their own)');
+
   if (problems.length > 0) throw new ConfigError(problems);
 
   return Object.freeze({
@@ -118,6 +124,7 @@ export function loadConfig(env: Env): Config {
     tokenEncryptionKey,
     logLevel: read('LOG_LEVEL') ?? 'info',
     rateLimits: Object.freeze({ connectPerMinute, postPerMinute }),
+    metrics: Object.freeze({ port: metricsPort, host: read('METRICS_HOST') ?? '127.0.0.1' }),
   });
 }
 

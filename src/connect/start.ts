@@ -7,6 +7,7 @@ import type { ConnectionKind } from '../connections/connection';
 import { beginFlows, saveSession } from '../session/access';
 import { newState } from '../connections/state-store';
 import { mask } from '../inspector/mask';
+import { flowOutcome } from '../metrics/flows';
 import { enterpriseAuthorization } from '../enterprise/authorize-url';
 
 export const ORGANIZATION_SCOPE = 'organizational_unit_scheduler';
@@ -37,6 +38,7 @@ export function startConnect(ctx: AppContext, kind: ConnectionKind): RequestHand
       state: mask(state),
       'data center': dataCenter,
     });
+    flowOutcome(res, 'started');
     res.redirect(url);
   };
 }
