@@ -20,12 +20,16 @@ import { accountRoutes } from './account/routes';
 import { permissionRoutes } from './permissions/routes';
 import { organizationRoutes } from './organization/routes';
 import { healthRoutes, homeRoutes } from './pages/routes';
-import { createSessionMiddleware, SESSION_ABSOLUTE_MS } from './session';
+import { createSessionMiddleware, SESSION_ABSOLUTE_MS, SESSION_IDLE_MS } from './session';
+import { createReadCache } from './cache/read-cache';
+import { runWithDeadline } from './cronofy/deadline';
+import { createQuotaHold } from './cronofy/quota-hold';
+import { noticeFromQuery } from './web/notices';
 import type { KeyValueStore } from './store/kv';
 import { errorHandler, notFound } from './web/error-handler';
 import { requestLogger } from './web/logging';
 import { type RateLimits, rateLimiters } from './web/rate-limit';
-import { csrfProtection, csrfTokenForViews, noStore, securityHeaders } from './web/security';
+import { csrfProtection, csrfTokenForViews, noReferrer, noStore, securityHeaders } from './web/security';
 
 export interface AppDependencies {
   config: Config;
@@ -45,7 +49,7 @@ export interface AppDependencies {
 export function createApp(deps: AppDependencies): Express {
   const { config, logger } = deps;
   const now = deps.now ?? Date.now;
-  const inspector = createInspector(deps.kv, SESSION_ABSOLUTE_MS, now);
+  const inspector = createInspector(deps.kv, SESSION_IDLE_MS, now, config.inspector);
   const clients = new Map<DataCenter, CronofyClient>();
   const clientFor = (dataCenter: DataCenter): CronofyClient => {
     let client = clients.get(dataCenter);
@@ -55,8 +59,10 @@ export function createApp(deps: AppDependencies): Express {
         clientId: config.cronofy.clientId,
         clientSecret: config.cronofy.clientSecret,
         timeoutMs: config.cronofy.timeoutMs,
+        hold: createQuotaHold(deps.kv, dataCenter, now),
         onCall: (call) => {
-          logger.debug({ cronofy: call }, 'cronofy call');
+          // The member sub is personal data: the log says only that a member was impersonated.
+          logger.debug({ cronofy: { ...call, impersonating: call.impersonating ? '[member]' : undefined } }, 'cronofy call');
           deps.onCronofyCall?.(call);
           inspector.recordHere('HTTP call to Cronofy', { ...call });
         },
@@ -87,6 +93,7 @@ export function createApp(deps: AppDependencies): Express {
         }),
     }),
     inspector,
+    cache: createReadCache(deps.kv, config.cacheSeconds * 1000, now),
     states: createStateStore(deps.kv, now),
     clientFor,
     now,
@@ -121,14 +128,22 @@ export function createApp(deps: AppDependencies): Express {
   });
   const limiters = rateLimiters(deps.rateLimits ?? config.rateLimits, deps.redis);
   app.use(['/connect', '/oauth/callback'], limiters.connect);
+  app.use(['/oauth/callback', '/permissions/callback'], noReferrer);
   app.use(limiters.post);
-  app.use(express.urlencoded({ extended: false, limit: '10kb', parameterLimit: 200 }));
+  // Bodies are read for POST only: no other route takes one, and an unread slow body costs nothing.
+  const forms = express.urlencoded({ extended: false, limit: '10kb', parameterLimit: 200 });
+  app.use((req, res, next) => (req.method === 'POST' ? forms(req, res, next) : next()));
   app.use(createSessionMiddleware({ secret: config.sessionSecret, secureCookies: config.secureCookies, redis: deps.redis, now }));
   app.use((req, res, next) => {
     res.locals.flash = req.session.flash;
     if (req.session.flash) delete req.session.flash;
+    res.locals.inspectorOn = config.inspector;
     next();
   });
+  app.use(noticeFromQuery);
+  app.use(['/calendars', '/permissions', '/organization'], limiters.cronofyPages);
+  // One budget for everything the page asks of Cronofy, retries included.
+  app.use((_req, _res, next) => runWithDeadline(config.cronofy.timeoutMs, next));
   app.use(inspector.middleware);
   app.use(csrfTokenForViews);
   app.use(csrfProtection(new URL(config.appBaseUrl).origin));

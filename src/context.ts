@@ -7,6 +7,7 @@ import type { TokenStore } from './connections/token-store';
 import type { StateStore } from './connect/state-store';
 import type { KeyValueStore } from './store/kv';
 import type { Inspector } from './inspector/inspector';
+import type { ReadCache } from './cache/read-cache';
 
 /** What route handlers are given: built once in createApp, no module-level state anywhere. */
 export interface AppContext {
@@ -19,5 +20,7 @@ export interface AppContext {
   clientFor: (dataCenter: DataCenter) => CronofyClient;
   now: () => number;
   inspector: Inspector;
+  /** A connection's read-only Cronofy answers, for CRONOFY_CACHE_SECONDS; invalidate on any change. */
+  cache: ReadCache;
   redirectUris: { oauth: string; permissions: string };
 }

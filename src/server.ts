@@ -12,6 +12,7 @@ import { createRedis, redisAnswers } from './store/redis';
 import { createRedisStore } from './store/redis-kv';
 import type { KeyValueStore } from './store/kv';
 import { createLogger } from './web/logging';
+import { createHttpServer } from './web/http-server';
 
 const LOCAL_REDIS = 'redis://127.0.0.1:6379';
 
@@ -65,12 +66,16 @@ async function main(): Promise<void> {
     redis,
     sandbox: emulator ? { emulatorUrl: emulator.url, memoryStore: redis === null } : undefined,
   });
-  const server: Server = app.listen(config.port, () => {
+  const server: Server = createHttpServer(app);
+  const onListening = () => {
     logger.info(
       `Cronofy Connect demo on ${config.appBaseUrl}` +
+        (config.host ? ` (listening on ${config.host}:${config.port})` : '') +
         (emulator ? ` (sandbox mode: Cronofy emulator on ${emulator.url})` : ` (Cronofy data center ${config.cronofy.dataCenter})`),
     );
-  });
+  };
+  if (config.host) server.listen(config.port, config.host, onListening);
+  else server.listen(config.port, onListening);
   server.on('error', (err) => {
     logger.error({ err }, 'could not listen');
     process.exit(1);

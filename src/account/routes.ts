@@ -22,6 +22,7 @@ export function accountRoutes(ctx: AppContext): Router {
       const id = ids[kind];
       if (!id) continue;
       const stored = await ctx.tokens.take(id); // a refresh landing after this revokes its own tokens
+      await ctx.cache.invalidate(id);
       delete ids[kind];
       disconnected++;
       if (!stored) continue;
@@ -50,8 +51,11 @@ export function accountRoutes(ctx: AppContext): Router {
 
   router.post('/logout', async (req, res) => {
     for (const id of Object.values(req.session.connections ?? {})) {
-      if (id) await ctx.tokens.remove(id);
+      if (!id) continue;
+      await ctx.tokens.remove(id);
+      await ctx.cache.invalidate(id);
     }
+    await ctx.inspector.forget(req); // the timeline holds the account's email: it ends with the session
     await destroySession(req);
     res.clearCookie(sessionCookieName(ctx.config.secureCookies), { path: '/', httpOnly: true, sameSite: 'lax', secure: ctx.config.secureCookies });
     res.set('Clear-Site-Data', '"cache", "storage"');

@@ -1,7 +1,9 @@
 import { Router } from 'express';
 import type { AppContext } from '../context';
 import { type Connection, summarize } from '../connections/connection';
-import { flash } from '../session/helpers';
+import { ReconnectRequiredError } from '../cronofy/errors';
+import { ageOf } from '../cache/read-cache';
+import { redirectHomeWith } from '../web/notices';
 import { groupByProfile } from './group';
 
 export function calendarRoutes(ctx: AppContext): Router {
@@ -9,17 +11,21 @@ export function calendarRoutes(ctx: AppContext): Router {
 
   router.get('/calendars', async (req, res) => {
     const id = req.session.connections?.individual;
-    if (!id) {
-      flash(req, 'info', 'Connect a calendar first: then its calendars are listed here.');
-      res.redirect('/');
-      return;
-    }
+    if (!id) return redirectHomeWith(res, 'connect-calendar');
     let used: Connection | undefined;
-    const calendars = await ctx.tokenManager.withAccessToken(id, (connection) => {
-      used = connection; // the connection as it stands after any refresh: no second read
-      return ctx.clientFor(connection.data_center).listCalendars({ accessToken: connection.access_token });
+    const calendars = await ctx.cache.read(id, 'calendars', () =>
+      ctx.tokenManager.withAccessToken(id, (connection) => {
+        used = connection; // the connection as it stands after any refresh: no second read
+        return ctx.clientFor(connection.data_center).listCalendars({ accessToken: connection.access_token });
+      }),
+    );
+    const connection = used ?? (await ctx.tokens.get(id))?.connection; // a cached answer: read it
+    if (!connection) throw new ReconnectRequiredError('missing', id);
+    res.render('calendars', {
+      profiles: groupByProfile(calendars.value),
+      connections: { individual: summarize(connection) },
+      fetched: ageOf(calendars, ctx.now()),
     });
-    res.render('calendars', { profiles: groupByProfile(calendars), connections: used ? { individual: summarize(used) } : {} });
   });
 
   return router;

@@ -1,6 +1,8 @@
 // The flow inspector: for the current browser session, what crossed the wire in each flow, in
 // order. Every token, code, state and secret is masked before it is stored; the timeline is kept
-// in Redis for the session's lifetime only, newest 200 steps.
+// in Redis, newest 200 steps, expiring like the session (idle TTL, renewed by each step) and
+// deleted on logout (`forget`). Switched off (`enabled: false`, production without INSPECTOR=true)
+// it records nothing.
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Request, RequestHandler } from 'express';
 import type { KeyValueStore } from '../store/kv';
@@ -17,7 +19,8 @@ export interface InspectorStep {
   detail: Detail;
 }
 
-const PREFIX = 'cronofy-connect:inspector:';
+export const INSPECTOR_PREFIX = 'cronofy-connect:inspector:';
+const PREFIX = INSPECTOR_PREFIX;
 const MAX_STEPS = 200;
 
 const FLOWS: [RegExp, string][] = [
@@ -34,13 +37,13 @@ export function flowOf(path: string): string {
   return FLOWS.find(([pattern]) => pattern.test(path))?.[1] ?? 'Other';
 }
 
-export function createInspector(kv: KeyValueStore, ttlMs: number, now: () => number) {
+export function createInspector(kv: KeyValueStore, ttlMs: number, now: () => number, enabled = true) {
   const current = new AsyncLocalStorage<Request>();
   const named = new WeakMap<Request, string>();
 
   function record(req: Request | undefined, step: string, detail: Detail, flow?: string): void {
     const id = req?.session?.inspectorId;
-    if (!req || !id) return;
+    if (!enabled || !req || !id) return;
     const entry: InspectorStep = {
       at: now(),
       flow: flow ?? named.get(req) ?? flowOf(req.path),
@@ -63,6 +66,12 @@ export function createInspector(kv: KeyValueStore, ttlMs: number, now: () => num
     /** Records into the request running now, if any. */
     recordHere(step: string, detail: Detail): void {
       record(current.getStore(), step, detail);
+    },
+    enabled,
+    /** Deletes this session's timeline (logout). */
+    async forget(req: Request): Promise<void> {
+      const id = req.session?.inspectorId;
+      if (id) await kv.del(PREFIX + id);
     },
     async timeline(req: Request): Promise<InspectorStep[]> {
       const id = req.session.inspectorId;

@@ -20,6 +20,7 @@ export function groupSteps(steps: InspectorStep[]): FlowGroup[] {
 
 export function inspectorRoutes(ctx: AppContext): Router {
   const router = Router();
+  if (!ctx.inspector.enabled) return router; // off: /inspector is a 404 like any unknown page
   router.get('/inspector', async (req, res) => {
     res.render('inspector', { groups: groupSteps(await ctx.inspector.timeline(req)) });
   });

@@ -8,9 +8,10 @@ import { Router, type Request } from 'express';
 import type { AppContext } from '../context';
 import type { OrganizationalUnitMember } from '../cronofy/types';
 import { groupByProfile } from '../calendars/group';
-import { flash } from '../session/helpers';
+import { redirectHomeWith } from '../web/notices';
 import { PageError } from '../web/errors';
 import { singleParam } from '../connect/params';
+import { ageOf, type Cached } from '../cache/read-cache';
 
 /** acc_ followed by letters and digits: Cronofy's sub format, and nothing a header could be split with. */
 export const SUB_PATTERN = /^[a-z]{2,8}_[A-Za-z0-9]{1,64}$/;
@@ -19,38 +20,37 @@ const EMAIL_PATTERN = /^[^\s@<>"]{1,64}@[^\s@<>"]{1,190}$/;
 export function organizationRoutes(ctx: AppContext): Router {
   const router = Router();
 
-  function connectionOf(req: Request): string | undefined {
-    const id = req.session.connections?.organization;
-    if (!id) flash(req, 'info', 'Connect an organization first: then its members are listed here.');
-    return id;
-  }
+  const connectionOf = (req: Request): string | undefined => req.session.connections?.organization;
 
-  const membersOf = (id: string): Promise<OrganizationalUnitMember[]> =>
-    ctx.tokenManager.withAccessToken(id, (c) =>
-      ctx.clientFor(c.data_center).listOrganizationalUnitMembers({ accessToken: c.access_token }),
+  const cachedMembers = (id: string): Promise<Cached<OrganizationalUnitMember[]>> =>
+    ctx.cache.read(id, 'members', () =>
+      ctx.tokenManager.withAccessToken(id, (c) => ctx.clientFor(c.data_center).listOrganizationalUnitMembers({ accessToken: c.access_token })),
     );
+  const membersOf = async (id: string): Promise<OrganizationalUnitMember[]> => (await cachedMembers(id)).value;
 
   router.get('/organization', async (req, res) => {
     const id = connectionOf(req);
-    if (!id) return res.redirect('/');
-    res.render('organization', { members: await membersOf(id), email: '', notFound: false });
+    if (!id) return redirectHomeWith(res, 'connect-organization');
+    const members = await cachedMembers(id);
+    res.render('organization', { members: members.value, email: '', notFound: false, fetched: ageOf(members, ctx.now()) });
   });
 
   router.get('/organization/find', async (req, res) => {
     const id = connectionOf(req);
-    if (!id) return res.redirect('/');
+    if (!id) return redirectHomeWith(res, 'connect-organization');
     const email = singleParam(req, 'email', 256, EMAIL_PATTERN);
-    const members = await membersOf(id);
+    const cached = await cachedMembers(id);
+    const members = cached.value;
     const wanted = email.ok ? email.value?.toLowerCase() : undefined;
     const member = wanted ? members.find((m) => m.email.toLowerCase() === wanted) : undefined;
     if (member) return res.redirect(`/organization/members/${encodeURIComponent(member.sub)}`);
     const typed = typeof req.query.email === 'string' ? req.query.email.slice(0, 256) : '';
-    res.status(email.ok && wanted ? 404 : 400).render('organization', { members, email: typed, notFound: true, valid: email.ok && !!wanted });
+    res.status(email.ok && wanted ? 404 : 400).render('organization', { members, email: typed, notFound: true, valid: email.ok && !!wanted, fetched: ageOf(cached, ctx.now()) });
   });
 
   router.get('/organization/members/:sub', async (req, res) => {
     const id = connectionOf(req);
-    if (!id) return res.redirect('/');
+    if (!id) return redirectHomeWith(res, 'connect-organization');
     const sub = req.params.sub;
     if (typeof sub !== 'string' || !SUB_PATTERN.test(sub)) {
       throw new PageError(400, 'That is not a member id', 'Member ids look like acc_5ba21743f408617d1269ea1e. Pick a member from the list.', [
@@ -63,12 +63,15 @@ export function organizationRoutes(ctx: AppContext): Router {
         { href: '/organization', label: 'Back to the members' },
       ]);
     }
-    const [userInfo, calendars] = await ctx.tokenManager.withAccessToken(id, (c) => {
-      const client = ctx.clientFor(c.data_center);
-      const bearer = { accessToken: c.access_token, impersonate: sub };
-      return Promise.all([client.userInfo(bearer), client.listCalendars(bearer)]);
-    });
-    res.render('member', { member, userInfo, profiles: groupByProfile(calendars) });
+    const answer = await ctx.cache.read(id, `member:${sub}`, () =>
+      ctx.tokenManager.withAccessToken(id, (c) => {
+        const client = ctx.clientFor(c.data_center);
+        const bearer = { accessToken: c.access_token, impersonate: sub };
+        return Promise.all([client.userInfo(bearer), client.listCalendars(bearer)]);
+      }),
+    );
+    const [userInfo, calendars] = answer.value;
+    res.render('member', { member, userInfo, profiles: groupByProfile(calendars), fetched: ageOf(answer, ctx.now()) });
   });
 
   return router;

@@ -8,10 +8,11 @@
 import { Router, type Request } from 'express';
 import type { AppContext } from '../context';
 import type { Calendar } from '../cronofy/types';
-import { flash } from '../session/helpers';
+import { redirectHomeWith } from '../web/notices';
 import { PageError } from '../web/errors';
 import { ERROR_CHARSET, singleParam } from '../connect/params';
 import { createPendingPermissions } from './pending';
+import { ageOf, type Cached } from '../cache/read-cache';
 
 const MAX_CALENDARS_PER_REQUEST = 50;
 const CALENDAR_ID = /^[A-Za-z0-9_@.=+-]{1,200}$/;
@@ -20,27 +21,25 @@ export function permissionRoutes(ctx: AppContext): Router {
   const router = Router();
   const pending = createPendingPermissions(ctx.kv, ctx.now);
 
-  const calendarsOf = (connectionId: string): Promise<Calendar[]> =>
-    ctx.tokenManager.withAccessToken(connectionId, (c) =>
-      ctx.clientFor(c.data_center).listCalendars({ accessToken: c.access_token }),
+  /** Cached (CRONOFY_CACHE_SECONDS); `fresh` asks Cronofy whatever the cache holds. */
+  const cachedCalendars = (connectionId: string): Promise<Cached<Calendar[]>> =>
+    ctx.cache.read(connectionId, 'calendars', () =>
+      ctx.tokenManager.withAccessToken(connectionId, (c) => ctx.clientFor(c.data_center).listCalendars({ accessToken: c.access_token })),
     );
+  const calendarsOf = async (connectionId: string): Promise<Calendar[]> => (await cachedCalendars(connectionId)).value;
 
-  function connectionOf(req: Request): string | undefined {
-    const id = req.session.connections?.individual;
-    if (!id) flash(req, 'info', 'Connect a calendar first: extended permissions are requested for its calendars.');
-    return id;
-  }
+  const connectionOf = (req: Request): string | undefined => req.session.connections?.individual;
 
   router.get('/permissions', async (req, res) => {
     const id = connectionOf(req);
-    if (!id) return res.redirect('/');
-    const calendars = (await calendarsOf(id)).filter((c) => !c.calendar_deleted);
-    res.render('permissions', { calendars });
+    if (!id) return redirectHomeWith(res, 'connect-for-permissions');
+    const cached = await cachedCalendars(id);
+    res.render('permissions', { calendars: cached.value.filter((c) => !c.calendar_deleted), fetched: ageOf(cached, ctx.now()) });
   });
 
   router.post('/permissions', async (req, res) => {
     const id = connectionOf(req);
-    if (!id) return res.redirect('/');
+    if (!id) return redirectHomeWith(res, 'connect-for-permissions');
     const requested = selectedIds(req.body);
     if (requested.length === 0) {
       throw new PageError(400, 'No calendar was chosen', 'Tick at least one calendar to ask for unrestricted access to it.', [
@@ -58,6 +57,7 @@ export function permissionRoutes(ctx: AppContext): Router {
     }
 
     let cronofyAppOrigin = '';
+    await ctx.cache.invalidate(id); // whatever Cronofy answers, the permission levels may change
     const answer = await ctx.tokenManager.withAccessToken(id, (c) => {
       // The approval page belongs to the connection's data center, recorded when it was made.
       cronofyAppOrigin = new URL(ctx.clientFor(c.data_center).hosts.appUrl).origin;
@@ -70,6 +70,7 @@ export function permissionRoutes(ctx: AppContext): Router {
       );
     });
 
+    await ctx.cache.invalidate(id); // and again: a page read meanwhile may have cached the old levels
     ctx.inspector.record(req, 'Permissions requested: POST /v1/permissions', {
       calendars: requested.join(', '),
       permission_level: 'unrestricted',
@@ -112,6 +113,7 @@ export function permissionRoutes(ctx: AppContext): Router {
         [{ href: '/permissions', label: 'Request permissions' }],
       );
     }
+    await ctx.cache.invalidate(request.connection_id);
     const result = await outcome(request.connection_id, request.calendar_ids, 'approved');
     ctx.inspector.record(req, 'Back from the approval page; calendars read again', {
       granted: result.granted.map((c) => c.calendar_id).join(', ') || 'none',

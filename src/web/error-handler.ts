@@ -3,7 +3,9 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import { CronofyError, ReconnectRequiredError } from '../cronofy/errors';
+import { MAX_HOLD_SECONDS } from '../cronofy/quota-hold';
 import { PageError, startAgain } from './errors';
+import { redactPath } from './logging';
 
 export const notFound: RequestHandler = (req, _res, next) => {
   next(new PageError(404, 'Page not found', `There is nothing at ${req.path.slice(0, 100)}.`));
@@ -22,7 +24,7 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       }
     }
     const page = toPage(err, lost);
-    if (page.status >= 500) logger.error({ err, path: req.path }, 'request failed');
+    if (page.status >= 500) logger.error({ err, path: redactPath(req.path) }, 'request failed');
     if (res.headersSent) return;
     res.status(page.status).set(page.headers).set('Cache-Control', 'no-store');
     res.render('error', { title: page.title, message: page.message, next: page.next, status: page.status });
@@ -71,7 +73,7 @@ function cronofyPage(err: CronofyError): PageError {
         'Too many requests to Cronofy',
         'Cronofy is limiting how fast this app can call it. Wait a few seconds and try again.',
         [{ href: '/', label: 'Back to the start' }],
-        { 'Retry-After': String(err.details.retryAfter ?? 5) },
+        { 'Retry-After': String(boundedRetryAfter(err.details.retryAfter)) },
       );
     case 'unavailable':
       return new PageError(
@@ -102,6 +104,12 @@ function cronofyPage(err: CronofyError): PageError {
         'The request to Cronofy failed in a way the app does not expect. Nothing was changed. Try again; if it keeps happening, check the server log.',
       );
   }
+}
+
+/** Whole seconds between 1 and the longest hold; 5 when Cronofy gave none (or nothing readable). */
+export function boundedRetryAfter(seconds: number | undefined): number {
+  if (seconds === undefined || !Number.isFinite(seconds)) return 5;
+  return Math.min(MAX_HOLD_SECONDS, Math.max(1, Math.ceil(seconds)));
 }
 
 const STORAGE_ERRORS = /Command timed out|Connection is closed|Stream isn't writeable|ECONNREFUSED|MaxRetriesPerRequest|Reached the max retries/;

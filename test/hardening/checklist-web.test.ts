@@ -166,7 +166,7 @@ describe('F. leaks', () => {
   });
 
   it('F5: error pages in production carry no stack trace', async () => {
-    const prod = await startHarness({ env: { NODE_ENV: 'production', SESSION_SECRET: 's'.repeat(40) } });
+    const prod = await startHarness({ env: { NODE_ENV: 'production', SESSION_SECRET: 's'.repeat(40), APP_BASE_URL: 'http://localhost' } });
     try {
       const agent = prod.agent();
       expect((await connectThrough(agent)).status).toBe(302);

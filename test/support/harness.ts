@@ -23,6 +23,7 @@ import { SESSION_PREFIX } from '../../src/session';
 import type { RateLimits } from '../../src/web/rate-limit';
 
 export const APP_BASE_URL = 'http://app.test';
+export const TEST_SESSION_SECRET = 'test-only-session-secret-0123456789abcdef';
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 export interface Harness {
@@ -48,9 +49,10 @@ export interface HarnessOptions {
 }
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
+  const baseUrl = options.env?.APP_BASE_URL ?? APP_BASE_URL;
   const emulator = await startEmulator({
     rateLimit: false,
-    redirectUris: [`${APP_BASE_URL}/oauth/callback`, `${APP_BASE_URL}/permissions/callback`],
+    redirectUris: [`${baseUrl}/oauth/callback`, `${baseUrl}/permissions/callback`],
     ...options.emulator,
   });
   const config = loadConfig({
@@ -60,6 +62,9 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     CRONOFY_APP_URL: emulator.url,
     CRONOFY_API_URL: emulator.url,
     REDIS_URL: options.redisUrl ?? REDIS_URL,
+    SESSION_SECRET: TEST_SESSION_SECRET,
+    // Off unless a test turns it on: most tests count the calls each page makes to Cronofy.
+    CRONOFY_CACHE_SECONDS: '0',
     LOG_LEVEL: 'debug',
     ...options.env,
   });
@@ -73,7 +78,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     const store = createRedisStore(redis);
     connections.push(redis);
     stores.push(store);
-    const rateLimits = options.rateLimits ?? { connectPerMinute: 100_000, postPerMinute: 100_000, prefix: `test-rl:${suiteId}:` };
+    const rateLimits = options.rateLimits ?? { connectPerMinute: 100_000, postPerMinute: 100_000, cronofyPagesPerMinute: 100_000, prefix: `test-rl:${suiteId}:` };
     return { app: createApp({ config, logger, kv: store, redis, now: options.now, rateLimits }), redis, kv: store };
   };
   const suiteId = Math.random().toString(36).slice(2);

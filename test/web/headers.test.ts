@@ -33,7 +33,7 @@ describe('security headers', () => {
 describe('over https', () => {
   let secure: Harness;
   beforeAll(async () => {
-    secure = await startHarness({ env: { APP_BASE_URL: 'https://app.test', TRUST_PROXY: '1' } });
+    secure = await startHarness({ env: { APP_BASE_URL: 'https://app.test', TRUST_PROXY: 'loopback' } });
   });
   afterAll(() => secure.close());
 
