@@ -23,7 +23,7 @@ import { healthRoutes, homeRoutes } from './pages/routes';
 import { createSessionMiddleware, SESSION_ABSOLUTE_MS, SESSION_IDLE_MS } from './session';
 import { createReadCache } from './cache/read-cache';
 import { runWithDeadline } from './cronofy/deadline';
-import { createQuotaHold } from './cronofy/quota-hold';
+import { createQuotaHold, quotaHoldKey } from './cronofy/quota-hold';
 import { noticeFromQuery } from './web/notices';
 import type { KeyValueStore } from './store/kv';
 import { errorHandler, notFound } from './web/error-handler';
@@ -54,12 +54,13 @@ export function createApp(deps: AppDependencies): Express {
   const clientFor = (dataCenter: DataCenter): CronofyClient => {
     let client = clients.get(dataCenter);
     if (!client) {
+      const hosts = hostsFor(dataCenter, { appUrl: config.cronofy.appUrl, apiUrl: config.cronofy.apiUrl });
       client = createCronofyClient({
-        hosts: hostsFor(dataCenter, { appUrl: config.cronofy.appUrl, apiUrl: config.cronofy.apiUrl }),
+        hosts,
         clientId: config.cronofy.clientId,
         clientSecret: config.cronofy.clientSecret,
         timeoutMs: config.cronofy.timeoutMs,
-        hold: createQuotaHold(deps.kv, dataCenter, now),
+        hold: createQuotaHold(deps.kv, quotaHoldKey(dataCenter, hosts.apiUrl, config.cronofy.clientId), now),
         onCall: (call) => {
           // The member sub is personal data: the log says only that a member was impersonated.
           logger.debug({ cronofy: { ...call, impersonating: call.impersonating ? '[member]' : undefined } }, 'cronofy call');

@@ -1,9 +1,11 @@
 // Cronofy's rate limit is per application, so a 429 concerns every instance of the app:
 // - a 429 holds all calls to that data center until its Retry-After has passed (capped at
-//   MAX_HOLD_SECONDS), shared through one Redis key per data center holding the deadline;
+//   MAX_HOLD_SECONDS), shared through one Redis key per data center (and application: the key
+//   carries a hash of the API host and client id) holding the deadline;
 // - before each call the client asks how long the hold still runs; a short one is waited out,
 //   a long one becomes a 429 page at once, with no call to Cronofy;
 // - the store failing never fails a page: the hold is then simply not known.
+import { createHash } from 'node:crypto';
 import type { KeyValueStore } from '../store/kv';
 import type { DataCenter } from './data-centers';
 
@@ -17,8 +19,11 @@ export interface QuotaHold {
   hold(seconds: number): Promise<void>;
 }
 
-export function createQuotaHold(kv: KeyValueStore, dataCenter: DataCenter, now: () => number): QuotaHold {
-  const key = PREFIX + dataCenter;
+export function quotaHoldKey(dataCenter: DataCenter, apiUrl: string, clientId: string): string {
+  return `${PREFIX}${dataCenter}:${createHash('sha256').update(`${apiUrl} ${clientId}`).digest('hex').slice(0, 16)}`;
+}
+
+export function createQuotaHold(kv: KeyValueStore, key: string, now: () => number): QuotaHold {
   const remainingMs = async (): Promise<number> => {
     try {
       const until = Number(await kv.get(key));

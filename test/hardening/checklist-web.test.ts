@@ -115,7 +115,7 @@ describe('E. session lifecycle', () => {
     await agent.get('/calendars').expect(200);
     expect(await h.redis.ttl(key)).toBeGreaterThan(1700);
     await h.redis.del(key); // what the TTL does after 30 idle minutes
-    await agent.get('/calendars').expect(302).expect('Location', '/');
+    await agent.get('/calendars').expect(302).expect('Location', '/?notice=connect-calendar');
   });
 
   it('E6: ends a session 8 hours after it began, however busy', async () => {
@@ -123,7 +123,7 @@ describe('E. session lifecycle', () => {
     clock += 8 * 60 * 60 * 1000 - 1000;
     await agent.get('/calendars').expect(200);
     clock += 2000;
-    await agent.get('/calendars').expect(302).expect('Location', '/');
+    await agent.get('/calendars').expect(302).expect('Location', '/?notice=connect-calendar');
   });
 
   it('E7: after logout the old cookie opens nothing and the session key is gone', async () => {

@@ -21,6 +21,7 @@ import { createLogger } from '../../src/web/logging';
 import type { Connection } from '../../src/connections/connection';
 import { SESSION_PREFIX } from '../../src/session';
 import type { RateLimits } from '../../src/web/rate-limit';
+import { quotaHoldKey } from '../../src/cronofy/quota-hold';
 
 export const APP_BASE_URL = 'http://app.test';
 export const TEST_SESSION_SECRET = 'test-only-session-secret-0123456789abcdef';
@@ -34,6 +35,8 @@ export interface Harness {
   config: Config;
   logs: string[];
   agent(): ReturnType<typeof request.agent>;
+  /** Lifts the shared hold a 429 from this suite's emulator put on every instance. */
+  clearQuotaHold(): Promise<void>;
   /** Another app instance sharing the same Redis and emulator (a second process, in effect). */
   secondInstance(): Express;
   close(): Promise<void>;
@@ -90,6 +93,9 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     config,
     logs,
     agent: () => request.agent(first.app),
+    clearQuotaHold: async () => {
+      await first.redis.del(quotaHoldKey(config.cronofy.dataCenter, emulator.url, config.cronofy.clientId));
+    },
     secondInstance: () => build().app,
     async close() {
       for (const store of stores) await store.close();
