@@ -308,10 +308,11 @@ function unexpected(endpoint: string): CronofyError {
   return new CronofyError('unexpected', `Cronofy's answer to ${endpoint} was not what the API documents`, { endpoint });
 }
 
-/** Seconds, from a number or an HTTP date; undefined when absent or unreadable. */
+/** Seconds, from delay-seconds or an HTTP date (RFC 9110 §10.2.3); undefined when absent or unreadable. */
 export function parseRetryAfter(value: unknown): number | undefined {
   if (typeof value !== 'string' || value === '') return undefined;
-  if (/^\d+$/.test(value)) return Number(value);
+  if (/^\d{1,12}$/.test(value)) return Number(value);
+  if (!/^[A-Z][a-z]{2}, \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} GMT$/.test(value)) return undefined;
   const date = Date.parse(value);
   return Number.isNaN(date) ? undefined : Math.max(0, Math.ceil((date - Date.now()) / 1000));
 }
