@@ -67,6 +67,14 @@ describe('D. CSRF on the app’s own forms', () => {
     await agent.post('/disconnect').set('Origin', 'null').set('Sec-Fetch-Site', 'same-origin').type('form').send({ _csrf: token }).expect(302);
   });
 
+  it('D3: accepts a same-origin POST with Origin: <app origin> and no Fetch Metadata (browsers without Sec-Fetch-*), under Referrer-Policy: same-origin', async () => {
+    const { agent } = await connected();
+    const home = await agent.get('/').expect(200);
+    expect(home.headers['referrer-policy']).toBe('same-origin'); // so such browsers send the real Origin, not null
+    const token = await csrfTokenFrom(agent, '/');
+    await agent.post('/disconnect').set('Origin', 'http://app.test').type('form').send({ _csrf: token }).expect(302);
+  });
+
   it.each(['/logout', '/disconnect'])('D4: changes nothing on GET %s', async (path) => {
     const { agent } = await connected();
     await agent.get(path).expect(404);
