@@ -134,7 +134,15 @@ export function createApp(deps: AppDependencies): Express {
   // Bodies are read for POST only: no other route takes one, and an unread slow body costs nothing.
   const forms = express.urlencoded({ extended: false, limit: '10kb', parameterLimit: 200 });
   app.use((req, res, next) => (req.method === 'POST' ? forms(req, res, next) : next()));
-  app.use(createSessionMiddleware({ secret: config.sessionSecret, secureCookies: config.secureCookies, redis: deps.redis, now }));
+  app.use(
+    createSessionMiddleware({
+      secret: config.sessionSecret,
+      secureCookies: config.secureCookies,
+      redis: deps.redis,
+      now,
+      onEnd: (ended) => inspector.forgetTimeline(ended.inspectorId),
+    }),
+  );
   app.use((req, res, next) => {
     res.locals.flash = req.session.flash;
     if (req.session.flash) delete req.session.flash;

@@ -55,6 +55,11 @@ export function createInspector(kv: KeyValueStore, ttlMs: number, now: () => num
     kv.pushBounded(PREFIX + id, JSON.stringify(entry), MAX_STEPS, ttlMs).catch(() => undefined);
   }
 
+  /** Deletes a timeline by its id (a session that reached its absolute lifetime). */
+  async function forgetTimeline(id: string | undefined): Promise<void> {
+    if (id) await kv.del(PREFIX + id);
+  }
+
   return {
     /** Lets code without `req` (the Cronofy client's hooks) record into the current request's session. */
     middleware: ((req, _res, next) => current.run(req, next)) as RequestHandler,
@@ -69,10 +74,8 @@ export function createInspector(kv: KeyValueStore, ttlMs: number, now: () => num
     },
     enabled,
     /** Deletes this session's timeline (logout). */
-    async forget(req: Request): Promise<void> {
-      const id = req.session?.inspectorId;
-      if (id) await kv.del(PREFIX + id);
-    },
+    forget: (req: Request): Promise<void> => forgetTimeline(req.session?.inspectorId),
+    forgetTimeline,
     async timeline(req: Request): Promise<InspectorStep[]> {
       const id = req.session.inspectorId;
       if (!id) return [];

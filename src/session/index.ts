@@ -4,7 +4,7 @@
 //   Cronofy), Secure under https (named __Host- then), no Domain, no Max-Age (ends with the browser);
 // - idle expiry: the store's TTL, renewed on each request; absolute lifetime: checked here.
 import type { RequestHandler } from 'express';
-import session from 'express-session';
+import session, { type SessionData } from 'express-session';
 import { RedisStore } from 'connect-redis';
 import type Redis from 'ioredis';
 import './types';
@@ -19,6 +19,8 @@ export interface SessionOptions {
   /** null: express-session's in-process MemoryStore (sandbox without Redis only). */
   redis: Redis | null;
   now?: () => number;
+  /** Told when a session ends at its absolute lifetime (to delete what hangs off it). */
+  onEnd?: (ended: Partial<SessionData>) => Promise<void>;
 }
 
 export function sessionCookieName(secureCookies: boolean): string {
@@ -44,7 +46,11 @@ export function createSessionMiddleware(options: SessionOptions): RequestHandler
   const absoluteLifetime: RequestHandler = (req, _res, next) => {
     const started = req.session.createdAt;
     if (started !== undefined && now() - started > SESSION_ABSOLUTE_MS) {
-      req.session.regenerate((err) => next(err));
+      const ended = { ...req.session };
+      req.session.regenerate((err) => {
+        if (err || !options.onEnd) return next(err);
+        options.onEnd(ended).then(() => next(), next);
+      });
       return;
     }
     next();

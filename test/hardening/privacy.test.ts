@@ -4,12 +4,16 @@
 import { parse } from 'node-html-parser';
 import request from 'supertest';
 import { INSPECTOR_PREFIX } from '../../src/inspector/inspector';
-import { SESSION_IDLE_MS, SESSION_PREFIX } from '../../src/session';
+import { SESSION_ABSOLUTE_MS, SESSION_IDLE_MS, SESSION_PREFIX } from '../../src/session';
 import { type Harness, connectThrough, csrfTokenFrom, startHarness } from '../support/harness';
 
 let h: Harness;
+let clock = Date.now();
 beforeAll(async () => {
-  h = await startHarness();
+  h = await startHarness({ now: () => clock });
+});
+beforeEach(() => {
+  clock = Date.now();
 });
 afterAll(() => h.close());
 
@@ -68,6 +72,15 @@ describe('the flow inspector', () => {
     const key = await inspectorKeyOf(callback.headers['set-cookie']);
     expect(await h.redis.exists(key)).toBe(1);
     await agent.post('/logout').type('form').send({ _csrf: await csrfTokenFrom(agent, '/') }).expect(200);
+    expect(await h.redis.exists(key)).toBe(0);
+  });
+
+  it('deletes the timeline when the session reaches its absolute lifetime', async () => {
+    const agent = h.agent();
+    const key = await inspectorKeyOf((await connectThrough(agent)).headers['set-cookie']);
+    expect(await h.redis.exists(key)).toBe(1);
+    clock += SESSION_ABSOLUTE_MS + 1000;
+    await agent.get('/calendars').expect(302);
     expect(await h.redis.exists(key)).toBe(0);
   });
 

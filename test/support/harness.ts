@@ -86,6 +86,9 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   };
   const suiteId = Math.random().toString(36).slice(2);
   const first = build();
+  // Connected before the first request: on a loaded machine the TCP connect and ready check can
+  // outlast the 1 s command timeout, and the first request would see a 503 for it.
+  if (first.redis.status !== 'ready') await new Promise<void>((resolve) => first.redis.once('ready', () => resolve()));
 
   return {
     ...first,
