@@ -148,8 +148,7 @@ export function createCronofyClient(options: CronofyClientOptions) {
       const worthRetrying =
         error.code === 'unavailable' || (error.code === 'rate_limited' && (wait ?? 0) <= maxRetryAfter);
       if (retryable && worthRetrying && pause < timeLeft()) {
-        // A rate-limit hold is waited out at the top of the loop (it may have grown meanwhile).
-        if (error.code !== 'rate_limited' || !options.hold) await delay(pause);
+        await delay(pause); // then the hold is read again: another instance may have lengthened it
         continue;
       }
       throw error;
