@@ -10,12 +10,12 @@ const cleanEnv = () =>
   Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(CRONOFY_|EMULATOR_|APP_BASE_URL|PORT|HOST|NODE_ENV|SESSION_SECRET|TOKEN_|TRUST_PROXY|INSPECTOR|REDIS_URL)/.test(k)));
 
 describe('the server process', () => {
-  it('starts in sandbox mode, then on SIGTERM finishes the request in flight, stops and exits 0', async () => {
+  it('starts in sandbox mode on HOST, then on SIGTERM finishes the request in flight, stops and exits 0', async () => {
     const [port, emulatorPort] = [await freePort(), await freePort()];
     const clean = cleanEnv();
     const child = spawn(process.execPath, ['--import', 'tsx', SERVER], {
       cwd: path.join(__dirname, '..'),
-      env: { ...clean, PORT: String(port), EMULATOR_PORT: String(emulatorPort), LOG_LEVEL: 'info' },
+      env: { ...clean, PORT: String(port), HOST: '127.0.0.1', EMULATOR_PORT: String(emulatorPort), LOG_LEVEL: 'info' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let log = '';
@@ -27,6 +27,7 @@ describe('the server process', () => {
         check();
       });
     await logged(/sandbox mode: Cronofy emulator on http:\/\/localhost:\d+/);
+    expect(log).toContain(`listening on 127.0.0.1:${port}`); // HOST is the interface bound
 
     // A request whose headers are still arriving when SIGTERM comes: in flight, not idle.
     const socket = connect(port, '127.0.0.1');
