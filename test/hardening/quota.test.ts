@@ -46,6 +46,23 @@ describe('pages that call Cronofy', () => {
     await other.get('/calendars').expect(200); // another session has its own budget
   });
 
+  it('bounds many sessions from one address too: ten times the per-session limit per IP', async () => {
+    const small = await startHarness({
+      rateLimits: { connectPerMinute: 1000, postPerMinute: 1000, cronofyPagesPerMinute: 1, prefix: `test-rl:quota-ip:${Math.random().toString(36).slice(2)}:` },
+    });
+    try {
+      const statuses: number[] = [];
+      for (let i = 0; i < 11; i++) {
+        const agent = small.agent();
+        expect((await connectThrough(agent)).status).toBe(302);
+        statuses.push((await agent.get('/calendars')).status);
+      }
+      expect(statuses).toEqual([...Array<number>(10).fill(200), 429]);
+    } finally {
+      await small.close();
+    }
+  });
+
   it('shows how old a cached answer is, and asks Cronofy again once it is older than CRONOFY_CACHE_SECONDS', async () => {
     const agent = await connected();
     h.emulator.control.clearRequests();
