@@ -8,19 +8,21 @@ import type { Config } from './config';
 import type { AppContext } from './context';
 import { type CronofyCall, createCronofyClient, type CronofyClient } from './cronofy/client';
 import { DATA_CENTER_NAMES, type DataCenter, hostsFor } from './cronofy/data-centers';
-import { createTokenManager } from './connections/fresh-token';
+import { createAccessTokens } from './connections/access-tokens';
 import { createTokenStore } from './connections/token-store';
-import { createStateStore } from './connect/state-store';
+import { createStateStore } from './connections/state-store';
+import { createPendingPermissions } from './connections/pending-permissions';
 import { createInspector } from './inspector/inspector';
 import { mask } from './inspector/mask';
-import { inspectorRoutes } from './inspector/routes';
 import { connectRoutes } from './connect/routes';
 import { calendarRoutes } from './calendars/routes';
 import { accountRoutes } from './account/routes';
 import { permissionRoutes } from './permissions/routes';
 import { organizationRoutes } from './organization/routes';
 import { healthRoutes, homeRoutes } from './pages/routes';
+import { inspectorRoutes } from './pages/inspector';
 import { createSessionMiddleware, SESSION_ABSOLUTE_MS, SESSION_IDLE_MS } from './session';
+import { takeFlash } from './session/access';
 import { createReadCache } from './cache/read-cache';
 import { runWithDeadline } from './cronofy/deadline';
 import { createQuotaHold, quotaHoldKey } from './cronofy/quota-hold';
@@ -78,10 +80,11 @@ export function createApp(deps: AppDependencies): Express {
     logger,
     kv: deps.kv,
     tokens,
-    tokenManager: createTokenManager({
+    accessTokens: createAccessTokens({
       tokens,
       kv: deps.kv,
       clientFor,
+      logger,
       now,
       onRefresh: (refreshed, previous) =>
         inspector.recordHere('Access token refreshed', {
@@ -96,6 +99,7 @@ export function createApp(deps: AppDependencies): Express {
     inspector,
     cache: createReadCache(deps.kv, config.cacheSeconds * 1000, now),
     states: createStateStore(deps.kv, now),
+    pendingPermissions: createPendingPermissions(deps.kv, now),
     clientFor,
     now,
     redirectUris: {
@@ -144,8 +148,7 @@ export function createApp(deps: AppDependencies): Express {
     }),
   );
   app.use((req, res, next) => {
-    res.locals.flash = req.session.flash;
-    if (req.session.flash) delete req.session.flash;
+    res.locals.flash = takeFlash(req);
     res.locals.inspectorOn = config.inspector;
     next();
   });
@@ -163,7 +166,7 @@ export function createApp(deps: AppDependencies): Express {
   app.use(permissionRoutes(ctx));
   app.use(organizationRoutes(ctx));
   app.use(accountRoutes(ctx));
-  app.use(inspectorRoutes(ctx));
+  app.use(inspectorRoutes(inspector));
 
   app.use(notFound);
   app.use(errorHandler(logger));

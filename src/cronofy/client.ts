@@ -308,7 +308,7 @@ function unexpected(endpoint: string): CronofyError {
 }
 
 /** Seconds, from delay-seconds or an HTTP date (RFC 9110 §10.2.3); undefined when absent or unreadable. */
-export function parseRetryAfter(value: unknown): number | undefined {
+function parseRetryAfter(value: unknown): number | undefined {
   if (typeof value !== 'string' || value === '') return undefined;
   if (/^\d{1,12}$/.test(value)) return Number(value);
   if (!/^[A-Z][a-z]{2}, \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} GMT$/.test(value)) return undefined;

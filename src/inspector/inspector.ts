@@ -6,6 +6,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Request, RequestHandler } from 'express';
 import type { KeyValueStore } from '../store/kv';
+import { inspectorIdOf } from '../session/access';
 
 export type Detail = Record<string, string | number | boolean | undefined>;
 
@@ -33,7 +34,7 @@ const FLOWS: [RegExp, string][] = [
   [/^\/(disconnect|logout)/, 'Disconnect'],
 ];
 
-export function flowOf(path: string): string {
+function flowOf(path: string): string {
   return FLOWS.find(([pattern]) => pattern.test(path))?.[1] ?? 'Other';
 }
 
@@ -42,7 +43,7 @@ export function createInspector(kv: KeyValueStore, ttlMs: number, now: () => num
   const named = new WeakMap<Request, string>();
 
   function record(req: Request | undefined, step: string, detail: Detail, flow?: string): void {
-    const id = req?.session?.inspectorId;
+    const id = inspectorIdOf(req);
     if (!enabled || !req || !id) return;
     const entry: InspectorStep = {
       at: now(),
@@ -74,10 +75,10 @@ export function createInspector(kv: KeyValueStore, ttlMs: number, now: () => num
     },
     enabled,
     /** Deletes this session's timeline (logout). */
-    forget: (req: Request): Promise<void> => forgetTimeline(req.session?.inspectorId),
+    forget: (req: Request): Promise<void> => forgetTimeline(inspectorIdOf(req)),
     forgetTimeline,
     async timeline(req: Request): Promise<InspectorStep[]> {
-      const id = req.session.inspectorId;
+      const id = inspectorIdOf(req);
       if (!id) return [];
       return (await kv.list(PREFIX + id)).map((raw) => JSON.parse(raw) as InspectorStep).reverse();
     },

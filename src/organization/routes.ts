@@ -4,39 +4,41 @@
 // - GET /organization/members/:sub: that member's identity and calendars, fetched with the
 //   organization's token and `Cronofy-Impersonate: <sub>`. The sub is checked against a strict
 //   pattern before it goes into a header, and must be a member of the unit.
-import { Router, type Request } from 'express';
+import { Router } from 'express';
 import type { AppContext } from '../context';
 import type { OrganizationalUnitMember } from '../cronofy/types';
 import { groupByProfile } from '../calendars/group';
+import { connectionOf } from '../session/access';
 import { redirectHomeWith } from '../web/notices';
 import { PageError } from '../web/errors';
-import { singleParam } from '../connect/params';
+import { singleParam } from '../web/params';
 import { ageOf, type Cached } from '../cache/read-cache';
 
 /** acc_ followed by letters and digits: Cronofy's sub format, and nothing a header could be split with. */
-export const SUB_PATTERN = /^[a-z]{2,8}_[A-Za-z0-9]{1,64}$/;
+const SUB_PATTERN = /^[a-z]{2,8}_[A-Za-z0-9]{1,64}$/;
 const EMAIL_PATTERN = /^[^\s@<>"]{1,64}@[^\s@<>"]{1,190}$/;
 
 export function organizationRoutes(ctx: AppContext): Router {
   const router = Router();
 
-  const connectionOf = (req: Request): string | undefined => req.session.connections?.organization;
-
   const cachedMembers = (id: string): Promise<Cached<OrganizationalUnitMember[]>> =>
-    ctx.cache.read(id, 'members', () =>
-      ctx.tokenManager.withAccessToken(id, (c) => ctx.clientFor(c.data_center).listOrganizationalUnitMembers({ accessToken: c.access_token })),
-    );
+    ctx.cache.read(id, 'members', async () => {
+      const { result } = await ctx.accessTokens.withAccessToken(id, (c) =>
+        ctx.clientFor(c.data_center).listOrganizationalUnitMembers({ accessToken: c.access_token }),
+      );
+      return result;
+    });
   const membersOf = async (id: string): Promise<OrganizationalUnitMember[]> => (await cachedMembers(id)).value;
 
   router.get('/organization', async (req, res) => {
-    const id = connectionOf(req);
+    const id = connectionOf(req, 'organization');
     if (!id) return redirectHomeWith(res, 'connect-organization');
     const members = await cachedMembers(id);
     res.render('organization', { members: members.value, email: '', notFound: false, fetched: ageOf(members, ctx.now()) });
   });
 
   router.get('/organization/find', async (req, res) => {
-    const id = connectionOf(req);
+    const id = connectionOf(req, 'organization');
     if (!id) return redirectHomeWith(res, 'connect-organization');
     const email = singleParam(req, 'email', 256, EMAIL_PATTERN);
     const cached = await cachedMembers(id);
@@ -49,27 +51,36 @@ export function organizationRoutes(ctx: AppContext): Router {
   });
 
   router.get('/organization/members/:sub', async (req, res) => {
-    const id = connectionOf(req);
+    const id = connectionOf(req, 'organization');
     if (!id) return redirectHomeWith(res, 'connect-organization');
     const sub = req.params.sub;
     if (typeof sub !== 'string' || !SUB_PATTERN.test(sub)) {
-      throw new PageError(400, 'That is not a member id', 'Member ids look like acc_5ba21743f408617d1269ea1e. Pick a member from the list.', [
-        { href: '/organization', label: 'Back to the members' },
-      ]);
+      throw new PageError({
+        status: 400,
+        code: 'bad_member_id',
+        title: 'That is not a member id',
+        message: 'Member ids look like acc_5ba21743f408617d1269ea1e. Pick a member from the list.',
+        next: [{ href: '/organization', label: 'Back to the members' }],
+      });
     }
     const member = (await membersOf(id)).find((m) => m.sub === sub);
     if (!member) {
-      throw new PageError(404, 'Not a member of this organization', 'No member of the connected organizational unit has this id. Pick a member from the list.', [
-        { href: '/organization', label: 'Back to the members' },
-      ]);
+      throw new PageError({
+        status: 404,
+        code: 'not_a_member',
+        title: 'Not a member of this organization',
+        message: 'No member of the connected organizational unit has this id. Pick a member from the list.',
+        next: [{ href: '/organization', label: 'Back to the members' }],
+      });
     }
-    const answer = await ctx.cache.read(id, `member:${sub}`, () =>
-      ctx.tokenManager.withAccessToken(id, (c) => {
+    const answer = await ctx.cache.read(id, `member:${sub}`, async () => {
+      const { result } = await ctx.accessTokens.withAccessToken(id, (c) => {
         const client = ctx.clientFor(c.data_center);
         const bearer = { accessToken: c.access_token, impersonate: sub };
         return Promise.all([client.userInfo(bearer), client.listCalendars(bearer)]);
-      }),
-    );
+      });
+      return result;
+    });
     const [userInfo, calendars] = answer.value;
     res.render('member', { member, userInfo, profiles: groupByProfile(calendars), fetched: ageOf(answer, ctx.now()) });
   });

@@ -4,10 +4,12 @@
 //   Cronofy), Secure under https (named __Host- then), no Domain, no Max-Age (ends with the browser);
 // - idle expiry: the store's TTL, renewed on each request; absolute lifetime: checked here.
 import type { RequestHandler } from 'express';
-import session, { type SessionData } from 'express-session';
+import session from 'express-session';
 import { RedisStore } from 'connect-redis';
 import type Redis from 'ioredis';
 import './types';
+import { createdAtOf, inspectorIdOf } from './access';
+import { StorageError } from '../store/errors';
 
 export const SESSION_IDLE_MS = 30 * 60 * 1000;
 export const SESSION_ABSOLUTE_MS = 8 * 60 * 60 * 1000;
@@ -20,7 +22,7 @@ export interface SessionOptions {
   redis: Redis | null;
   now?: () => number;
   /** Told when a session ends at its absolute lifetime (to delete what hangs off it). */
-  onEnd?: (ended: Partial<SessionData>) => Promise<void>;
+  onEnd?: (ended: { inspectorId: string | undefined }) => Promise<void>;
 }
 
 export function sessionCookieName(secureCookies: boolean): string {
@@ -43,12 +45,17 @@ export function createSessionMiddleware(options: SessionOptions): RequestHandler
     cookie: { httpOnly: true, sameSite: 'lax', secure: options.secureCookies, path: '/' },
   });
 
+  // Whatever the session store fails with (Redis down, timed out) reaches the app as a StorageError.
+  const loadSession: RequestHandler = (req, res, next) =>
+    sessions(req, res, (err?: unknown) => next(err ? new StorageError('session.load', err) : undefined));
+
   const absoluteLifetime: RequestHandler = (req, _res, next) => {
-    const started = req.session.createdAt;
+    const started = createdAtOf(req);
     if (started !== undefined && now() - started > SESSION_ABSOLUTE_MS) {
-      const ended = { ...req.session };
+      const ended = { inspectorId: inspectorIdOf(req) };
       req.session.regenerate((err) => {
-        if (err || !options.onEnd) return next(err);
+        if (err) return next(new StorageError('session.regenerate', err));
+        if (!options.onEnd) return next();
         options.onEnd(ended).then(() => next(), next);
       });
       return;
@@ -56,5 +63,5 @@ export function createSessionMiddleware(options: SessionOptions): RequestHandler
     next();
   };
 
-  return [sessions, absoluteLifetime];
+  return [loadSession, absoluteLifetime];
 }

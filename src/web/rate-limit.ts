@@ -9,6 +9,8 @@ import { RedisStore, type RedisReply } from 'rate-limit-redis';
 import type { IncrementResponse } from 'express-rate-limit';
 import type Redis from 'ioredis';
 import { PageError } from './errors';
+import { StorageError } from '../store/errors';
+import { connectionIds } from '../session/access';
 
 export interface RateLimits {
   /** GET /connect/* and /oauth/callback, per IP per minute. */
@@ -49,7 +51,7 @@ class RecoveringRedisStore extends RedisStore {
       return await super.increment(key);
     } catch (err) {
       this.stale = true;
-      throw err;
+      throw new StorageError('rate-limit.increment', err);
     }
   }
 }
@@ -79,13 +81,14 @@ export function rateLimiters(limits: RateLimits, redis: Redis | null): RateLimit
         : undefined,
       handler: (_req, _res, next, options) =>
         next(
-          new PageError(
-            429,
-            'Too many attempts',
-            'This browser (or network) made too many requests of this kind in the last minute. Wait a minute and try again.',
-            [{ href: '/', label: 'Back to the start' }],
-            { 'Retry-After': String(Math.ceil(options.windowMs / 1000)) },
-          ),
+          new PageError({
+            status: 429,
+            code: 'rate_limited',
+            title: 'Too many attempts',
+            message: 'This browser (or network) made too many requests of this kind in the last minute. Wait a minute and try again.',
+            next: [{ href: '/', label: 'Back to the start' }],
+            headers: { 'Retry-After': String(Math.ceil(options.windowMs / 1000)) },
+          }),
         ),
     });
   const post = make('post', limits.postPerMinute);
@@ -100,6 +103,6 @@ export function rateLimiters(limits: RateLimits, redis: Redis | null): RateLimit
 }
 
 function hasConnection(req: Request): boolean {
-  const connections = req.session?.connections;
-  return Boolean(connections?.individual || connections?.organization);
+  const ids = connectionIds(req);
+  return Boolean(ids.individual || ids.organization);
 }
