@@ -6,7 +6,7 @@ import { type Harness, connectThrough, consent, csrfTokenFrom, pathOf, startHarn
 let h: Harness;
 let clock = Date.now();
 beforeAll(async () => {
-  h = await startHarness({ now: () => clock, env: { CRONOFY_TIMEOUT_MS: '1500' } });
+  h = await startHarness({ now: () => clock, env: { CRONOFY_TIMEOUT_MS: '3000' } });
 });
 afterAll(() => h.close());
 beforeEach(async () => {
@@ -109,7 +109,7 @@ describe('J. refresh racing a disconnect', () => {
     h.emulator.control.clearRequests();
 
     clock += 2 * 60 * 60 * 1000;
-    h.emulator.control.failNext('/oauth/token', { delayMs: 600 }); // well inside the 1.5 s timeout
+    h.emulator.control.failNext('/oauth/token', { delayMs: 600 }); // well inside the page's 3 s deadline, which also covers the calendars call
     const page = agent.get('/calendars');
     const refreshStarted = new Promise<void>((resolve) => {
       const check = () => (refreshes().length > 0 ? resolve() : setImmediate(check));

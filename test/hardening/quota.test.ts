@@ -14,7 +14,7 @@ let clock = Date.now();
 beforeAll(async () => {
   h = await startHarness({
     now: () => clock,
-    env: { CRONOFY_CACHE_SECONDS: '30', CRONOFY_TIMEOUT_MS: '1500' },
+    env: { CRONOFY_CACHE_SECONDS: '30', CRONOFY_TIMEOUT_MS: '3000' },
     rateLimits: { connectPerMinute: 1000, postPerMinute: 1000, cronofyPagesPerMinute: 20, prefix: `test-rl:quota:${Math.random().toString(36).slice(2)}:` },
   });
 });
