@@ -166,7 +166,7 @@ export function createApp(deps: AppDependencies): Express {
     next();
   });
   app.use(noticeFromQuery);
-  app.use(['/calendars', '/permissions', '/organization'], limiters.cronofyPages);
+  app.use(['/calendars', '/permissions', '/organization', '/enterprise'], limiters.cronofyPages);
   // One budget for everything the page asks of Cronofy, retries included.
   app.use((_req, _res, next) => runWithDeadline(config.cronofy.timeoutMs, next));
   app.use(inspector.middleware);
