@@ -87,6 +87,13 @@ export function createRedisStore(redis: Redis): KeyValueStore & { close(): Promi
       await redis.eval(PUSH_BOUNDED, 1, key, value, String(max), String(ttlMs));
     },
     list: (key) => redis.lrange(key, 0, -1),
+    async schedule(key, member, atMs) {
+      await redis.zadd(key, atMs, member);
+    },
+    due: (key, upToMs, limit) => redis.zrangebyscore(key, '-inf', upToMs, 'LIMIT', 0, limit),
+    async unschedule(key, member) {
+      await redis.zrem(key, member);
+    },
     async ping() {
       try {
         return (await redis.ping()) === 'PONG';
