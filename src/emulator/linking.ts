@@ -6,7 +6,8 @@
 // - Redeeming a linked code re-authorizes the browser's live grant for that sub instead of making a
 //   second one: same refresh token by default (the FAQ's title), a new one (old one dead) when the
 //   emulator is started with relinkRefreshToken: 'new'.
-// - avoid_linking=true on /oauth/authorize: no cookie read or set, a separate account and grant.
+// - avoid_linking=true on /oauth/authorize: no cookie read or set; a separate Cronofy account (a new
+//   account_id and sub, the chosen account's profiles) and its own grant.
 // - Organizational units are one sub already; a linked re-authorization reuses the unit's grant.
 import { randomBytes } from 'node:crypto';
 import type { Request, Response } from 'express';
@@ -42,7 +43,11 @@ export function createLinking(): Linking {
 
   return {
     subjectFor(req, res, chosen, avoid) {
-      if (avoid) return { subject: chosen };
+      if (avoid) {
+        if (chosen.kind === 'organization') return { subject: chosen };
+        const account_id = `acc_${randomBytes(12).toString('hex')}`;
+        return { subject: { kind: 'account', account: { ...chosen.account, account_id, profiles: [...chosen.account.profiles] } } };
+      }
       let link = linkIdOf(req);
       if (!link) {
         link = randomBytes(24).toString('base64url');

@@ -67,12 +67,17 @@ describe('implicit account linking (GET|POST /oauth/authorize)', () => {
     expect(emulator.control.liveGrants()).toEqual([{ sub: first.sub, refresh_token: second.refresh_token }]);
   });
 
-  it('with avoid_linking=true, reads no cookie and makes a separate grant', async () => {
+  it('with avoid_linking=true, reads no cookie and makes a separate account (new account_id and sub) and grant', async () => {
     const emulator = await emulatorWith();
     const browser: CookieJar = {};
     const first = await authorize(emulator, browser, 'Google');
     const second = await authorize(emulator, browser, 'Google', { avoid_linking: 'true' });
+    expect(second.account_id).toMatch(/^acc_[0-9a-f]{24}$/);
+    expect(second.account_id).not.toBe(first.account_id);
+    expect(second.sub).toBe(second.account_id);
     expect(second.refresh_token).not.toBe(first.refresh_token);
+    const calendars = (await (await api(emulator, '/v1/calendars', second.access_token)).json()) as { calendars: unknown[] };
+    expect(calendars.calendars.length).toBeGreaterThan(0);
     expect(emulator.control.liveGrants()).toHaveLength(2);
   });
 
