@@ -21,6 +21,8 @@ import { createLogger } from '../../src/web/logging';
 import type { Connection } from '../../src/connections/connection';
 import { SESSION_PREFIX } from '../../src/session';
 import type { RateLimits } from '../../src/web/rate-limit';
+import type { RevocationEvent } from '../../src/revocation/revoker';
+import type { CookieJar } from './forms';
 
 export const APP_BASE_URL = 'http://app.test';
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -34,7 +36,11 @@ export interface Harness {
   logs: string[];
   agent(): ReturnType<typeof request.agent>;
   /** Another app instance sharing the same Redis and emulator (a second process, in effect). */
-  secondInstance(): Express;
+  secondInstance(options?: { revocationWorker?: boolean }): Express;
+  /** Resolves with the next queued-revocation attempt any instance's worker settles. */
+  nextRevocation(): Promise<RevocationEvent>;
+  /** Stops the first instance's revocation worker (as if that process ended). */
+  stopFirstWorker(): void;
   close(): Promise<void>;
 }
 
@@ -45,6 +51,8 @@ export interface HarnessOptions {
   rateLimits?: RateLimits;
   /** Another Redis than REDIS_URL (the outage tests start their own). */
   redisUrl?: string;
+  /** false: the first instance runs no revocation worker. */
+  revocationWorker?: boolean;
 }
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
@@ -68,16 +76,27 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const connections: Redis[] = [];
   const stores: { close(): Promise<void> }[] = [];
 
-  const build = (): { app: Express; redis: Redis; kv: KeyValueStore } => {
+  const workers: AbortController[] = [];
+  let waiters: ((event: RevocationEvent) => void)[] = [];
+  const onSettled = (event: RevocationEvent) => {
+    const woken = waiters;
+    waiters = [];
+    for (const wake of woken) wake(event);
+  };
+  const build = (worker = true): { app: Express; redis: Redis; kv: KeyValueStore } => {
     const redis = createRedis(config.redisUrl!, logger);
     const store = createRedisStore(redis);
     connections.push(redis);
     stores.push(store);
     const rateLimits = options.rateLimits ?? { connectPerMinute: 100_000, postPerMinute: 100_000, prefix: `test-rl:${suiteId}:` };
-    return { app: createApp({ config, logger, kv: store, redis, now: options.now, rateLimits }), redis, kv: store };
+    const stop = new AbortController();
+    workers.push(stop);
+    if (!worker) stop.abort();
+    const revocation = { pollMs: 25, retryBaseMs: 25, onSettled, signal: stop.signal };
+    return { app: createApp({ config, logger, kv: store, redis, now: options.now, rateLimits, revocation }), redis, kv: store };
   };
   const suiteId = Math.random().toString(36).slice(2);
-  const first = build();
+  const first = build(options.revocationWorker !== false);
 
   return {
     ...first,
@@ -85,8 +104,11 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     config,
     logs,
     agent: () => request.agent(first.app),
-    secondInstance: () => build().app,
+    secondInstance: (instance = {}) => build(instance.revocationWorker !== false).app,
+    nextRevocation: () => new Promise<RevocationEvent>((resolve) => waiters.push(resolve)),
+    stopFirstWorker: () => workers[0]?.abort(),
     async close() {
+      for (const worker of workers) worker.abort();
       for (const store of stores) await store.close();
       for (const redis of connections) redis.disconnect();
       await emulator.close();
@@ -102,10 +124,12 @@ export const pathOf = (url: URL): string => url.pathname + url.search;
 /** Runs Individual (or Organization) Connect to the end; returns the callback response. */
 export async function connectThrough(
   agent: ReturnType<typeof request.agent>,
-  options: ConsentChoice & { kind?: 'individual' | 'organization' } = {},
+  options: ConsentChoice & { kind?: 'individual' | 'organization'; browser?: CookieJar; separateAccount?: boolean } = {},
 ) {
   const start = await agent.get(`/connect/${options.kind ?? 'individual'}`).expect(302);
-  const back = await consent(start.headers.location as string, options);
+  const authorize = new URL(start.headers.location as string);
+  if (options.separateAccount) authorize.searchParams.set('avoid_linking', 'true'); // the emulator: another person
+  const back = await consent(authorize.toString(), options, options.browser);
   return agent.get(pathOf(back));
 }
 
