@@ -10,6 +10,9 @@ import { type CronofyCall, createCronofyClient, type CronofyClient } from './cro
 import { DATA_CENTER_NAMES, type DataCenter, hostsFor } from './cronofy/data-centers';
 import { createTokenManager } from './connections/fresh-token';
 import { createTokenStore } from './connections/token-store';
+import { applicationKey, type ApplicationIdentity } from './connections/identity';
+import { createRevocationQueue } from './revocation/queue';
+import { createRevoker, type RevocationEvent } from './revocation/revoker';
 import { createStateStore } from './connect/state-store';
 import { createInspector } from './inspector/inspector';
 import { mask } from './inspector/mask';
@@ -40,6 +43,8 @@ export interface AppDependencies {
   /** Told about every call to Cronofy (method, path, status, time; never tokens). */
   onCronofyCall?: (call: CronofyCall) => void;
   rateLimits?: RateLimits;
+  /** The revocation worker: how often it looks (default 5 s), first back-off (5 s), a stop signal, a listener. */
+  revocation?: { pollMs?: number; retryBaseMs?: number; signal?: AbortSignal; onSettled?: (event: RevocationEvent) => void };
 }
 
 export function createApp(deps: AppDependencies): Express {
@@ -65,17 +70,35 @@ export function createApp(deps: AppDependencies): Express {
     }
     return client;
   };
-  const tokens = createTokenStore({ kv: deps.kv, ttlMs: SESSION_ABSOLUTE_MS, encryptionKey: config.tokenEncryptionKey });
+  const application: ApplicationIdentity = { clientId: config.cronofy.clientId, appUrl: config.cronofy.appUrl, apiUrl: config.cronofy.apiUrl };
+  const namespace = applicationKey(application);
+  const tokens = createTokenStore({ kv: deps.kv, namespace, encryptionKey: config.tokenEncryptionKey, now });
+  const revoker = createRevoker({
+    queue: createRevocationQueue({ kv: deps.kv, namespace, now, encryptionKey: config.tokenEncryptionKey, retryBaseMs: deps.revocation?.retryBaseMs }),
+    clientFor,
+    logger,
+    onSettled: deps.revocation?.onSettled,
+  });
+  if (!deps.revocation?.signal?.aborted) {
+    revoker.start(deps.revocation?.signal ?? new AbortController().signal, deps.revocation?.pollMs, async () => {
+      for (const lapsed of await tokens.lapsed(20)) {
+        await revoker.revoke(lapsed.data_center, { token: lapsed.refresh_token }, 'kept 30 days without a sign-in');
+      }
+    });
+  }
   const ctx: AppContext = {
     config,
     logger,
     kv: deps.kv,
     tokens,
+    revoker,
+    application,
     tokenManager: createTokenManager({
       tokens,
       kv: deps.kv,
       clientFor,
       now,
+      giveBack: (connection, target, reason) => revoker.revoke(connection.data_center, target, reason),
       onRefresh: (refreshed, previous) =>
         inspector.recordHere('Access token refreshed', {
           connection: refreshed.kind,

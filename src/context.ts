@@ -7,6 +7,8 @@ import type { TokenStore } from './connections/token-store';
 import type { StateStore } from './connect/state-store';
 import type { KeyValueStore } from './store/kv';
 import type { Inspector } from './inspector/inspector';
+import type { ApplicationIdentity } from './connections/identity';
+import type { Revoker } from './revocation/revoker';
 
 /** What route handlers are given: built once in createApp, no module-level state anywhere. */
 export interface AppContext {
@@ -14,6 +16,10 @@ export interface AppContext {
   logger: Logger;
   kv: KeyValueStore;
   tokens: TokenStore;
+  /** Gives grants back to Cronofy, queueing what fails (decision 006). */
+  revoker: Revoker;
+  /** Who this app is at Cronofy: names the connection records (connections/identity.ts). */
+  application: ApplicationIdentity;
   tokenManager: TokenManager;
   states: StateStore;
   clientFor: (dataCenter: DataCenter) => CronofyClient;

@@ -1,11 +1,14 @@
-// POST /disconnect: revoke at Cronofy, then forget the tokens whether or not the revoke worked.
-// POST /logout: end the session here (store entry destroyed, cookie cleared); nothing is revoked.
+// POST /disconnect: forget the tokens (for every browser of this Cronofy account) and revoke at
+// Cronofy; a revoke that fails is queued and retried until Cronofy confirms ("revocation pending").
+// POST /logout: end the session only (store entry destroyed, cookie cleared). The connection stays,
+// kept for the person to sign in to again (decision 006); nothing is revoked.
 import { Router } from 'express';
 import type { AppContext } from '../context';
 import type { ConnectionKind } from '../connections/connection';
 import { destroySession, flash } from '../session/helpers';
 import { sessionCookieName } from '../session';
 import { mask } from '../inspector/mask';
+import type { RevokeOutcome } from '../revocation/revoker';
 
 export function accountRoutes(ctx: AppContext): Router {
   const router = Router();
@@ -16,6 +19,7 @@ export function accountRoutes(ctx: AppContext): Router {
     const kinds: ConnectionKind[] =
       requested === 'individual' || requested === 'organization' ? [requested] : ['individual', 'organization'];
 
+    const pending: string[] = [];
     const notRevoked: string[] = [];
     let disconnected = 0;
     for (const kind of kinds) {
@@ -26,18 +30,27 @@ export function accountRoutes(ctx: AppContext): Router {
       disconnected++;
       if (!stored) continue;
       const { connection } = stored;
-      try {
-        await ctx.clientFor(connection.data_center).revokeAuthorization({ token: connection.refresh_token });
-        ctx.inspector.record(req, 'Revoked: POST /oauth/token/revoke', { connection: kind, token: mask(connection.refresh_token) });
-      } catch (err) {
-        ctx.inspector.record(req, 'Revoke failed; tokens forgotten anyway', { connection: kind });
-        ctx.logger.warn({ err, kind }, 'revoke failed; tokens forgotten locally');
-        notRevoked.push(kind === 'organization' ? 'organization' : 'calendar');
+      const outcome: RevokeOutcome = await ctx.revoker.revoke(connection.data_center, { token: connection.refresh_token }, 'disconnect');
+      const what = kind === 'organization' ? 'organization' : 'calendar';
+      if (outcome === 'revoked') ctx.inspector.record(req, 'Revoked: POST /oauth/token/revoke', { connection: kind, token: mask(connection.refresh_token) });
+      else if (outcome === 'pending') {
+        ctx.inspector.record(req, 'Revoke failed; queued and retried until Cronofy confirms', { connection: kind });
+        pending.push(what);
+      } else {
+        ctx.inspector.record(req, 'Revoke failed and could not be queued; tokens forgotten anyway', { connection: kind });
+        notRevoked.push(what);
       }
     }
     req.session.connections = ids;
     if (disconnected === 0) flash(req, 'info', 'Nothing was connected.');
-    else if (notRevoked.length === 0) flash(req, 'info', 'Disconnected. Cronofy has revoked the access, and this app has deleted the tokens.');
+    else if (notRevoked.length === 0 && pending.length === 0) flash(req, 'info', 'Disconnected. Cronofy has revoked the access, and this app has deleted the tokens.');
+    else if (notRevoked.length === 0)
+      flash(
+        req,
+        'info',
+        `Disconnected: this app deleted its tokens. Revocation pending: Cronofy could not be reached to revoke the ${pending.join(' and ')} access, ` +
+          'so the app keeps asking until Cronofy confirms.',
+      );
     else
       flash(
         req,
@@ -49,9 +62,6 @@ export function accountRoutes(ctx: AppContext): Router {
   });
 
   router.post('/logout', async (req, res) => {
-    for (const id of Object.values(req.session.connections ?? {})) {
-      if (id) await ctx.tokens.remove(id);
-    }
     await destroySession(req);
     res.clearCookie(sessionCookieName(ctx.config.secureCookies), { path: '/', httpOnly: true, sameSite: 'lax', secure: ctx.config.secureCookies });
     res.set('Clear-Site-Data', '"cache", "storage"');

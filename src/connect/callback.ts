@@ -82,7 +82,7 @@ export function oauthCallback(ctx: AppContext): RequestHandler {
     );
     const previous = req.session.connections?.[flow.kind];
     try {
-      await ctx.tokens.create(connection);
+      await ctx.tokens.put(connection);
       await regenerateSession(req, {
         connections: { ...req.session.connections, [flow.kind]: connection.id },
         flash: { kind: 'info', text: connectedMessage(connection) },

@@ -1,21 +1,18 @@
 // Checks on a token answer before the app keeps it (decision 006). A failed check means the grant
 // is given back to Cronofy and the person is told why.
-// - expires_in: a whole number of seconds within 60 s .. 90 days (Cronofy documents 3600 and 1800;
-//   development tokens last "a few hours"); anything else is a broken or hostile answer;
+// - expires_in: a whole number of seconds within 60 s .. 90 days (cronofy/expires-in.ts);
 // - the kind matches the flow: Organization Connect yields a token for an organizational unit
 //   (scope organizational_unit_scheduler, no account_id); Individual Connect does not.
 import type { ConnectionKind } from '../connections/connection';
 import type { TokenResponse } from '../cronofy/types';
+import { saneExpiresIn } from '../cronofy/expires-in';
 import { ORGANIZATION_SCOPE } from './start';
-
-export const MIN_EXPIRES_IN_S = 60;
-export const MAX_EXPIRES_IN_S = 90 * 24 * 60 * 60;
 
 export type AnswerProblem = 'expires_in' | 'kind' | 'refresh_token';
 
 export function checkTokenAnswer(answer: TokenResponse, kind: ConnectionKind): AnswerProblem | null {
   if (!answer.refresh_token) return 'refresh_token';
-  if (!Number.isInteger(answer.expires_in) || answer.expires_in < MIN_EXPIRES_IN_S || answer.expires_in > MAX_EXPIRES_IN_S) return 'expires_in';
+  if (!saneExpiresIn(answer.expires_in)) return 'expires_in';
   const organizational = answer.scope.split(' ').includes(ORGANIZATION_SCOPE) && answer.account_id === undefined;
   if (organizational !== (kind === 'organization')) return 'kind';
   return null;

@@ -16,7 +16,10 @@ export interface Connection {
   account_id?: string;
   sub?: string;
   linking_profile?: LinkingProfile;
+  /** Epoch ms of the first connect of this Cronofy account (kept across sign-ins). */
   connected_at: number;
+  /** Epoch ms of the latest sign-in (connect flow) with this account; the record is kept 30 days from it. */
+  signed_in_at?: number;
   refreshed_at?: number;
 }
 

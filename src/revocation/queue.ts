@@ -23,19 +23,21 @@ export interface RevocationJob {
 
 export interface RevocationQueueOptions {
   kv: KeyValueStore;
+  /** Names this application's queue (identity.ts applicationKey): jobs go to the Cronofy they came from. */
+  namespace: string;
   now: () => number;
   encryptionKey?: Buffer;
   retryBaseMs?: number;
   maxDelayMs?: number;
 }
 
-const JOB_PREFIX = 'cronofy-connect:revoke:job:';
-const CLAIM_PREFIX = 'cronofy-connect:revoke:claim:';
-export const REVOKE_SCHEDULE = 'cronofy-connect:revoke:due';
 export const MAX_AGE_MS = 30 * 24 * 60 * 60 * 1000;
 const CLAIM_TTL_MS = 60_000;
 
-export function createRevocationQueue({ kv, now, encryptionKey, retryBaseMs = 5_000, maxDelayMs = 60 * 60_000 }: RevocationQueueOptions) {
+export function createRevocationQueue({ kv, namespace, now, encryptionKey, retryBaseMs = 5_000, maxDelayMs = 60 * 60_000 }: RevocationQueueOptions) {
+  const JOB_PREFIX = `cronofy-connect:revoke:${namespace}:job:`;
+  const CLAIM_PREFIX = `cronofy-connect:revoke:${namespace}:claim:`;
+  const REVOKE_SCHEDULE = `cronofy-connect:revoke:${namespace}:due`;
   const write = (job: RevocationJob) => kv.set(JOB_PREFIX + job.id, seal(JSON.stringify(job), encryptionKey), MAX_AGE_MS);
   const delayAfter = (attempts: number) => Math.min(maxDelayMs, retryBaseMs * 2 ** Math.min(attempts - 1, 30));
 

@@ -7,20 +7,21 @@ import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { CronofyClient } from '../cronofy/client';
 import type { DataCenter } from '../cronofy/data-centers';
-import type { RevocationJob, RevocationQueue, RevocationTarget } from './queue';
+import type { RevocationQueue, RevocationTarget } from './queue';
 
 export type RevokeOutcome = 'revoked' | 'pending' | 'unqueued';
 
 export interface RevocationEvent {
-  job: Pick<RevocationJob, 'id' | 'reason' | 'attempts'>;
-  outcome: 'revoked' | 'retry' | 'dropped';
+  reason: string;
+  /** revoked: Cronofy confirmed; queued: the first try failed; retry: a queued try failed again; dropped: given up. */
+  outcome: 'revoked' | 'queued' | 'retry' | 'dropped';
 }
 
 export interface RevokerOptions {
   queue: RevocationQueue;
   clientFor: (dataCenter: DataCenter) => CronofyClient;
   logger: Logger;
-  /** Told after each queued attempt (tests wait on it; nothing else needs it). */
+  /** Told after each attempt (tests wait on it; nothing else needs it). */
   onSettled?: (event: RevocationEvent) => void;
 }
 
@@ -42,12 +43,12 @@ export function createRevoker({ queue, clientFor, logger, onSettled }: RevokerOp
         await clientFor(job.data_center).revokeAuthorization(job.target);
         await queue.done(job, holder);
         logger.info({ job: job.id, reason: job.reason, attempts: job.attempts + 1 }, 'queued revocation confirmed by Cronofy');
-        onSettled?.({ job, outcome: 'revoked' });
+        onSettled?.({ reason: job.reason, outcome: 'revoked' });
       } catch (err) {
         const kept = await queue.retryLater(job, holder);
         if (kept) logger.warn({ err, job: job.id, reason: job.reason, attempts: job.attempts + 1 }, 'revoke failed again; retrying later');
         else logger.error({ job: job.id, reason: job.reason }, 'revoke still failing after 30 days; given up');
-        onSettled?.({ job: { ...job, attempts: job.attempts + 1 }, outcome: kept ? 'retry' : 'dropped' });
+        onSettled?.({ reason: job.reason, outcome: kept ? 'retry' : 'dropped' });
       }
     }
     return worked;
@@ -57,11 +58,13 @@ export function createRevoker({ queue, clientFor, logger, onSettled }: RevokerOp
     async revoke(dataCenter: DataCenter, target: RevocationTarget, reason: string): Promise<RevokeOutcome> {
       try {
         await clientFor(dataCenter).revokeAuthorization(target);
+        onSettled?.({ reason, outcome: 'revoked' });
         return 'revoked';
       } catch (err) {
         try {
           const job = await queue.add({ data_center: dataCenter, target, reason });
           logger.warn({ err, job: job.id, reason }, 'revoke failed; queued for retry');
+          onSettled?.({ reason, outcome: 'queued' });
           return 'pending';
         } catch (queueErr) {
           logger.error({ err: queueErr, reason }, 'revoke failed and could not be queued: a grant may stay live at Cronofy');
@@ -72,12 +75,13 @@ export function createRevoker({ queue, clientFor, logger, onSettled }: RevokerOp
 
     runDue,
 
-    /** Works the queue every `pollMs` until `signal` aborts. */
-    start(signal: AbortSignal, pollMs = 5_000): void {
+    /** Works the queue (and `alsoEachTick`, e.g. lapsed connections) every `pollMs` until `signal` aborts. */
+    start(signal: AbortSignal, pollMs = 5_000, alsoEachTick?: () => Promise<void>): void {
       let timer: NodeJS.Timeout | undefined;
       const tick = async () => {
         if (signal.aborted) return;
         await runDue().catch((err: unknown) => logger.warn({ err }, 'revocation queue unavailable; trying again later'));
+        await alsoEachTick?.().catch((err: unknown) => logger.warn({ err }, 'lapsed connections not swept; trying again later'));
         if (!signal.aborted) timer = setTimeout(() => void tick(), pollMs).unref();
       };
       signal.addEventListener('abort', () => clearTimeout(timer), { once: true });

@@ -4,6 +4,8 @@
 export interface KeyValueStore {
   get(key: string): Promise<string | null>;
   set(key: string, value: string, ttlMs: number): Promise<void>;
+  /** Write and return the value it replaced, in one step (SET … GET). Fails if the key holds a non-string. */
+  swap(key: string, value: string, ttlMs: number): Promise<string | null>;
   /** Read and delete in one step (GETDEL): what makes a value single-use. */
   take(key: string): Promise<string | null>;
   del(key: string): Promise<void>;

@@ -26,6 +26,11 @@ export function createMemoryStore(now: () => number = Date.now): KeyValueStore {
     async set(key, value, ttlMs) {
       entries.set(key, { value, expiresAt: now() + ttlMs });
     },
+    async swap(key, value, ttlMs) {
+      const previous = read(key);
+      entries.set(key, { value, expiresAt: now() + ttlMs });
+      return previous;
+    },
     async take(key) {
       const value = read(key);
       entries.delete(key);

@@ -54,6 +54,7 @@ export function createRedisStore(redis: Redis): KeyValueStore & { close(): Promi
       await redis.set(key, value, 'PX', ttlMs);
     },
     take: (key) => redis.getdel(key),
+    swap: (key, value, ttlMs) => redis.set(key, value, 'PX', ttlMs, 'GET'),
     async del(key) {
       await redis.del(key);
     },
