@@ -6,6 +6,7 @@
 //   retired binding stops too: another tab finished first and its session replaced this one.
 import { randomBytes } from 'node:crypto';
 import type { KeyValueStore } from '../store/kv';
+import { PageError, startAgain } from '../web/errors';
 import { STATE_TTL_MS } from './state-store';
 
 const LOCK_PREFIX = 'cronofy-connect:callback-lock:';
@@ -29,4 +30,22 @@ export async function lockBrowser(kv: KeyValueStore, binding: string): Promise<B
 /** Marks a binding as replaced; flows bound to it can no longer complete. */
 export async function retireBinding(kv: KeyValueStore, binding: string): Promise<void> {
   await kv.set(RETIRED_PREFIX + binding, '1', STATE_TTL_MS);
+}
+
+/** Runs `fn` holding this browser's callback lock; a busy or retired binding gets a 409 page and `fn` never runs. */
+export async function withBrowserLock<T>(kv: KeyValueStore, binding: string, kind: 'individual' | 'organization', fn: () => Promise<T>): Promise<T> {
+  const lock = await lockBrowser(kv, binding);
+  if (lock === 'busy' || lock === 'retired') {
+    throw new PageError(
+      409,
+      'Another tab finished first',
+      'Another tab of this browser was finishing a connection at the same moment. This one stopped before asking Cronofy for tokens, so nothing was granted twice. Open your calendars, or start again.',
+      [{ href: kind === 'organization' ? '/organization' : '/calendars', label: 'Open what is connected' }, startAgain(kind)],
+    );
+  }
+  try {
+    return await fn();
+  } finally {
+    await lock.release();
+  }
 }
