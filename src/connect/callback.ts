@@ -4,17 +4,18 @@
 // 2. `error`: the person declined (access_denied) or Cronofy reported a problem. Checked only
 //    after the state, so a forged "declined" link changes nothing.
 // 3. `code`: exchanged once, at the data center recorded with the flow, with the same redirect_uri.
-// 4. The tokens go to the token store, the session id is regenerated, and the browser is sent on
-//    with a 302 so the code never sits in the address bar of a rendered page.
-import { randomBytes } from 'node:crypto';
+// 3-4 run holding this browser's callback lock (browser-lock.ts), so two tabs never both exchange.
+// 4. keep-grant.ts: the answer is checked and kept (or revoked), the session id and flow binding
+//    renewed; the browser is sent on with a 302 so the code never sits in a rendered page's address bar.
 import type { RequestHandler } from 'express';
 import type { AppContext } from '../context';
-import type { Connection } from '../connections/connection';
 import { CronofyError } from '../cronofy/errors';
-import { regenerateSession } from '../session/helpers';
+import type { TokenResponse } from '../cronofy/types';
 import { PageError, invalidCallback, startAgain } from '../web/errors';
 import { CODE_CHARSET, ERROR_CHARSET, STATE_CHARSET, singleParam } from './params';
 import type { PendingFlow } from './state-store';
+import { withBrowserLock } from './browser-lock';
+import { keepGrant } from './keep-grant';
 import { mask } from '../inspector/mask';
 
 const ERROR_MESSAGES: Record<string, string> = {
@@ -58,14 +59,18 @@ export function oauthCallback(ctx: AppContext): RequestHandler {
     }
 
     if (!code.ok || code.value === undefined) throw invalidCallback('The answer from Cronofy has no valid code.', flow.kind);
+    const codeValue = code.value;
 
-    ctx.inspector.record(
-      req,
-      'Token request: POST /oauth/token',
-      { grant_type: 'authorization_code', code: mask(code.value), redirect_uri: flow.redirect_uri, client_secret: '(sent, not shown)' },
-      flowName,
-    );
-    const connection = await exchange(ctx, flow, code.value);
+    const { connection } = await withBrowserLock(ctx.kv, req.session.flowBinding ?? '', flow.kind, async () => {
+      ctx.inspector.record(
+        req,
+        'Token request: POST /oauth/token',
+        { grant_type: 'authorization_code', code: mask(codeValue), redirect_uri: flow.redirect_uri, client_secret: '(sent, not shown)' },
+        flowName,
+      );
+      const answer = await exchange(ctx, flow, codeValue);
+      return keepGrant(ctx, req, flow, answer);
+    });
     ctx.inspector.record(
       req,
       'Token response stored server-side; session id regenerated',
@@ -80,34 +85,14 @@ export function oauthCallback(ctx: AppContext): RequestHandler {
       },
       flowName,
     );
-    const previous = req.session.connections?.[flow.kind];
-    try {
-      await ctx.tokens.put(connection);
-      await regenerateSession(req, {
-        connections: { ...req.session.connections, [flow.kind]: connection.id },
-        flash: { kind: 'info', text: connectedMessage(connection) },
-      });
-    } catch (err) {
-      // The tokens or the session could not be written: nobody can use these tokens, so give them back.
-      await ctx.tokens.remove(connection.id).catch(() => undefined);
-      await ctx.clientFor(flow.data_center).revokeAuthorization({ token: connection.refresh_token }).catch(() => undefined);
-      throw err;
-    }
-    // Connecting again replaces the earlier connection of this kind: give its grant back to Cronofy.
-    if (previous) {
-      const old = await ctx.tokens.take(previous).catch(() => null);
-      if (old) {
-        await ctx.clientFor(old.connection.data_center).revokeAuthorization({ token: old.connection.refresh_token }).catch(() => undefined);
-      }
-    }
     res.redirect(flow.kind === 'organization' ? '/organization' : '/calendars');
   };
 }
 
-async function exchange(ctx: AppContext, flow: PendingFlow, code: string): Promise<Connection> {
-  let answer;
+/** The code, exchanged once. Before this answer no grant exists; after it, keepGrant holds or revokes it. */
+async function exchange(ctx: AppContext, flow: PendingFlow, code: string): Promise<TokenResponse> {
   try {
-    answer = await ctx.clientFor(flow.data_center).requestAccessToken({ code, redirect_uri: flow.redirect_uri });
+    return await ctx.clientFor(flow.data_center).requestAccessToken({ code, redirect_uri: flow.redirect_uri });
   } catch (err) {
     if (err instanceof CronofyError && err.code === 'invalid_grant') {
       throw new PageError(
@@ -119,27 +104,4 @@ async function exchange(ctx: AppContext, flow: PendingFlow, code: string): Promi
     }
     throw err;
   }
-  if (!answer.refresh_token) throw new CronofyError('unexpected', 'The token answer had no refresh_token');
-
-  const now = ctx.now();
-  const connection: Connection = {
-    id: randomBytes(16).toString('hex'),
-    kind: flow.kind,
-    data_center: flow.data_center,
-    access_token: answer.access_token,
-    refresh_token: answer.refresh_token,
-    expires_at: now + answer.expires_in * 1000,
-    scope: answer.scope,
-    account_id: answer.account_id,
-    sub: answer.sub,
-    linking_profile: answer.linking_profile,
-    connected_at: now,
-  };
-  return connection;
-}
-
-function connectedMessage(connection: Connection): string {
-  if (connection.kind === 'organization') return 'Your organization is connected.';
-  const profile = connection.linking_profile;
-  return profile ? `Connected ${profile.profile_name} (${profile.provider_name}).` : 'Your calendar is connected.';
 }

@@ -92,7 +92,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     const stop = new AbortController();
     workers.push(stop);
     if (!worker) stop.abort();
-    const revocation = { pollMs: 25, retryBaseMs: 25, onSettled, signal: stop.signal };
+    const revocation = { pollMs: 50, retryBaseMs: 25, onSettled, signal: stop.signal };
     return { app: createApp({ config, logger, kv: store, redis, now: options.now, rateLimits, revocation }), redis, kv: store };
   };
   const suiteId = Math.random().toString(36).slice(2);
