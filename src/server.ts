@@ -58,11 +58,13 @@ async function main(): Promise<void> {
     kv = createMemoryStore();
   }
 
+  const stopWorkers = new AbortController();
   const app = createApp({
     config,
     logger,
     kv,
     redis,
+    revocation: { signal: stopWorkers.signal },
     sandbox: emulator ? { emulatorUrl: emulator.url, memoryStore: redis === null } : undefined,
   });
   const server: Server = app.listen(config.port, () => {
@@ -87,6 +89,7 @@ async function main(): Promise<void> {
   const shutdown = (signal: string) => {
     if (stopping) return;
     stopping = true;
+    stopWorkers.abort();
     logger.info(`${signal}: finishing in-flight requests`);
     server.close(async () => {
       await closeKv();
