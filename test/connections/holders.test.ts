@@ -16,7 +16,7 @@ const DAY = 24 * 60 * 60 * 1000;
 beforeAll(async () => {
   h = await startHarness({ now: () => clock });
 });
-afterAll(() => { if (process.env.DUMP_LOGS) console.log(h.logs.filter((l) => /"level":(40|50)/.test(l)).join('\n')); return h.close(); });
+afterAll(() => h.close());
 beforeEach(() => {
   clock = Date.now();
   h.emulator.control.reset();
