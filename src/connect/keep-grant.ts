@@ -13,6 +13,7 @@ import type { AppContext } from '../context';
 import type { Connection } from '../connections/connection';
 import { connectionIdFor } from '../connections/identity';
 import type { TokenResponse } from '../cronofy/types';
+import type { RevokeOutcome } from '../revocation/revoker';
 import { regenerateSession } from '../session/helpers';
 import { PageError, startAgain } from '../web/errors';
 import { retireBinding } from './browser-lock';
@@ -57,7 +58,12 @@ export async function keepGrant(ctx: AppContext, req: Request, flow: PendingFlow
     });
     if (oldBinding) await retireBinding(ctx.kv, oldBinding);
 
-    if (replaced && replaced !== connection.id) await giveBackReplaced(ctx, replaced, connection);
+    if (replaced && replaced !== connection.id && (await giveBackReplaced(ctx, replaced, connection)) === 'pending') {
+      req.session.flash = {
+        kind: 'info',
+        text: `${connectedMessage(connection, previous !== null)} Revocation pending for the account it replaced: Cronofy could not be reached, so the app keeps asking until Cronofy confirms.`,
+      };
+    }
     return { connection, recognised: previous !== null };
   } catch (err) {
     if (!stored && !(err instanceof PageError)) await revokeAnswer(token, 'failure after the code exchange');
@@ -84,12 +90,12 @@ function buildConnection(ctx: AppContext, flow: PendingFlow, answer: TokenRespon
 }
 
 /** The connection this session held before, for another account: revoked unless it is the same grant. */
-async function giveBackReplaced(ctx: AppContext, replacedId: string, kept: Connection): Promise<void> {
+async function giveBackReplaced(ctx: AppContext, replacedId: string, kept: Connection): Promise<RevokeOutcome | 'kept'> {
   const old = await ctx.tokens.get(replacedId).catch(() => null);
-  if (!old) return;
-  if (old.connection.refresh_token === kept.refresh_token || (kept.sub !== undefined && old.connection.sub === kept.sub)) return;
-  if (!(await ctx.tokens.removeIfVersion(replacedId, old.version))) return; // signed in again meanwhile: held
-  await ctx.revoker.revoke(old.connection.data_center, { token: old.connection.refresh_token }, 'replaced by another account');
+  if (!old) return 'kept';
+  if (old.connection.refresh_token === kept.refresh_token || (kept.sub !== undefined && old.connection.sub === kept.sub)) return 'kept';
+  if (!(await ctx.tokens.removeIfVersion(replacedId, old.version))) return 'kept'; // signed in again meanwhile: held
+  return ctx.revoker.revoke(old.connection.data_center, { token: old.connection.refresh_token }, 'replaced by another account');
 }
 
 function connectedMessage(connection: Connection, recognised: boolean): string {
