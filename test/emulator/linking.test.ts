@@ -128,3 +128,18 @@ describe('faults: hold and dropAnswer', () => {
     expect(await call).toBe(200);
   });
 });
+
+describe('test control over HTTP (/__emulator/)', () => {
+  it('GET /__emulator/grants lists live grants; POST /__emulator/release lets a held call go on', async () => {
+    const emulator = await emulatorWith({ controlApi: true });
+    const tokens = await authorize(emulator, undefined, 'Google');
+    expect(await (await fetch(`${emulator.url}/__emulator/grants`)).json()).toEqual([{ sub: tokens.sub, refresh_token: tokens.refresh_token }]);
+
+    const fault = await post(emulator, '/__emulator/fail-next', { path: '/v1/calendars', hold: 'api' });
+    expect(fault.status).toBe(204);
+    const call = api(emulator, '/v1/calendars', tokens.access_token);
+    await emulator.control.held('api');
+    expect((await post(emulator, '/__emulator/release', { name: 'api' })).status).toBe(204);
+    expect((await call).status).toBe(200);
+  });
+});
