@@ -8,22 +8,24 @@ import type { Config } from './config';
 import type { AppContext } from './context';
 import { type CronofyCall, createCronofyClient, type CronofyClient } from './cronofy/client';
 import { DATA_CENTER_NAMES, type DataCenter, hostsFor } from './cronofy/data-centers';
-import { createTokenManager } from './connections/fresh-token';
+import { createAccessTokens } from './connections/access-tokens';
 import { createTokenStore } from './connections/token-store';
 import { applicationKey, type ApplicationIdentity } from './connections/identity';
 import { createRevocationQueue } from './revocation/queue';
 import { createRevoker, type RevocationEvent } from './revocation/revoker';
-import { createStateStore } from './connect/state-store';
+import { createStateStore } from './connections/state-store';
+import { createPendingPermissions } from './connections/pending-permissions';
 import { createInspector } from './inspector/inspector';
 import { mask } from './inspector/mask';
-import { inspectorRoutes } from './inspector/routes';
 import { connectRoutes } from './connect/routes';
 import { calendarRoutes } from './calendars/routes';
 import { accountRoutes } from './account/routes';
 import { permissionRoutes } from './permissions/routes';
 import { organizationRoutes } from './organization/routes';
 import { healthRoutes, homeRoutes } from './pages/routes';
+import { inspectorRoutes } from './pages/inspector';
 import { createSessionMiddleware, SESSION_ABSOLUTE_MS } from './session';
+import { takeFlash } from './session/access';
 import type { KeyValueStore } from './store/kv';
 import { errorHandler, notFound } from './web/error-handler';
 import { requestLogger } from './web/logging';
@@ -82,7 +84,7 @@ export function createApp(deps: AppDependencies): Express {
   if (!deps.revocation?.signal?.aborted) {
     revoker.start(deps.revocation?.signal ?? new AbortController().signal, deps.revocation?.pollMs, async () => {
       for (const lapsed of await tokens.lapsed(20)) {
-        await revoker.revoke(lapsed.data_center, { token: lapsed.refresh_token }, 'kept 30 days without a sign-in');
+        await revoker.revoke(lapsed.data_center, { token: lapsed.refresh_token }, 'lapsed', lapsed.kind);
       }
     });
   }
@@ -93,12 +95,12 @@ export function createApp(deps: AppDependencies): Express {
     tokens,
     revoker,
     application,
-    tokenManager: createTokenManager({
+    accessTokens: createAccessTokens({
       tokens,
       kv: deps.kv,
       clientFor,
       now,
-      giveBack: (connection, target, reason) => revoker.revoke(connection.data_center, target, reason),
+      giveBack: (connection, target, reason) => revoker.revoke(connection.data_center, target, reason, connection.kind),
       onRefresh: (refreshed, previous) =>
         inspector.recordHere('Access token refreshed', {
           connection: refreshed.kind,
@@ -111,6 +113,7 @@ export function createApp(deps: AppDependencies): Express {
     }),
     inspector,
     states: createStateStore(deps.kv, now),
+    pendingPermissions: createPendingPermissions(deps.kv, now),
     clientFor,
     now,
     redirectUris: {
@@ -148,8 +151,7 @@ export function createApp(deps: AppDependencies): Express {
   app.use(express.urlencoded({ extended: false, limit: '10kb', parameterLimit: 200 }));
   app.use(createSessionMiddleware({ secret: config.sessionSecret, secureCookies: config.secureCookies, redis: deps.redis, now }));
   app.use((req, res, next) => {
-    res.locals.flash = req.session.flash;
-    if (req.session.flash) delete req.session.flash;
+    res.locals.flash = takeFlash(req);
     next();
   });
   app.use(inspector.middleware);
@@ -162,7 +164,7 @@ export function createApp(deps: AppDependencies): Express {
   app.use(permissionRoutes(ctx));
   app.use(organizationRoutes(ctx));
   app.use(accountRoutes(ctx));
-  app.use(inspectorRoutes(ctx));
+  app.use(inspectorRoutes(inspector));
 
   app.use(notFound);
   app.use(errorHandler(logger));

@@ -2,9 +2,10 @@ import type { Logger } from 'pino';
 import type { Config } from './config';
 import type { CronofyClient } from './cronofy/client';
 import type { DataCenter } from './cronofy/data-centers';
-import type { TokenManager } from './connections/fresh-token';
+import type { AccessTokens } from './connections/access-tokens';
 import type { TokenStore } from './connections/token-store';
-import type { StateStore } from './connect/state-store';
+import type { StateStore } from './connections/state-store';
+import type { PendingPermissions } from './connections/pending-permissions';
 import type { KeyValueStore } from './store/kv';
 import type { Inspector } from './inspector/inspector';
 import type { ApplicationIdentity } from './connections/identity';
@@ -20,8 +21,9 @@ export interface AppContext {
   revoker: Revoker;
   /** Who this app is at Cronofy: names the connection records (connections/identity.ts). */
   application: ApplicationIdentity;
-  tokenManager: TokenManager;
+  accessTokens: AccessTokens;
   states: StateStore;
+  pendingPermissions: PendingPermissions;
   clientFor: (dataCenter: DataCenter) => CronofyClient;
   now: () => number;
   inspector: Inspector;

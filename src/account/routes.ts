@@ -5,7 +5,7 @@
 import { Router } from 'express';
 import type { AppContext } from '../context';
 import type { ConnectionKind } from '../connections/connection';
-import { destroySession, flash } from '../session/helpers';
+import { connectionIds, destroySession, flash, forgetConnection } from '../session/access';
 import { sessionCookieName } from '../session';
 import { mask } from '../inspector/mask';
 import type { RevokeOutcome } from '../revocation/revoker';
@@ -14,7 +14,7 @@ export function accountRoutes(ctx: AppContext): Router {
   const router = Router();
 
   router.post('/disconnect', async (req, res) => {
-    const ids = req.session.connections ?? {};
+    const ids = connectionIds(req);
     const requested: unknown = (req.body as Record<string, unknown> | undefined)?.connection;
     const kinds: ConnectionKind[] =
       requested === 'individual' || requested === 'organization' ? [requested] : ['individual', 'organization'];
@@ -26,11 +26,11 @@ export function accountRoutes(ctx: AppContext): Router {
       const id = ids[kind];
       if (!id) continue;
       const stored = await ctx.tokens.take(id); // a refresh landing after this revokes its own tokens
-      delete ids[kind];
+      forgetConnection(req, kind);
       disconnected++;
       if (!stored) continue;
       const { connection } = stored;
-      const outcome: RevokeOutcome = await ctx.revoker.revoke(connection.data_center, { token: connection.refresh_token }, 'disconnect');
+      const outcome: RevokeOutcome = await ctx.revoker.revoke(connection.data_center, { token: connection.refresh_token }, 'disconnect', kind);
       const what = kind === 'organization' ? 'organization' : 'calendar';
       if (outcome === 'revoked') ctx.inspector.record(req, 'Revoked: POST /oauth/token/revoke', { connection: kind, token: mask(connection.refresh_token) });
       else if (outcome === 'pending') {
@@ -41,7 +41,6 @@ export function accountRoutes(ctx: AppContext): Router {
         notRevoked.push(what);
       }
     }
-    req.session.connections = ids;
     if (disconnected === 0) flash(req, 'info', 'Nothing was connected.');
     else if (notRevoked.length === 0 && pending.length === 0) flash(req, 'info', 'Disconnected. Cronofy has revoked the access, and this app has deleted the tokens.');
     else if (notRevoked.length === 0)

@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import type { KeyValueStore } from '../store/kv';
 import { PageError, startAgain } from '../web/errors';
-import { STATE_TTL_MS } from './state-store';
+import { STATE_TTL_MS } from '../connections/state-store';
 
 const LOCK_PREFIX = 'cronofy-connect:callback-lock:';
 const RETIRED_PREFIX = 'cronofy-connect:retired-binding:';
@@ -36,12 +36,14 @@ export async function retireBinding(kv: KeyValueStore, binding: string): Promise
 export async function withBrowserLock<T>(kv: KeyValueStore, binding: string, kind: 'individual' | 'organization', fn: () => Promise<T>): Promise<T> {
   const lock = await lockBrowser(kv, binding);
   if (lock === 'busy' || lock === 'retired') {
-    throw new PageError(
-      409,
-      'Another tab finished first',
-      'Another tab of this browser was finishing a connection at the same moment. This one stopped before asking Cronofy for tokens, so nothing was granted twice. Open your calendars, or start again.',
-      [{ href: kind === 'organization' ? '/organization' : '/calendars', label: 'Open what is connected' }, startAgain(kind)],
-    );
+    throw new PageError({
+      status: 409,
+      code: 'another_tab_first',
+      title: 'Another tab finished first',
+      message:
+        'Another tab of this browser was finishing a connection at the same moment. This one stopped before asking Cronofy for tokens, so nothing was granted twice. Open your calendars, or start again.',
+      next: [{ href: kind === 'organization' ? '/organization' : '/calendars', label: 'Open what is connected' }, startAgain(kind)],
+    });
   }
   try {
     return await fn();

@@ -14,10 +14,10 @@ import type { Connection } from '../connections/connection';
 import { connectionIdFor } from '../connections/identity';
 import type { TokenResponse } from '../cronofy/types';
 import type { RevokeOutcome } from '../revocation/revoker';
-import { regenerateSession } from '../session/helpers';
+import { connectionIds, connectionOf, flash, flowBindingOf, regenerateSession } from '../session/access';
 import { PageError, startAgain } from '../web/errors';
 import { retireBinding } from './browser-lock';
-import type { PendingFlow } from './state-store';
+import type { PendingFlow } from '../connections/state-store';
 import { ANSWER_PROBLEMS, checkTokenAnswer } from './token-answer';
 
 export interface Kept {
@@ -28,13 +28,19 @@ export interface Kept {
 
 export async function keepGrant(ctx: AppContext, req: Request, flow: PendingFlow, answer: TokenResponse): Promise<Kept> {
   const token = { token: answer.refresh_token ?? answer.access_token };
-  const revokeAnswer = (target: { token: string } | { sub: string }, reason: string) => ctx.revoker.revoke(flow.data_center, target, reason);
+  const revokeAnswer = (target: { token: string } | { sub: string }, reason: string) => ctx.revoker.revoke(flow.data_center, target, reason, flow.kind);
   let stored = false;
   try {
     const problem = checkTokenAnswer(answer, flow.kind);
     if (problem) {
-      await revokeAnswer(token, `token answer refused: ${problem}`);
-      throw new PageError(502, 'Cronofy’s answer could not be used', `${ANSWER_PROBLEMS[problem]} The app gave the access back to Cronofy. Start again.`, [startAgain(flow.kind)]);
+      await revokeAnswer(token, `token answer refused (${problem})`);
+      throw new PageError({
+        status: 502,
+        code: 'token_answer_refused',
+        title: 'Cronofy’s answer could not be used',
+        message: `${ANSWER_PROBLEMS[problem]} The app gave the access back to Cronofy. Start again.`,
+        next: [startAgain(flow.kind)],
+      });
     }
     const connection = buildConnection(ctx, flow, answer);
     let previous;
@@ -44,25 +50,33 @@ export async function keepGrant(ctx: AppContext, req: Request, flow: PendingFlow
       previous = await ctx.tokens.put(connection);
     } catch (err) {
       ctx.logger.error({ err }, 'token record could not be written; revoking the grant');
-      await revokeAnswer(answer.sub ? { sub: answer.sub } : token, 'token record could not be written');
-      throw new PageError(503, 'The connection could not be kept', 'The app could not store the tokens, so it gave the access back to Cronofy. Nothing is connected. Try again in a moment.', [startAgain(flow.kind)], { 'Retry-After': '5' });
+      await revokeAnswer(answer.sub ? { sub: answer.sub } : token, 'not stored');
+      throw new PageError({
+        status: 503,
+        code: 'grant_not_stored',
+        title: 'The connection could not be kept',
+        message: 'The app could not store the tokens, so it gave the access back to Cronofy. Nothing is connected. Try again in a moment.',
+        next: [startAgain(flow.kind)],
+        headers: { 'Retry-After': '5' },
+      });
     }
     stored = true;
 
-    const replaced = req.session.connections?.[flow.kind];
-    const oldBinding = req.session.flowBinding;
+    const replaced = connectionOf(req, flow.kind);
+    const oldBinding = flowBindingOf(req);
     await regenerateSession(req, {
-      connections: { ...req.session.connections, [flow.kind]: connection.id },
+      connections: { ...connectionIds(req), [flow.kind]: connection.id },
       flowBinding: randomBytes(16).toString('hex'),
       flash: { kind: 'info', text: connectedMessage(connection, previous !== null) },
     });
     if (oldBinding) await retireBinding(ctx.kv, oldBinding);
 
     if (replaced && replaced !== connection.id && (await giveBackReplaced(ctx, replaced, connection)) === 'pending') {
-      req.session.flash = {
-        kind: 'info',
-        text: `${connectedMessage(connection, previous !== null)} Revocation pending for the account it replaced: Cronofy could not be reached, so the app keeps asking until Cronofy confirms.`,
-      };
+      flash(
+        req,
+        'info',
+        `${connectedMessage(connection, previous !== null)} Revocation pending for the account it replaced: Cronofy could not be reached, so the app keeps asking until Cronofy confirms.`,
+      );
     }
     return { connection, recognised: previous !== null };
   } catch (err) {
@@ -95,7 +109,7 @@ async function giveBackReplaced(ctx: AppContext, replacedId: string, kept: Conne
   if (!old) return 'kept';
   if (old.connection.refresh_token === kept.refresh_token || (kept.sub !== undefined && old.connection.sub === kept.sub)) return 'kept';
   if (!(await ctx.tokens.removeIfVersion(replacedId, old.version))) return 'kept'; // signed in again meanwhile: held
-  return ctx.revoker.revoke(old.connection.data_center, { token: old.connection.refresh_token }, 'replaced by another account');
+  return ctx.revoker.revoke(old.connection.data_center, { token: old.connection.refresh_token }, 'replaced', old.connection.kind);
 }
 
 function connectedMessage(connection: Connection, recognised: boolean): string {

@@ -2,11 +2,10 @@
 // The pending flow (kind, data center, redirect_uri, this session) is stored under a fresh state
 // and the session is saved *before* the redirect, so the callback can never arrive first.
 import type { RequestHandler } from 'express';
-import { randomBytes } from 'node:crypto';
 import type { AppContext } from '../context';
 import type { ConnectionKind } from '../connections/connection';
-import { saveSession } from '../session/helpers';
-import { newState } from './state-store';
+import { beginFlows, saveSession } from '../session/access';
+import { newState } from '../connections/state-store';
 import { mask } from '../inspector/mask';
 
 export const ORGANIZATION_SCOPE = 'organizational_unit_scheduler';
@@ -15,14 +14,12 @@ export function startConnect(ctx: AppContext, kind: ConnectionKind): RequestHand
   return async (req, res) => {
     const dataCenter = ctx.config.cronofy.dataCenter;
     const state = newState();
-    req.session.createdAt ??= ctx.now();
-    req.session.inspectorId ??= randomBytes(16).toString('hex');
-    req.session.flowBinding ??= randomBytes(16).toString('hex');
+    const { flowBinding } = beginFlows(req, ctx.now());
     await ctx.states.put(state, {
       kind,
       data_center: dataCenter,
       redirect_uri: ctx.redirectUris.oauth,
-      session_binding: req.session.flowBinding,
+      session_binding: flowBinding,
       created_at: ctx.now(),
     });
     await saveSession(req);

@@ -1,11 +1,11 @@
 import { Router } from 'express';
 import type { AppContext } from '../context';
-import { sessionConnections } from '../connections/session-connections';
+import { sessionConnections } from '../session/access';
 
 export function homeRoutes(ctx: AppContext): Router {
   const router = Router();
   router.get('/', async (req, res) => {
-    res.render('home', { connections: req.session.connections ? await sessionConnections(ctx, req) : {} });
+    res.render('home', { connections: await sessionConnections(req, ctx.tokens) });
   });
   return router;
 }

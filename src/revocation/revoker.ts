@@ -55,7 +55,8 @@ export function createRevoker({ queue, clientFor, logger, onSettled }: RevokerOp
   }
 
   return {
-    async revoke(dataCenter: DataCenter, target: RevocationTarget, reason: string): Promise<RevokeOutcome> {
+    /** Logged at warn as "revoke failed" (kind, data center, reason; never a token) when Cronofy does not confirm. */
+    async revoke(dataCenter: DataCenter, target: RevocationTarget, reason: string, kind?: string): Promise<RevokeOutcome> {
       try {
         await clientFor(dataCenter).revokeAuthorization(target);
         onSettled?.({ reason, outcome: 'revoked' });
@@ -63,11 +64,12 @@ export function createRevoker({ queue, clientFor, logger, onSettled }: RevokerOp
       } catch (err) {
         try {
           const job = await queue.add({ data_center: dataCenter, target, reason });
-          logger.warn({ err, job: job.id, reason }, 'revoke failed; queued for retry');
+          logger.warn({ err, kind, data_center: dataCenter, reason, job: job.id, queued: true }, 'revoke failed');
           onSettled?.({ reason, outcome: 'queued' });
           return 'pending';
         } catch (queueErr) {
-          logger.error({ err: queueErr, reason }, 'revoke failed and could not be queued: a grant may stay live at Cronofy');
+          logger.warn({ err, kind, data_center: dataCenter, reason, queued: false }, 'revoke failed');
+          logger.error({ err: queueErr, reason }, 'revoke could not be queued: a grant may stay live at Cronofy');
           return 'unqueued';
         }
       }

@@ -107,11 +107,11 @@ describe('reconnecting a linked account (GET /oauth/callback)', () => {
     const agent = h.agent();
     expect((await connectThrough(agent, { separateAccount: true })).status).toBe(302);
     h.emulator.control.failNext('/oauth/token/revoke', { status: 503 });
-    const queued = nextRevocationFor('replaced by another account');
+    const queued = nextRevocationFor('replaced');
     expect((await connectThrough(agent, { separateAccount: true })).status).toBe(302);
     expect((await queued).outcome).toBe('queued');
     expect((await agent.get('/calendars').expect(200)).text).toContain('Revocation pending');
-    const confirmed = nextRevocationFor('replaced by another account');
+    const confirmed = nextRevocationFor('replaced');
     clock += 10 * 60 * 1000;
     expect((await confirmed).outcome).toBe('revoked');
     expect(await unheldGrants()).toEqual([]);

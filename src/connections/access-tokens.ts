@@ -17,7 +17,7 @@ import type { KeyValueStore } from '../store/kv';
 import type { Connection } from './connection';
 import type { StoredConnection, TokenStore } from './token-store';
 
-export interface TokenManagerOptions {
+export interface AccessTokensOptions {
   tokens: TokenStore;
   kv: KeyValueStore;
   clientFor: (dataCenter: DataCenter) => CronofyClient;
@@ -36,7 +36,7 @@ const LOCK_PREFIX = 'cronofy-connect:refresh-lock:';
 const CHANNEL_PREFIX = 'cronofy-connect:refreshed:';
 const MAX_LOCK_ROUNDS = 3;
 
-export function createTokenManager(options: TokenManagerOptions) {
+export function createAccessTokens(options: AccessTokensOptions) {
   const { tokens, kv, clientFor } = options;
   const skew = options.refreshSkewMs ?? 60_000;
   const lockTtl = options.lockTtlMs ?? 15_000;
@@ -125,7 +125,7 @@ export function createTokenManager(options: TokenManagerOptions) {
     };
     if (!(await tokens.replace(version, refreshed))) {
       // Disconnected (or logged out) while the refresh was on the wire: the tokens stay gone.
-      await options.giveBack(refreshed, { token: refreshed.refresh_token }, 'refreshed after a disconnect');
+      await options.giveBack(refreshed, { token: refreshed.refresh_token }, 'refreshed after disconnect');
       throw new ReconnectRequiredError('missing', connection.id);
     }
     options.onRefresh?.(refreshed, connection);
@@ -153,17 +153,18 @@ export function createTokenManager(options: TokenManagerOptions) {
       return isFresh(connection) ? connection : refresh(connection);
     },
 
-    async withAccessToken<T>(id: string, call: (connection: Connection) => Promise<T>): Promise<T> {
+    /** `call`'s result, and the connection it was made with (as it stands after any refresh). */
+    async withAccessToken<T>(id: string, call: (connection: Connection) => Promise<T>): Promise<{ result: T; connection: Connection }> {
       let connection = await this.current(id);
       try {
-        return await call(connection);
+        return { result: await call(connection), connection };
       } catch (err) {
         if (!(err instanceof CronofyError && err.code === 'unauthorized')) throw err;
         connection = await refresh(connection);
-        return call(connection); // once: a second 401 is reported, not looped on
+        return { result: await call(connection), connection }; // once: a second 401 is reported, not looped on
       }
     },
   };
 }
 
-export type TokenManager = ReturnType<typeof createTokenManager>;
+export type AccessTokens = ReturnType<typeof createAccessTokens>;
