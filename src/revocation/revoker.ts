@@ -87,7 +87,7 @@ export function createRevoker({ queue, clientFor, logger, onSettled }: RevokerOp
         if (!signal.aborted) timer = setTimeout(() => void tick(), pollMs).unref();
       };
       signal.addEventListener('abort', () => clearTimeout(timer), { once: true });
-      timer = setTimeout(() => void tick(), 0).unref();
+      timer = setTimeout(() => void tick(), pollMs).unref();
     },
   };
 }
