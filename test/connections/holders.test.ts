@@ -65,7 +65,7 @@ const sessionCookie = (res: { headers: Record<string, unknown> }) =>
   ([] as string[]).concat(res.headers['set-cookie'] as string[]).find((c) => c.startsWith('cc.sid='))!.split(';')[0]!;
 
 describe('reconnecting a linked account (GET /oauth/callback)', () => {
-  it('keeps working when Cronofy hands back the same refresh token', async () => {
+  it('M1: keeps working when Cronofy hands back the same refresh token', async () => {
     const browser: CookieJar = {};
     const agent = h.agent();
     expect((await connectThrough(agent, { browser })).status).toBe(302);
@@ -78,7 +78,7 @@ describe('reconnecting a linked account (GET /oauth/callback)', () => {
     expect(await unheldGrants()).toEqual([]);
   });
 
-  it('keeps working when Cronofy hands back a new refresh token for the same account', async () => {
+  it('M1: keeps working when Cronofy hands back a new refresh token for the same account', async () => {
     const other = await startHarness({ now: () => clock, emulator: { relinkRefreshToken: 'new' } });
     try {
       const browser: CookieJar = {};
@@ -103,7 +103,7 @@ describe('reconnecting a linked account (GET /oauth/callback)', () => {
     expect(await unheldGrants()).toEqual([]);
   });
 
-  it('says "revocation pending" when the replaced grant cannot be revoked at once, and the queue finishes it', async () => {
+  it('M4: says "revocation pending" when the replaced grant cannot be revoked at once, and the queue finishes it', async () => {
     const agent = h.agent();
     expect((await connectThrough(agent, { separateAccount: true })).status).toBe(302);
     h.emulator.control.failNext('/oauth/token/revoke', { status: 503 });
@@ -119,7 +119,7 @@ describe('reconnecting a linked account (GET /oauth/callback)', () => {
 });
 
 describe('signing in again', () => {
-  it('after logout: finds the same connection, says so, and holds one grant', async () => {
+  it('M2: after logout: finds the same connection, says so, and holds one grant', async () => {
     const browser: CookieJar = {};
     const first = h.agent();
     expect((await connectThrough(first, { browser })).status).toBe(302);
@@ -134,7 +134,7 @@ describe('signing in again', () => {
     expect(await unheldGrants()).toEqual([]);
   });
 
-  it('after the session expired: finds the same connection, with its first connection time', async () => {
+  it('M2: after the session expired: finds the same connection, with its first connection time', async () => {
     const browser: CookieJar = {};
     const first = h.agent();
     expect((await connectThrough(first, { browser })).status).toBe(302);
@@ -150,7 +150,7 @@ describe('signing in again', () => {
     expect(h.emulator.control.liveGrants()).toHaveLength(1);
   });
 
-  it('after 30 days without a sign-in: the record is deleted and its grant revoked, by whichever instance runs', async () => {
+  it('M2: after 30 days without a sign-in: the record is deleted and its grant revoked, by whichever instance runs', async () => {
     const agent = h.agent();
     expect((await connectThrough(agent, { separateAccount: true })).status).toBe(302);
     clock += 31 * DAY;
@@ -161,7 +161,7 @@ describe('signing in again', () => {
 });
 
 describe('no grant without a holder', () => {
-  it('a refresh whose answer was lost: the rotated grant is revoked by sub when Cronofy then says invalid_grant', async () => {
+  it('M3: a refresh whose answer was lost: the rotated grant is revoked by sub when Cronofy then says invalid_grant', async () => {
     const agent = h.agent();
     expect((await connectThrough(agent, { separateAccount: true })).status).toBe(302);
     const { sub } = h.emulator.control.liveGrants()[0]!;
@@ -198,7 +198,7 @@ describe('no grant without a holder', () => {
     }
   });
 
-  it('two tabs of one browser finishing at the same moment: every grant ends held or revoked', async () => {
+  it('M5: two tabs of one browser finishing at the same moment: every grant ends held or revoked', async () => {
     const agent = h.agent();
     const browser: CookieJar = {};
     const one = await agent.get('/connect/individual').expect(302);
@@ -223,7 +223,7 @@ describe('no grant without a holder', () => {
     expect(h.emulator.control.liveGrants()).toHaveLength(1);
   });
 
-  it('a revoke that fails is queued, shown as pending, and retried with back-off until the emulator confirms', async () => {
+  it('M4: a revoke that fails is queued, shown as pending, and retried with back-off until the emulator confirms', async () => {
     const agent = h.agent();
     expect((await connectThrough(agent, { separateAccount: true })).status).toBe(302);
     h.emulator.control.failNext('/oauth/token/revoke', { status: 503, times: 3 });
@@ -244,7 +244,7 @@ describe('no grant without a holder', () => {
     expect(h.emulator.control.liveGrants()).toEqual([]);
   });
 
-  it('a queued revoke survives a restart: another instance started later confirms it', async () => {
+  it('M4: a queued revoke survives a restart: another instance started later confirms it', async () => {
     const agent = h.agent();
     expect((await connectThrough(agent, { separateAccount: true })).status).toBe(302);
     h.stopFirstWorker(); // this instance's worker ends, as its process would
@@ -263,7 +263,7 @@ describe('no grant without a holder', () => {
 });
 
 describe('checking the token answer', () => {
-  it('revokes a token with an absurd expires_in and shows a clear page', async () => {
+  it('M6: revokes a token with an absurd expires_in and shows a clear page', async () => {
     const absurd = await startHarness({ now: () => clock, emulator: { accessTokenTtl: 1e13 } });
     try {
       const res = await connectThrough(absurd.agent());
@@ -275,7 +275,7 @@ describe('checking the token answer', () => {
     }
   });
 
-  it('revokes a calendar token that came back from an organization flow', async () => {
+  it('M6: revokes a calendar token that came back from an organization flow', async () => {
     const agent = h.agent();
     const start = await agent.get('/connect/organization').expect(302);
     const authorize = new URL(start.headers.location as string);
@@ -290,7 +290,7 @@ describe('checking the token answer', () => {
 });
 
 describe('the pending-flow binding', () => {
-  it('a flow prepared in a session an attacker planted cannot complete after the victim connects', async () => {
+  it('M7: a flow prepared in a session an attacker planted cannot complete after the victim connects', async () => {
     const attacker = h.agent();
     const planted = await attacker.get('/connect/individual').expect(302);
     const plantedCookie = sessionCookie(planted);
@@ -312,7 +312,7 @@ describe('the pending-flow binding', () => {
 });
 
 describe('GET /permissions/callback', () => {
-  it('a forged error=access_denied does not lose the pending request: the real approval still completes', async () => {
+  it('M8: a forged error=access_denied does not lose the pending request: the real approval still completes', async () => {
     const agent = h.agent();
     expect((await connectThrough(agent, { account: 'Google' })).status).toBe(302);
     const ids = parse((await agent.get('/permissions').expect(200)).text)

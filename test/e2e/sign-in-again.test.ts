@@ -7,7 +7,7 @@ jest.setTimeout(60_000);
 const suite = browserSuite();
 
 describe('signing in again in a browser', () => {
-  it('connect, log out, connect again: "Welcome back", the same calendars, one grant at Cronofy and nothing revoked', async () => {
+  it('M2: connect, log out, connect again: "Welcome back", the same calendars, one grant at Cronofy and nothing revoked', async () => {
     const page = await suite.open();
     await connectIndividual(page, suite.stack);
     const [grant] = suite.stack.emulator.control.liveGrants();
