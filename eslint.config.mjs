@@ -13,7 +13,7 @@ const LAYERS = [
   ['session'], // express-session wiring and the one module that reads and writes session data
   ['inspector', 'web'], // the flow recorder; middleware, error pages, query checks
   ['context'], // AppContext: what route handlers are given
-  ['connect', 'calendars', 'permissions', 'organization', 'account', 'pages'], // route modules
+  ['connect', 'calendars', 'permissions', 'organization', 'account', 'pages', 'enterprise'], // route modules
   ['app', 'server'], // wiring and the process
 ];
 // A folder or top-level file of src/ that no layer names would escape the rule: refuse to lint.

@@ -22,6 +22,8 @@ import { calendarRoutes } from './calendars/routes';
 import { accountRoutes } from './account/routes';
 import { permissionRoutes } from './permissions/routes';
 import { organizationRoutes } from './organization/routes';
+import { enterpriseCallbackRoutes } from './enterprise/callback';
+import { enterpriseRoutes } from './enterprise/routes';
 import { healthRoutes, homeRoutes } from './pages/routes';
 import { inspectorRoutes } from './pages/inspector';
 import { createSessionMiddleware, SESSION_ABSOLUTE_MS } from './session';
@@ -139,6 +141,9 @@ export function createApp(deps: AppDependencies): Express {
   app.use('/diagrams', express.static(path.join(publicDir, 'diagrams'), { index: false, maxAge: '1h', fallthrough: true }));
   app.use(noStore);
   app.use(healthRoutes(ctx));
+  // Cronofy's server-to-server POST: before rate limits (a batch answers 50 at once), body parsing,
+  // sessions and CSRF; it authenticates by its signature and single-use key instead.
+  app.use(enterpriseCallbackRoutes(ctx));
   app.use((req, res, next) => {
     res.locals.sandbox = deps.sandbox;
     res.locals.dataCenter = { code: config.cronofy.dataCenter, name: DATA_CENTER_NAMES[config.cronofy.dataCenter] };
@@ -163,6 +168,7 @@ export function createApp(deps: AppDependencies): Express {
   app.use(calendarRoutes(ctx));
   app.use(permissionRoutes(ctx));
   app.use(organizationRoutes(ctx));
+  app.use(enterpriseRoutes(ctx));
   app.use(accountRoutes(ctx));
   app.use(inspectorRoutes(inspector));
 

@@ -17,7 +17,7 @@ export interface AppContext {
   logger: Logger;
   kv: KeyValueStore;
   tokens: TokenStore;
-  /** Gives grants back to Cronofy, queueing what fails (decision 006). */
+  /** Gives grants back to Cronofy, queueing what fails (decision 007). */
   revoker: Revoker;
   /** Who this app is at Cronofy: names the connection records (connections/identity.ts). */
   application: ApplicationIdentity;

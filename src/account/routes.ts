@@ -1,7 +1,7 @@
 // POST /disconnect: forget the tokens (for every browser of this Cronofy account) and revoke at
 // Cronofy; a revoke that fails is queued and retried until Cronofy confirms ("revocation pending").
 // POST /logout: end the session only (store entry destroyed, cookie cleared). The connection stays,
-// kept for the person to sign in to again (decision 006); nothing is revoked.
+// kept for the person to sign in to again (decision 007); nothing is revoked.
 import { Router } from 'express';
 import type { AppContext } from '../context';
 import type { ConnectionKind } from '../connections/connection';
@@ -9,6 +9,7 @@ import { connectionIds, destroySession, flash, forgetConnection } from '../sessi
 import { sessionCookieName } from '../session';
 import { mask } from '../inspector/mask';
 import type { RevokeOutcome } from '../revocation/revoker';
+import { forgetServiceAccount } from '../enterprise/release';
 
 export function accountRoutes(ctx: AppContext): Router {
   const router = Router();
@@ -61,6 +62,12 @@ export function accountRoutes(ctx: AppContext): Router {
   });
 
   router.post('/logout', async (req, res) => {
+    // Enterprise Connect belongs to this session only (no sign-in by account): it ends with it.
+    const { enterprise } = connectionIds(req);
+    if (enterprise) {
+      await forgetServiceAccount(ctx, enterprise);
+      await ctx.tokens.remove(enterprise);
+    }
     await destroySession(req);
     res.clearCookie(sessionCookieName(ctx.config.secureCookies), { path: '/', httpOnly: true, sameSite: 'lax', secure: ctx.config.secureCookies });
     res.set('Clear-Site-Data', '"cache", "storage"');

@@ -1,4 +1,4 @@
-// One callback at a time per browser (decision 006): two tabs finishing at the same moment must
+// One callback at a time per browser (decision 007): two tabs finishing at the same moment must
 // not both exchange a code and each keep a grant in a session the browser then drops.
 // - The lock is SET NX PX on the browser's flow binding; a second callback that finds it taken
 //   stops at once (it has not exchanged its code, so Cronofy holds no grant for it).
@@ -6,6 +6,7 @@
 //   retired binding stops too: another tab finished first and its session replaced this one.
 import { randomBytes } from 'node:crypto';
 import type { KeyValueStore } from '../store/kv';
+import type { ConnectionKind } from '../connections/connection';
 import { PageError, startAgain } from '../web/errors';
 import { STATE_TTL_MS } from '../connections/state-store';
 
@@ -33,7 +34,7 @@ export async function retireBinding(kv: KeyValueStore, binding: string): Promise
 }
 
 /** Runs `fn` holding this browser's callback lock; a busy or retired binding gets a 409 page and `fn` never runs. */
-export async function withBrowserLock<T>(kv: KeyValueStore, binding: string, kind: 'individual' | 'organization', fn: () => Promise<T>): Promise<T> {
+export async function withBrowserLock<T>(kv: KeyValueStore, binding: string, kind: ConnectionKind, fn: () => Promise<T>): Promise<T> {
   const lock = await lockBrowser(kv, binding);
   if (lock === 'busy' || lock === 'retired') {
     throw new PageError({
@@ -42,7 +43,7 @@ export async function withBrowserLock<T>(kv: KeyValueStore, binding: string, kin
       title: 'Another tab finished first',
       message:
         'Another tab of this browser was finishing a connection at the same moment. This one stopped before asking Cronofy for tokens, so nothing was granted twice. Open your calendars, or start again.',
-      next: [{ href: kind === 'organization' ? '/organization' : '/calendars', label: 'Open what is connected' }, startAgain(kind)],
+      next: [{ href: `/${kind === 'individual' ? 'calendars' : kind}`, label: 'Open what is connected' }, startAgain(kind)],
     });
   }
   try {

@@ -12,7 +12,7 @@
 //    with a 302 so the code never sits in the address bar of a rendered page.
 import type { Request, RequestHandler } from 'express';
 import type { AppContext } from '../context';
-import type { Connection } from '../connections/connection';
+import type { Connection, ConnectionKind } from '../connections/connection';
 import { CronofyError } from '../cronofy/errors';
 import type { TokenResponse } from '../cronofy/types';
 import { flowBindingOf } from '../session/access';
@@ -22,6 +22,9 @@ import type { PendingFlow } from '../connections/state-store';
 import { mask } from '../inspector/mask';
 import { withBrowserLock } from './browser-lock';
 import { keepGrant } from './keep-grant';
+
+const FLOW_NAMES: Record<ConnectionKind, string> = { individual: 'Individual Connect', organization: 'Organization Connect', enterprise: 'Enterprise Connect' };
+const LANDING: Record<ConnectionKind, string> = { individual: '/calendars', organization: '/organization', enterprise: '/enterprise' };
 
 const ERROR_MESSAGES: Record<string, string> = {
   invalid_request: 'The authorization request was malformed.',
@@ -45,11 +48,11 @@ export function oauthCallback(ctx: AppContext): RequestHandler {
       return keepGrant(ctx, req, flow, tokens);
     });
     recordKept(ctx, req, flow, connection);
-    res.redirect(flow.kind === 'organization' ? '/organization' : '/calendars');
+    res.redirect(LANDING[flow.kind]);
   };
 }
 
-const flowNameOf = (flow: PendingFlow) => (flow.kind === 'organization' ? 'Organization Connect' : 'Individual Connect');
+const flowNameOf = (flow: PendingFlow) => FLOW_NAMES[flow.kind];
 
 /** 1. A single sane `state`, pending for this session and unexpired; consumed whatever happens next. */
 async function checkState(ctx: AppContext, req: Request): Promise<PendingFlow & { state: string }> {
@@ -125,6 +128,7 @@ function recordKept(ctx: AppContext, req: Request, flow: PendingFlow, connection
       scope: connection.scope,
       account_id: connection.account_id,
       sub: connection.sub,
+      service_account_id: connection.service_account_id,
       'linking profile': connection.linking_profile ? `${connection.linking_profile.profile_name} (${connection.linking_profile.provider_name})` : undefined,
     },
     flowNameOf(flow),

@@ -1,4 +1,4 @@
-// After the code exchange a grant exists at Cronofy: it must end held or revoked (decision 006).
+// After the code exchange a grant exists at Cronofy: it must end held or revoked (decision 007).
 // Everything here runs inside one guard; until the record is written, any failure revokes.
 // 1. check the answer (expires_in, refresh token, kind of token for this flow): else revoke, say why;
 // 2. write the record of this Cronofy account (connections/identity.ts); a failed write revokes by
@@ -14,6 +14,7 @@ import type { Connection } from '../connections/connection';
 import { connectionIdFor } from '../connections/identity';
 import type { TokenResponse } from '../cronofy/types';
 import type { RevokeOutcome } from '../revocation/revoker';
+import { releaseServiceAccount } from '../enterprise/release';
 import { connectionIds, connectionOf, flash, flowBindingOf, regenerateSession } from '../session/access';
 import { PageError, startAgain } from '../web/errors';
 import { retireBinding } from './browser-lock';
@@ -88,7 +89,8 @@ export async function keepGrant(ctx: AppContext, req: Request, flow: PendingFlow
 function buildConnection(ctx: AppContext, flow: PendingFlow, answer: TokenResponse): Connection {
   const now = ctx.now();
   return {
-    id: connectionIdFor(ctx.application, flow.kind, flow.data_center, answer.sub),
+    // Enterprise Connect's service account belongs to this session only (no sign-in by account).
+    id: connectionIdFor(ctx.application, flow.kind, flow.data_center, flow.kind === 'enterprise' ? undefined : answer.sub),
     kind: flow.kind,
     data_center: flow.data_center,
     access_token: answer.access_token,
@@ -98,6 +100,7 @@ function buildConnection(ctx: AppContext, flow: PendingFlow, answer: TokenRespon
     account_id: answer.account_id,
     sub: answer.sub,
     linking_profile: answer.linking_profile,
+    service_account_id: answer.service_account_id,
     connected_at: now,
     signed_in_at: now,
   };
@@ -105,6 +108,11 @@ function buildConnection(ctx: AppContext, flow: PendingFlow, answer: TokenRespon
 
 /** The connection this session held before, for another account: revoked unless it is the same grant. */
 async function giveBackReplaced(ctx: AppContext, replacedId: string, kept: Connection): Promise<RevokeOutcome | 'kept'> {
+  // A replaced service account takes the people authorized through it along (enterprise/release.ts).
+  if (kept.kind === 'enterprise') {
+    await releaseServiceAccount(ctx, replacedId).catch(() => undefined);
+    return 'kept';
+  }
   const old = await ctx.tokens.get(replacedId).catch(() => null);
   if (!old) return 'kept';
   if (old.connection.refresh_token === kept.refresh_token || (kept.sub !== undefined && old.connection.sub === kept.sub)) return 'kept';
@@ -113,6 +121,7 @@ async function giveBackReplaced(ctx: AppContext, replacedId: string, kept: Conne
 }
 
 function connectedMessage(connection: Connection, recognised: boolean): string {
+  if (connection.kind === 'enterprise') return 'The service account is connected: you can now authorize people by email.';
   const what =
     connection.kind === 'organization'
       ? 'your organization'

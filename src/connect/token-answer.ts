@@ -1,4 +1,4 @@
-// Checks on a token answer before the app keeps it (decision 006). A failed check means the grant
+// Checks on a token answer before the app keeps it (decision 007). A failed check means the grant
 // is given back to Cronofy and the person is told why.
 // - expires_in: a whole number of seconds within 60 s .. 90 days (cronofy/expires-in.ts);
 // - the kind matches the flow: Organization Connect yields a token for an organizational unit
@@ -13,6 +13,7 @@ export type AnswerProblem = 'expires_in' | 'kind' | 'refresh_token';
 export function checkTokenAnswer(answer: TokenResponse, kind: ConnectionKind): AnswerProblem | null {
   if (!answer.refresh_token) return 'refresh_token';
   if (!saneExpiresIn(answer.expires_in)) return 'expires_in';
+  if (kind === 'enterprise') return null; // a service-account token: its own checks are in enterprise/
   const organizational = answer.scope.split(' ').includes(ORGANIZATION_SCOPE) && answer.account_id === undefined;
   if (organizational !== (kind === 'organization')) return 'kind';
   return null;

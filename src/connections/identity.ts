@@ -1,4 +1,4 @@
-// Which record a connection lives in (decision 006): one per Cronofy account, per application.
+// Which record a connection lives in (decision 007): one per Cronofy account, per application.
 // - The id is a hash of the application (client id and host overrides), the kind, the data center
 //   and the token answer's `sub`: the same person signing in again from any browser reaches it.
 // - No `sub` in the answer: a random id, held by that browser session only.

@@ -6,7 +6,7 @@
 // Stored value: "<version>.<payload>", payload being the JSON record, or "enc:" + AES-256-GCM of it
 // when TOKEN_ENCRYPTION_KEY is set.
 //
-// Retention (decision 006): a record is kept CONNECTION_RETENTION_MS after its latest sign-in. A
+// Retention (decision 007): a record is kept CONNECTION_RETENTION_MS after its latest sign-in. A
 // sorted set per application says when each record lapses; lapsed() hands lapsed records over for
 // revocation, so a record never just disappears with its grant still live at Cronofy. The key's own
 // expiry (a day later) only cleans up after a worker that never ran.
@@ -75,6 +75,11 @@ export function createTokenStore({ kv, namespace, encryptionKey, now = Date.now,
       const previous = parse(await kv.swap(PREFIX + connection.id, `${newVersion()}.${seal(connection)}`, ttlMs));
       await kv.schedule(schedule, connection.id, lapsesAt(connection));
       return previous;
+    },
+
+    /** Writes a new record (its id is fresh). */
+    async create(connection: Connection): Promise<void> {
+      await this.put(connection);
     },
 
     /** Records whose retention ended, each deleted here (unless signed in again meanwhile): revoke their grants. */

@@ -6,6 +6,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import express, { Router, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import { createHolds, dropAnswer } from './hold';
+import type { Callbacks } from './callbacks';
 import type { EmulatorState } from './state';
 import type { EmulatorControl, FaultOptions, RecordedRequest } from './types';
 
@@ -16,7 +17,7 @@ interface PendingFault extends FaultOptions {
   remaining: number;
 }
 
-export function createControl(state: EmulatorState) {
+export function createControl(state: EmulatorState, callbacks: Callbacks) {
   const recorded: RecordedRequest[] = [];
   const faults = new Map<string, PendingFault[]>();
   let permissionsUrl: string | null = null;
@@ -41,8 +42,11 @@ export function createControl(state: EmulatorState) {
     clearRequests: () => {
       recorded.length = 0;
     },
+    callbacks: () => callbacks.sent(),
+    callbacksSettled: () => callbacks.settled(),
     reset: () => {
       state.reset();
+      callbacks.clear();
       faults.clear();
       holds.releaseAll();
       permissionsUrl = null;
@@ -138,6 +142,7 @@ export function controlRoutes(control: EmulatorControl): Router {
   });
   router.get('/__emulator/grants', (_req, res) => res.json(control.liveGrants()));
   router.get('/__emulator/requests', (_req, res) => res.json(control.requests()));
+  router.get('/__emulator/callbacks', (_req, res) => res.json(control.callbacks()));
   router.delete('/__emulator/requests', (_req, res) => {
     control.clearRequests();
     res.status(204).end();

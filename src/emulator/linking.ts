@@ -43,8 +43,8 @@ export function createLinking(): Linking {
 
   return {
     subjectFor(req, res, chosen, avoid) {
+      if (chosen.kind !== 'account') return avoid ? { subject: chosen } : { subject: chosen, link: linkIdOf(req) };
       if (avoid) {
-        if (chosen.kind === 'organization') return { subject: chosen };
         const account_id = `acc_${randomBytes(12).toString('hex')}`;
         return { subject: { kind: 'account', account: { ...chosen.account, account_id, profiles: [...chosen.account.profiles] } } };
       }
@@ -53,7 +53,6 @@ export function createLinking(): Linking {
         link = randomBytes(24).toString('base64url');
         res.cookie(LINK_COOKIE, link, { httpOnly: true, sameSite: 'lax', maxAge: ONE_YEAR_S * 1000, path: '/' });
       }
-      if (chosen.kind === 'organization') return { subject: chosen, link };
       let account = accounts.get(link);
       if (!account) {
         account = { ...chosen.account, profiles: [...chosen.account.profiles] };

@@ -6,9 +6,13 @@
 // - Revoking a grant (by any of its tokens, or by sub) stops every token it issued (RFC 7009 §2.1).
 import { randomBytes } from 'node:crypto';
 import { createLinking } from './linking';
+import type { SeedServiceAccount } from './enterprise-seed';
 import type { SeedAccount, SeedEvent, SeedOrganization, SeedProfile, World } from './seed';
 
-export type Subject = { kind: 'account'; account: SeedAccount } | { kind: 'organization'; organization: SeedOrganization };
+export type Subject =
+  | { kind: 'account'; account: SeedAccount }
+  | { kind: 'organization'; organization: SeedOrganization }
+  | { kind: 'service_account'; serviceAccount: SeedServiceAccount; delegatedScopes: string[] };
 
 export interface Grant {
   subject: Subject;
@@ -17,6 +21,8 @@ export interface Grant {
   scopes: string[];
   revoked: boolean;
   refreshToken: string;
+  /** Access-token lifetime in seconds, when not the emulator's default (service accounts: shorter). */
+  ttlSeconds?: number;
 }
 
 interface AccessToken {
@@ -63,6 +69,7 @@ export const randomToken = (): string => randomBytes(24).toString('base64url');
 
 export interface StateSettings {
   accessTokenTtl: number;
+  serviceAccountTokenTtl?: number;
   rotateRefreshTokens: boolean;
   /** A linked re-authorization keeps the grant's refresh token ('same', default) or replaces it ('new'). */
   relinkRefreshToken?: 'same' | 'new';
@@ -98,7 +105,7 @@ export function createState(world: World, settings: StateSettings) {
   function issue(grant: Grant): IssuedTokens {
     sweep();
     const access_token = randomToken();
-    accessTokens.set(access_token, { grant, expiresAt: now() + settings.accessTokenTtl * 1000 });
+    accessTokens.set(access_token, { grant, expiresAt: now() + (grant.ttlSeconds ?? settings.accessTokenTtl) * 1000 });
     (grant.accessTokens ??= new Set()).add(access_token);
     return { grant, access_token, refresh_token: grant.refreshToken };
   }
@@ -110,7 +117,8 @@ export function createState(world: World, settings: StateSettings) {
     grant.accessTokens?.clear();
   }
 
-  const subOf = (subject: Subject): string => (subject.kind === 'account' ? subject.account.account_id : subject.organization.sub);
+  const subOf = (subject: Subject): string =>
+    subject.kind === 'account' ? subject.account.account_id : subject.kind === 'organization' ? subject.organization.sub : subject.serviceAccount.sub;
 
   return {
     world,
@@ -150,6 +158,7 @@ export function createState(world: World, settings: StateSettings) {
         return { ...issue(relinked), linkingProfile: entry.linkingProfile };
       }
       const grant: Grant = { subject: entry.subject, scopes: entry.scopes, revoked: false, refreshToken: randomToken() };
+      if (entry.subject.kind === 'service_account') grant.ttlSeconds = settings.serviceAccountTokenTtl ?? 1800;
       refreshTokens.set(grant.refreshToken, grant);
       entry.grant = grant;
       if (entry.link !== undefined) linking.remember(entry.link, sub, grant);

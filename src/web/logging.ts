@@ -15,7 +15,9 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
 }
 
 /** The URL with secret-bearing query values masked; anything unparsable becomes its path only. */
-export function redactUrl(url: string): string {
+export function redactUrl(rawUrl: string): string {
+  // An Enterprise Connect callback_url carries its single-use key in the path.
+  const url = rawUrl.replace(/^\/enterprise\/callback\/[^/?]+/, '/enterprise/callback/[redacted]');
   const at = url.indexOf('?');
   if (at === -1) return url;
   const params = new URLSearchParams(url.slice(at + 1));

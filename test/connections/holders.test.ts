@@ -1,4 +1,4 @@
-// Connections that outlive the first connect (decision 006): sign-in by Cronofy account, linked
+// Connections that outlive the first connect (decision 007): sign-in by Cronofy account, linked
 // accounts, and no grant left alive at Cronofy without a holder in the app.
 import { parse } from 'node-html-parser';
 import request from 'supertest';

@@ -1,4 +1,4 @@
-// Signing in again (decision 006), in a real browser: the emulator's linking cookie stays in the
+// Signing in again (decision 007), in a real browser: the emulator's linking cookie stays in the
 // browser, the app's session does not; connecting again finds the same connection and says so.
 import { browserSuite, connectIndividual, expectText, expectVisible, screenshot, submitAppForm } from '../support/browser';
 
