@@ -10,7 +10,7 @@ const LAYERS = [
   ['cronofy', 'store', 'cache'], // the Cronofy client, the key-value store, the read cache: nothing of ours
   ['metrics'], // Prometheus counters and the /metrics listener: know the Cronofy client's types only
   ['config'], // loadConfig(env)
-  ['connections'], // the connection record, its stores, the token refresh
+  ['connections', 'revocation'], // the connection record, its stores, the token refresh; the revocation queue
   ['session'], // express-session wiring and the one module that reads and writes session data
   ['inspector', 'web'], // the flow recorder; middleware, error pages, query checks
   ['context'], // AppContext: what route handlers are given

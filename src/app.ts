@@ -10,6 +10,9 @@ import { type CronofyCall, createCronofyClient, type CronofyClient } from './cro
 import { DATA_CENTER_NAMES, type DataCenter, hostsFor } from './cronofy/data-centers';
 import { createAccessTokens } from './connections/access-tokens';
 import { createTokenStore } from './connections/token-store';
+import { applicationKey, type ApplicationIdentity } from './connections/identity';
+import { createRevocationQueue } from './revocation/queue';
+import { createRevoker, type RevocationEvent } from './revocation/revoker';
 import { createStateStore } from './connections/state-store';
 import { createPendingPermissions } from './connections/pending-permissions';
 import { createInspector } from './inspector/inspector';
@@ -26,7 +29,7 @@ import { enterpriseCallbackRoutes } from './enterprise/callback';
 import { enterpriseRoutes } from './enterprise/routes';
 import { healthRoutes, homeRoutes } from './pages/routes';
 import { inspectorRoutes } from './pages/inspector';
-import { createSessionMiddleware, SESSION_ABSOLUTE_MS, SESSION_IDLE_MS } from './session';
+import { createSessionMiddleware, SESSION_IDLE_MS } from './session';
 import { takeFlash } from './session/access';
 import { createReadCache } from './cache/read-cache';
 import { runWithDeadline } from './cronofy/deadline';
@@ -53,6 +56,8 @@ export interface AppDependencies {
   rateLimits?: RateLimits;
   /** Where the app counts what it does (served by server.ts on METRICS_PORT); default: its own. */
   metrics?: Metrics;
+  /** The revocation worker: how often it looks (default 5 s), first back-off (5 s), a stop signal, a listener. */
+  revocation?: { pollMs?: number; retryBaseMs?: number; signal?: AbortSignal; onSettled?: (event: RevocationEvent) => void };
 }
 
 export function createApp(deps: AppDependencies): Express {
@@ -84,18 +89,35 @@ export function createApp(deps: AppDependencies): Express {
     }
     return client;
   };
-  const tokens = createTokenStore({ kv: deps.kv, ttlMs: SESSION_ABSOLUTE_MS, encryptionKey: config.tokenEncryptionKey });
+  const application: ApplicationIdentity = { clientId: config.cronofy.clientId, appUrl: config.cronofy.appUrl, apiUrl: config.cronofy.apiUrl };
+  const namespace = applicationKey(application);
+  const tokens = createTokenStore({ kv: deps.kv, namespace, encryptionKey: config.tokenEncryptionKey, now });
+  const revoker = createRevoker({
+    queue: createRevocationQueue({ kv: deps.kv, namespace, now, encryptionKey: config.tokenEncryptionKey, retryBaseMs: deps.revocation?.retryBaseMs }),
+    clientFor,
+    logger,
+    onSettled: deps.revocation?.onSettled,
+  });
+  if (!deps.revocation?.signal?.aborted) {
+    revoker.start(deps.revocation?.signal ?? new AbortController().signal, deps.revocation?.pollMs, async () => {
+      for (const lapsed of await tokens.lapsed(20)) {
+        await revoker.revoke(lapsed.data_center, { token: lapsed.refresh_token }, 'lapsed', lapsed.kind);
+      }
+    });
+  }
   const ctx: AppContext = {
     config,
     logger,
     kv: deps.kv,
     tokens,
+    revoker,
+    application,
     accessTokens: createAccessTokens({
       tokens,
       kv: deps.kv,
       clientFor,
-      logger,
       now,
+      giveBack: (connection, target, reason) => revoker.revoke(connection.data_center, target, reason, connection.kind),
       onRefresh: (refreshed, previous) =>
         inspector.recordHere('Access token refreshed', {
           connection: refreshed.kind,

@@ -70,12 +70,14 @@ async function main(): Promise<void> {
     kv = createMemoryStore();
   }
 
+  const stopWorkers = new AbortController();
   const app = createApp({
     config,
     logger,
     kv,
     redis,
     metrics,
+    revocation: { signal: stopWorkers.signal },
     sandbox: emulator ? { emulatorUrl: emulator.url, memoryStore: redis === null } : undefined,
   });
   const server: Server = createHttpServer(app);
@@ -110,6 +112,7 @@ async function main(): Promise<void> {
   const shutdown = (signal: string) => {
     if (stopping) return;
     stopping = true;
+    stopWorkers.abort();
     logger.info(`${signal}: finishing in-flight requests`);
     server.close(() => {
       closeAll().then(

@@ -2,14 +2,15 @@
 // - client_id and redirect_uri are checked first; if either is wrong there is nowhere safe to send
 //   the person, so they get a 400 page and no redirect (RFC 6749 §4.1.2.1).
 // - Other problems (response_type, scope) and Deny go back to redirect_uri with `error` and `state`.
-// - The form carries the request in hidden fields and the POST checks it all again: no cookies.
+// - The form carries the request in hidden fields and the POST checks it all again. The one cookie
+//   is the linking cookie (linking.ts); avoid_linking=true leaves it alone.
 import { Router, type Request, type Response } from 'express';
 import { one, withQuery, type EmulatorContext } from './context';
 import { describeScope, ORGANIZATION_SCOPE, parseScope } from './scopes';
 import type { Subject } from './state';
 
 type Checked =
-  | { ok: true; redirectUri: string; scopes: string[]; state?: string }
+  | { ok: true; redirectUri: string; scopes: string[]; state?: string; avoidLinking: boolean }
   | { ok: false; page: { heading: string; text: string } }
   | { ok: false; redirect: string };
 
@@ -34,7 +35,8 @@ function check(ctx: EmulatorContext, params: Record<string, unknown>): Checked {
   }
   const scope = parseScope(one(params.scope));
   if (!scope.ok) return { ok: false, redirect: withQuery(redirectUri, { error: 'invalid_scope', error_description: scope.reason, state }) };
-  return { ok: true, redirectUri, scopes: scope.scopes, state };
+  // SDKs send true/false in any case, and pycronofy always sends False (lifecycle notes, "Account linking").
+  return { ok: true, redirectUri, scopes: scope.scopes, state, avoidLinking: one(params.avoid_linking)?.toLowerCase() === 'true' };
 }
 
 function choicesFor(ctx: EmulatorContext, organization: boolean): { id: string; label: string; detail: string; subject: Subject }[] {
@@ -63,6 +65,7 @@ export function authorizeRoutes(ctx: EmulatorContext): Router {
     const organization = checked.scopes.includes(ORGANIZATION_SCOPE);
     const hidden: Record<string, string> = { response_type: 'code', client_id: ctx.clientId, redirect_uri: checked.redirectUri, scope: checked.scopes.join(' ') };
     if (checked.state !== undefined) hidden.state = checked.state;
+    if (checked.avoidLinking) hidden.avoid_linking = 'true';
     res.setHeader('Content-Security-Policy', pagePolicy(checked.redirectUri));
     res.render('consent', {
       applicationName: ctx.applicationName,
@@ -84,7 +87,9 @@ export function authorizeRoutes(ctx: EmulatorContext): Router {
     if (decision !== 'allow' || !choice) {
       return void refuse(res, { heading: 'Choose an account', text: 'Go back, pick one of the accounts and press Allow or Deny.' });
     }
-    const code = ctx.state.issueCode(choice.subject, checked.redirectUri, checked.scopes);
+    const { subject, link } = ctx.state.linking.subjectFor(req, res, choice.subject, checked.avoidLinking);
+    const linkingProfile = choice.subject.kind === 'account' ? choice.subject.account.profiles[0] : undefined;
+    const code = ctx.state.issueCode(subject, checked.redirectUri, checked.scopes, { link, linkingProfile });
     res.redirect(withQuery(checked.redirectUri, { code, state: checked.state }));
   });
 

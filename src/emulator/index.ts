@@ -2,6 +2,7 @@
 // /v1/*) on one origin. It imports nothing from the rest of src/; the app uses only startEmulator.
 // Endpoint table (see docs/emulator.md):
 //   GET|POST /oauth/authorize             consent page, redirect with code or error    authorize.ts
+//                                         (implicit account linking by cookie          linking.ts)
 //   POST     /oauth/token                 authorization_code and refresh_token grants  token.ts
 //   POST     /oauth/token/revoke          revoke by token or sub                       token.ts
 //   GET      /v1/userinfo /v1/account /v1/profiles /v1/calendars                        api.ts
@@ -41,6 +42,7 @@ function buildApp(options: EmulatorOptions, publicUrl: () => string) {
     accessTokenTtl: options.accessTokenTtl ?? 3600,
     serviceAccountTokenTtl: options.serviceAccountTokenTtl ?? 1800,
     rotateRefreshTokens: options.rotateRefreshTokens ?? true,
+    relinkRefreshToken: options.relinkRefreshToken ?? 'same',
     now: options.now,
   });
   const callbacks = createCallbacks({ clientSecret: options.clientSecret ?? SANDBOX_CLIENT_SECRET, deliver: options.deliverCallbacks ?? true, log });

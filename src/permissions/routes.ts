@@ -3,8 +3,10 @@
 // - POST /permissions: only calendar ids of this account (else 400, no call to Cronofy), then
 //   POST /v1/permissions. `accepted: true` (Enterprise Connect): granted at once. A `url`: followed
 //   only when it is on the Cronofy app host (or the emulator's), with a pending request remembered.
-// - GET /permissions/callback: needs that pending request; access_denied gets its own page;
-//   otherwise the calendars are read again: the API, not the query string, says what was granted.
+// - GET /permissions/callback: needs that pending request; the calendars are read again: the API,
+//   not the query string, says what was granted. The return carries no state, so anyone can send a
+//   person to it with error=access_denied: that shows the declined page but keeps the pending
+//   request (unless the API shows everything granted), so the real return still completes.
 import { Router } from 'express';
 import type { AppContext } from '../context';
 import type { Calendar } from '../cronofy/types';
@@ -104,7 +106,9 @@ export function permissionRoutes(ctx: AppContext): Router {
   });
 
   router.get('/permissions/callback', async (req, res) => {
-    const request = await pending.take(req.sessionID);
+    const error = singleParam(req, 'error', 64, ERROR_CHARSET);
+    const unverifiedDecline = error.ok && error.value === 'access_denied';
+    const request = unverifiedDecline ? await pending.peek(req.sessionID) : await pending.take(req.sessionID);
     if (!request || request.connection_id !== connectionOf(req, 'individual')) {
       throw new PageError({
         status: 400,
@@ -114,11 +118,15 @@ export function permissionRoutes(ctx: AppContext): Router {
         next: [{ href: '/permissions', label: 'Request permissions' }],
       });
     }
-    const error = singleParam(req, 'error', 64, ERROR_CHARSET);
     ctx.inspector.record(req, 'Back from the approval page', { error: error.ok ? (error.value ?? 'none') : 'malformed' });
-    if (error.ok && error.value === 'access_denied') {
-      flowOutcome(res, 'declined');
-      return res.render('permissions-declined');
+    if (unverifiedDecline) {
+      const result = await outcome(request.connection_id, request.calendar_ids, 'approved');
+      if (result.notGranted.length > 0) {
+        flowOutcome(res, 'declined');
+        return res.render('permissions-declined');
+      }
+      await pending.take(req.sessionID); // the API shows it all granted: this was no decline
+      return res.render('permissions-result', result);
     }
     if (!error.ok || error.value !== undefined) {
       throw new PageError({

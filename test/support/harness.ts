@@ -23,6 +23,8 @@ import { SESSION_PREFIX } from '../../src/session';
 import type { RateLimits } from '../../src/web/rate-limit';
 import type { Metrics } from '../../src/metrics/registry';
 import { quotaHoldKey } from '../../src/cronofy/quota-hold';
+import type { RevocationEvent } from '../../src/revocation/revoker';
+import type { CookieJar } from './forms';
 
 export const APP_BASE_URL = 'http://app.test';
 export const TEST_SESSION_SECRET = 'test-only-session-secret-0123456789abcdef';
@@ -39,7 +41,11 @@ export interface Harness {
   /** Lifts the shared hold a 429 from this suite's emulator put on every instance. */
   clearQuotaHold(): Promise<void>;
   /** Another app instance sharing the same Redis and emulator (a second process, in effect). */
-  secondInstance(): Express;
+  secondInstance(options?: { revocationWorker?: boolean }): Express;
+  /** Resolves with the next queued-revocation attempt any instance's worker settles. */
+  nextRevocation(): Promise<RevocationEvent>;
+  /** Stops the first instance's revocation worker (as if that process ended). */
+  stopFirstWorker(): void;
   close(): Promise<void>;
 }
 
@@ -52,6 +58,8 @@ export interface HarnessOptions {
   redisUrl?: string;
   /** The app's metrics (default: a registry of its own per app). */
   metrics?: Metrics;
+  /** false: the first instance runs no revocation worker. */
+  revocationWorker?: boolean;
 }
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
@@ -79,16 +87,27 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const connections: Redis[] = [];
   const stores: { close(): Promise<void> }[] = [];
 
-  const build = (): { app: Express; redis: Redis; kv: KeyValueStore } => {
+  const workers: AbortController[] = [];
+  let waiters: ((event: RevocationEvent) => void)[] = [];
+  const onSettled = (event: RevocationEvent) => {
+    const woken = waiters;
+    waiters = [];
+    for (const wake of woken) wake(event);
+  };
+  const build = (worker = true): { app: Express; redis: Redis; kv: KeyValueStore } => {
     const redis = createRedis(config.redisUrl!, logger);
     const store = createRedisStore(redis);
     connections.push(redis);
     stores.push(store);
     const rateLimits = options.rateLimits ?? { connectPerMinute: 100_000, postPerMinute: 100_000, cronofyPagesPerMinute: 100_000, prefix: `test-rl:${suiteId}:` };
-    return { app: createApp({ config, logger, kv: store, redis, now: options.now, rateLimits, metrics: options.metrics }), redis, kv: store };
+    const stop = new AbortController();
+    workers.push(stop);
+    if (!worker) stop.abort();
+    const revocation = { pollMs: 50, retryBaseMs: 25, onSettled, signal: stop.signal };
+    return { app: createApp({ config, logger, kv: store, redis, now: options.now, rateLimits, metrics: options.metrics, revocation }), redis, kv: store };
   };
   const suiteId = Math.random().toString(36).slice(2);
-  const first = build();
+  const first = build(options.revocationWorker !== false);
   // Connected before the first request: on a loaded machine the TCP connect and ready check can
   // outlast the 1 s command timeout, and the first request would see a 503 for it.
   if (first.redis.status !== 'ready') await new Promise<void>((resolve) => first.redis.once('ready', () => resolve()));
@@ -102,8 +121,11 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     clearQuotaHold: async () => {
       await first.redis.del(quotaHoldKey(config.cronofy.dataCenter, emulator.url, config.cronofy.clientId));
     },
-    secondInstance: () => build().app,
+    secondInstance: (instance = {}) => build(instance.revocationWorker !== false).app,
+    nextRevocation: () => new Promise<RevocationEvent>((resolve) => waiters.push(resolve)),
+    stopFirstWorker: () => workers[0]?.abort(),
     async close() {
+      for (const worker of workers) worker.abort();
       for (const store of stores) await store.close();
       for (const redis of connections) redis.disconnect();
       await emulator.close();
@@ -119,10 +141,12 @@ export const pathOf = (url: URL): string => url.pathname + url.search;
 /** Runs Individual (or Organization) Connect to the end; returns the callback response. */
 export async function connectThrough(
   agent: ReturnType<typeof request.agent>,
-  options: ConsentChoice & { kind?: 'individual' | 'organization' } = {},
+  options: ConsentChoice & { kind?: 'individual' | 'organization'; browser?: CookieJar; separateAccount?: boolean } = {},
 ) {
   const start = await agent.get(`/connect/${options.kind ?? 'individual'}`).expect(302);
-  const back = await consent(start.headers.location as string, options);
+  const authorize = new URL(start.headers.location as string);
+  if (options.separateAccount) authorize.searchParams.set('avoid_linking', 'true'); // the emulator: another person
+  const back = await consent(authorize.toString(), options, options.browser);
   return agent.get(pathOf(back));
 }
 
