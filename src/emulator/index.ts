@@ -27,7 +27,7 @@ import { tokenRoutes } from './token';
 import { SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, type EmulatorOptions, type RunningEmulator } from './types';
 
 export { SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET } from './types';
-export type { EmulatorControl, EmulatorOptions, FaultOptions, RecordedRequest, RunningEmulator } from './types';
+export type { EmulatorControl, EmulatorOptions, FaultOptions, HeldRequest, HoldAnswer, RecordedRequest, RunningEmulator } from './types';
 
 const DEFAULT_RATE_LIMIT = { perSecond: 50, perMinute: 500 };
 
@@ -38,7 +38,7 @@ function buildApp(options: EmulatorOptions, publicUrl: () => string) {
     rotateRefreshTokens: options.rotateRefreshTokens ?? true,
     now: options.now,
   });
-  const { control, recorder, injector, permissionsUrl } = createControl(state);
+  const { control, recorder, parker, injector, heldRequest, permissionsUrl } = createControl(state);
   const ctx: EmulatorContext = {
     state,
     clientId: options.clientId ?? SANDBOX_CLIENT_ID,
@@ -69,12 +69,13 @@ function buildApp(options: EmulatorOptions, publicUrl: () => string) {
   app.get('/__assets/emulator.css', (_req, res) => {
     res.set('Cache-Control', 'public, max-age=3600').sendFile(path.join(__dirname, 'assets', 'emulator.css'));
   });
-  if (options.controlApi) app.use(controlRoutes(control));
+  if (options.controlApi) app.use(controlRoutes(control, heldRequest));
 
   app.use(express.json({ limit: '100kb' }));
   app.use(express.urlencoded({ extended: false, limit: '100kb' }));
   app.use(recorder);
   if (options.rateLimit !== false) app.use(['/oauth/token', '/v1'], rateLimiter(options.rateLimit ?? DEFAULT_RATE_LIMIT));
+  app.use(parker);
   app.use(injector);
 
   app.get('/', (_req, res) => {

@@ -53,6 +53,24 @@ export interface FaultOptions {
   delayMs?: number;
 }
 
+/** How a test answers a held request instead of letting it go on to its normal answer. */
+export interface HoldAnswer {
+  status: number;
+  /** Sent as JSON; none: an empty body. */
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+/** A request parked on arrival until the test lets it go (see hold.ts). */
+export interface HeldRequest {
+  /** Names the hold over HTTP (/__emulator/hold/:id/...). */
+  id: string;
+  /** Resolves with the request once it has arrived and is parked. */
+  arrived: Promise<RecordedRequest>;
+  /** Lets it go: on to its normal answer (worked out now), or answered with `answer`. */
+  release(answer?: HoldAnswer): void;
+}
+
 export interface EmulatorControl {
   /** Every access token issued so far stops working (401) as if expired; refresh tokens keep working. */
   expireAccessTokens(): void;
@@ -60,12 +78,14 @@ export interface EmulatorControl {
   revokeGrant(tokenOrSub: string): void;
   /** The next calls to `path` (exact path, no query) fail or hang as described. */
   failNext(path: string, fault: FaultOptions): void;
+  /** Parks the next call to `path` (exact path, no query; `method` when given) until released. */
+  hold(path: string, options?: { method?: string }): HeldRequest;
   /** Answer POST /v1/permissions with this URL in permissions_request.url (e.g. a foreign host); null restores. */
   overridePermissionsUrl(url: string | null): void;
   /** Requests received so far, oldest first. */
   requests(): RecordedRequest[];
   clearRequests(): void;
-  /** Forget grants, tokens, faults, overrides and recorded requests; seeded accounts stay. */
+  /** Forget grants, tokens, faults, holds (parked requests go on), overrides and recorded requests; seeded accounts stay. */
   reset(): void;
 }
 
