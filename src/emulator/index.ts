@@ -74,7 +74,7 @@ function buildApp(options: EmulatorOptions, publicUrl: () => string) {
   app.use(express.json({ limit: '100kb' }));
   app.use(express.urlencoded({ extended: false, limit: '100kb' }));
   app.use(recorder);
-  if (options.rateLimit !== false) app.use(['/oauth/token', '/v1'], rateLimiter(options.rateLimit ?? DEFAULT_RATE_LIMIT));
+  if (options.rateLimit !== false) app.use(['/oauth/token', '/v1'], rateLimiter(options.rateLimit ?? DEFAULT_RATE_LIMIT, options.now));
   app.use(parker);
   app.use(injector);
 

@@ -22,7 +22,7 @@ export interface EmulatorOptions {
   controlApi?: boolean;
   /** Items per page for paged endpoints (events, organizational unit members); default 10. */
   pageSize?: number;
-  /** The emulator's clock (epoch ms), for tests of expiry; default Date.now. */
+  /** The emulator's clock (epoch ms), for tests of expiry and of the rate limit's windows; default Date.now. */
   now?: () => number;
   /** Where the one start-up line and warnings go; default: nothing. */
   log?: (line: string) => void;

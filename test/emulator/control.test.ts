@@ -122,26 +122,29 @@ describe('holds', () => {
 });
 
 describe('rate limit', () => {
-  it('answers 429 with Retry-After past the per-second limit', async () => {
-    const limited = await start({ rateLimit: { perSecond: 3, perMinute: 1000 } });
+  // The emulator's clock stands still, so every call of a burst falls in the same window however slowly they arrive.
+  const frozen = () => 1_700_000_000_250;
+
+  it('answers 429 with Retry-After (to the end of the second) past the per-second limit', async () => {
+    const limited = await start({ rateLimit: { perSecond: 3, perMinute: 1000 }, now: frozen });
     try {
       const statuses = await Promise.all(Array.from({ length: 8 }, () => api(limited, '/v1/calendars', 'x')));
+      expect(statuses.filter((r) => r.status === 401)).toHaveLength(3);
       const tooMany = statuses.filter((r) => r.status === 429);
-      expect(tooMany.length).toBeGreaterThan(0);
-      expect(tooMany.length).toBeLessThan(8);
-      expect(Number(tooMany[0]?.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+      expect(tooMany).toHaveLength(5);
+      expect(tooMany.map((r) => r.headers.get('retry-after'))).toEqual(Array(5).fill('1'));
     } finally {
       await limited.close();
     }
   });
 
   it('is on by default at 50/s and can be switched off', async () => {
-    const byDefault = await start({ rateLimit: undefined });
-    const off = await start({ rateLimit: false });
+    const byDefault = await start({ rateLimit: undefined, now: frozen });
+    const off = await start({ rateLimit: false, now: frozen });
     try {
-      const burst = (e: RunningEmulator) => Promise.all(Array.from({ length: 120 }, () => api(e, '/v1/calendars', 'x')));
-      expect((await burst(byDefault)).some((r) => r.status === 429)).toBe(true);
-      expect((await burst(off)).every((r) => r.status === 401)).toBe(true);
+      const burst = async (e: RunningEmulator) => (await Promise.all(Array.from({ length: 60 }, () => api(e, '/v1/calendars', 'x')))).map((r) => r.status);
+      expect((await burst(byDefault)).sort()).toEqual([...Array(50).fill(401), ...Array(10).fill(429)]);
+      expect(await burst(off)).toEqual(Array(60).fill(401));
     } finally {
       await byDefault.close();
       await off.close();
