@@ -98,6 +98,16 @@ describe('I. Cronofy failing', () => {
 });
 
 describe('J. refresh racing a disconnect', () => {
+  // Its own app with the default Cronofy timeout: the refresh stays parked while the test
+  // disconnects, which on a loaded machine can outlast the 1.5 s the I-group tests use.
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness({ now: () => clock });
+  });
+  afterAll(() => h.close());
+  beforeEach(() => h.emulator.control.reset());
+  const calls = (path: string) => h.emulator.control.requests().filter((r) => r.path === path);
+
   /** A connected browser whose access token has expired, its CSRF token, and its stored connection. */
   async function connectedAndExpired() {
     const agent = h.agent();
