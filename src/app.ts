@@ -13,21 +13,30 @@ import { createTokenStore } from './connections/token-store';
 import { createStateStore } from './connections/state-store';
 import { createPendingPermissions } from './connections/pending-permissions';
 import { createInspector } from './inspector/inspector';
+import { countTokenCalls } from './metrics/cronofy-client';
+import { countFlows } from './metrics/flows';
+import { createMetrics, type Metrics } from './metrics/registry';
 import { mask } from './inspector/mask';
 import { connectRoutes } from './connect/routes';
 import { calendarRoutes } from './calendars/routes';
 import { accountRoutes } from './account/routes';
 import { permissionRoutes } from './permissions/routes';
 import { organizationRoutes } from './organization/routes';
+import { enterpriseCallbackRoutes } from './enterprise/callback';
+import { enterpriseRoutes } from './enterprise/routes';
 import { healthRoutes, homeRoutes } from './pages/routes';
 import { inspectorRoutes } from './pages/inspector';
-import { createSessionMiddleware, SESSION_ABSOLUTE_MS } from './session';
+import { createSessionMiddleware, SESSION_ABSOLUTE_MS, SESSION_IDLE_MS } from './session';
 import { takeFlash } from './session/access';
+import { createReadCache } from './cache/read-cache';
+import { runWithDeadline } from './cronofy/deadline';
+import { createQuotaHold, quotaHoldKey } from './cronofy/quota-hold';
+import { noticeFromQuery } from './web/notices';
 import type { KeyValueStore } from './store/kv';
 import { errorHandler, notFound } from './web/error-handler';
 import { requestLogger } from './web/logging';
 import { type RateLimits, rateLimiters } from './web/rate-limit';
-import { csrfProtection, csrfTokenForViews, noStore, securityHeaders } from './web/security';
+import { csrfProtection, csrfTokenForViews, noReferrer, noStore, securityHeaders } from './web/security';
 
 export interface AppDependencies {
   config: Config;
@@ -42,27 +51,35 @@ export interface AppDependencies {
   /** Told about every call to Cronofy (method, path, status, time; never tokens). */
   onCronofyCall?: (call: CronofyCall) => void;
   rateLimits?: RateLimits;
+  /** Where the app counts what it does (served by server.ts on METRICS_PORT); default: its own. */
+  metrics?: Metrics;
 }
 
 export function createApp(deps: AppDependencies): Express {
   const { config, logger } = deps;
   const now = deps.now ?? Date.now;
-  const inspector = createInspector(deps.kv, SESSION_ABSOLUTE_MS, now);
+  const metrics = deps.metrics ?? createMetrics();
+  const inspector = createInspector(deps.kv, SESSION_IDLE_MS, now, config.inspector);
   const clients = new Map<DataCenter, CronofyClient>();
   const clientFor = (dataCenter: DataCenter): CronofyClient => {
     let client = clients.get(dataCenter);
     if (!client) {
-      client = createCronofyClient({
-        hosts: hostsFor(dataCenter, { appUrl: config.cronofy.appUrl, apiUrl: config.cronofy.apiUrl }),
+      const hosts = hostsFor(dataCenter, { appUrl: config.cronofy.appUrl, apiUrl: config.cronofy.apiUrl });
+      const created = createCronofyClient({
+        hosts,
         clientId: config.cronofy.clientId,
         clientSecret: config.cronofy.clientSecret,
         timeoutMs: config.cronofy.timeoutMs,
+        hold: createQuotaHold(deps.kv, quotaHoldKey(dataCenter, hosts.apiUrl, config.cronofy.clientId), now),
         onCall: (call) => {
-          logger.debug({ cronofy: call }, 'cronofy call');
+          // The member sub is personal data: the log says only that a member was impersonated.
+          logger.debug({ cronofy: { ...call, impersonating: call.impersonating ? '[member]' : undefined } }, 'cronofy call');
           deps.onCronofyCall?.(call);
+          metrics.cronofyCall(call);
           inspector.recordHere('HTTP call to Cronofy', { ...call });
         },
       });
+      client = countTokenCalls(created, metrics);
       clients.set(dataCenter, client);
     }
     return client;
@@ -90,6 +107,7 @@ export function createApp(deps: AppDependencies): Express {
         }),
     }),
     inspector,
+    cache: createReadCache(deps.kv, config.cacheSeconds * 1000, now),
     states: createStateStore(deps.kv, now),
     pendingPermissions: createPendingPermissions(deps.kv, now),
     clientFor,
@@ -117,6 +135,9 @@ export function createApp(deps: AppDependencies): Express {
   app.use('/diagrams', express.static(path.join(publicDir, 'diagrams'), { index: false, maxAge: '1h', fallthrough: true }));
   app.use(noStore);
   app.use(healthRoutes(ctx));
+  // Cronofy's server-to-server POST: before rate limits (a batch answers 50 at once), body parsing,
+  // sessions and CSRF; it authenticates by its signature and single-use key instead.
+  app.use(enterpriseCallbackRoutes(ctx));
   app.use((req, res, next) => {
     res.locals.sandbox = deps.sandbox;
     res.locals.dataCenter = { code: config.cronofy.dataCenter, name: DATA_CENTER_NAMES[config.cronofy.dataCenter] };
@@ -125,22 +146,40 @@ export function createApp(deps: AppDependencies): Express {
   });
   const limiters = rateLimiters(deps.rateLimits ?? config.rateLimits, deps.redis);
   app.use(['/connect', '/oauth/callback'], limiters.connect);
+  app.use(['/oauth/callback', '/permissions/callback'], noReferrer);
   app.use(limiters.post);
-  app.use(express.urlencoded({ extended: false, limit: '10kb', parameterLimit: 200 }));
-  app.use(createSessionMiddleware({ secret: config.sessionSecret, secureCookies: config.secureCookies, redis: deps.redis, now }));
+  // Bodies are read for POST only: no other route takes one, and an unread slow body costs nothing.
+  const forms = express.urlencoded({ extended: false, limit: '10kb', parameterLimit: 200 });
+  app.use((req, res, next) => (req.method === 'POST' ? forms(req, res, next) : next()));
+  app.use(
+    createSessionMiddleware({
+      secret: config.sessionSecret,
+      secureCookies: config.secureCookies,
+      redis: deps.redis,
+      now,
+      onEnd: (ended) => inspector.forgetTimeline(ended.inspectorId),
+    }),
+  );
   app.use((req, res, next) => {
     res.locals.flash = takeFlash(req);
+    res.locals.inspectorOn = config.inspector;
     next();
   });
+  app.use(noticeFromQuery);
+  app.use(['/calendars', '/permissions', '/organization'], limiters.cronofyPages);
+  // One budget for everything the page asks of Cronofy, retries included.
+  app.use((_req, _res, next) => runWithDeadline(config.cronofy.timeoutMs, next));
   app.use(inspector.middleware);
   app.use(csrfTokenForViews);
   app.use(csrfProtection(new URL(config.appBaseUrl).origin));
 
+  app.use(countFlows(metrics));
   app.use(homeRoutes(ctx));
   app.use(connectRoutes(ctx));
   app.use(calendarRoutes(ctx));
   app.use(permissionRoutes(ctx));
   app.use(organizationRoutes(ctx));
+  app.use(enterpriseRoutes(ctx));
   app.use(accountRoutes(ctx));
   app.use(inspectorRoutes(inspector));
 

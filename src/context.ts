@@ -8,6 +8,7 @@ import type { StateStore } from './connections/state-store';
 import type { PendingPermissions } from './connections/pending-permissions';
 import type { KeyValueStore } from './store/kv';
 import type { Inspector } from './inspector/inspector';
+import type { ReadCache } from './cache/read-cache';
 
 /** What route handlers are given: built once in createApp, no module-level state anywhere. */
 export interface AppContext {
@@ -21,5 +22,7 @@ export interface AppContext {
   clientFor: (dataCenter: DataCenter) => CronofyClient;
   now: () => number;
   inspector: Inspector;
+  /** A connection's read-only Cronofy answers, for CRONOFY_CACHE_SECONDS; invalidate on any change. */
+  cache: ReadCache;
   redirectUris: { oauth: string; permissions: string };
 }

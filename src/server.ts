@@ -12,6 +12,10 @@ import { createRedis, redisAnswers } from './store/redis';
 import { createRedisStore } from './store/redis-kv';
 import type { KeyValueStore } from './store/kv';
 import { createLogger } from './web/logging';
+import { countRedisErrors } from './metrics/redis';
+import { createMetrics } from './metrics/registry';
+import { startMetricsServer, type MetricsServer } from './metrics/server';
+import { createHttpServer } from './web/http-server';
 
 const LOCAL_REDIS = 'redis://127.0.0.1:6379';
 
@@ -44,12 +48,20 @@ async function main(): Promise<void> {
     config = sandboxConfig(config, emulator.url);
   }
 
+  const metrics = createMetrics({ processMetrics: true });
+  let metricsServer: MetricsServer | undefined;
+  if (config.metrics.port !== undefined) {
+    metricsServer = await startMetricsServer(metrics.registry, config.metrics.port, config.metrics.host);
+    logger.info(`Metrics on ${metricsServer.url}`);
+  }
+
   let redis: Redis | null = null;
   let kv: KeyValueStore;
   let closeKv = async () => {};
   const redisUrl = config.redisUrl ?? (config.sandbox && (await redisAnswers(LOCAL_REDIS)) ? LOCAL_REDIS : undefined);
   if (redisUrl) {
     redis = createRedis(redisUrl, logger);
+    countRedisErrors(redis, metrics);
     const store = createRedisStore(redis);
     kv = store;
     closeKv = store.close;
@@ -63,14 +75,19 @@ async function main(): Promise<void> {
     logger,
     kv,
     redis,
+    metrics,
     sandbox: emulator ? { emulatorUrl: emulator.url, memoryStore: redis === null } : undefined,
   });
-  const server: Server = app.listen(config.port, () => {
+  const server: Server = createHttpServer(app);
+  const onListening = () => {
     logger.info(
       `Cronofy Connect demo on ${config.appBaseUrl}` +
+        (config.host ? ` (listening on ${config.host}:${config.port})` : '') +
         (emulator ? ` (sandbox mode: Cronofy emulator on ${emulator.url})` : ` (Cronofy data center ${config.cronofy.dataCenter})`),
     );
-  });
+  };
+  if (config.host) server.listen(config.port, config.host, onListening);
+  else server.listen(config.port, onListening);
   server.on('error', (err) => {
     logger.error({ err }, 'could not listen');
     process.exit(1);
@@ -88,6 +105,7 @@ async function main(): Promise<void> {
     await closeKv();
     await redis?.quit().catch(() => undefined);
     await emulator?.close();
+    await metricsServer?.close();
   };
   const shutdown = (signal: string) => {
     if (stopping) return;

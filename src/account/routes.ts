@@ -7,6 +7,7 @@ import { revokeGrant } from '../connections/revoke';
 import { connectionIds, destroySession, flash, forgetConnection } from '../session/access';
 import { sessionCookieName } from '../session';
 import { mask } from '../inspector/mask';
+import { forgetServiceAccount } from '../enterprise/release';
 
 export function accountRoutes(ctx: AppContext): Router {
   const router = Router();
@@ -23,6 +24,7 @@ export function accountRoutes(ctx: AppContext): Router {
       const id = ids[kind];
       if (!id) continue;
       const stored = await ctx.tokens.take(id); // a refresh landing after this revokes its own tokens
+      await ctx.cache.invalidate(id);
       forgetConnection(req, kind);
       disconnected++;
       if (!stored) continue;
@@ -47,9 +49,14 @@ export function accountRoutes(ctx: AppContext): Router {
   });
 
   router.post('/logout', async (req, res) => {
+    const { enterprise } = connectionIds(req);
+    if (enterprise) await forgetServiceAccount(ctx, enterprise);
     for (const id of Object.values(connectionIds(req))) {
-      if (id) await ctx.tokens.remove(id);
+      if (!id) continue;
+      await ctx.tokens.remove(id);
+      await ctx.cache.invalidate(id);
     }
+    await ctx.inspector.forget(req); // the timeline holds the account's email: it ends with the session
     await destroySession(req);
     res.clearCookie(sessionCookieName(ctx.config.secureCookies), { path: '/', httpOnly: true, sameSite: 'lax', secure: ctx.config.secureCookies });
     res.set('Clear-Site-Data', '"cache", "storage"');

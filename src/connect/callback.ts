@@ -10,7 +10,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Request, RequestHandler } from 'express';
 import type { AppContext } from '../context';
-import type { Connection } from '../connections/connection';
+import type { Connection, ConnectionKind } from '../connections/connection';
 import { CronofyError } from '../cronofy/errors';
 import { revokeGrant } from '../connections/revoke';
 import { connectionIds, connectionOf, flowBindingOf, regenerateSession } from '../session/access';
@@ -18,6 +18,11 @@ import { PageError, invalidCallback, startAgain } from '../web/errors';
 import { CODE_CHARSET, ERROR_CHARSET, STATE_CHARSET, singleParam } from '../web/params';
 import type { PendingFlow } from '../connections/state-store';
 import { mask } from '../inspector/mask';
+import { flowKind, flowOutcome } from '../metrics/flows';
+import { releaseServiceAccount } from '../enterprise/release';
+
+const FLOW_NAMES: Record<ConnectionKind, string> = { individual: 'Individual Connect', organization: 'Organization Connect', enterprise: 'Enterprise Connect' };
+const LANDING: Record<ConnectionKind, string> = { individual: '/calendars', organization: '/organization', enterprise: '/enterprise' };
 
 const ERROR_MESSAGES: Record<string, string> = {
   invalid_request: 'The authorization request was malformed.',
@@ -31,19 +36,22 @@ const ERROR_MESSAGES: Record<string, string> = {
 export function oauthCallback(ctx: AppContext): RequestHandler {
   return async (req, res) => {
     const flow = await checkState(ctx, req);
+    flowKind(res, flow.kind);
     const answer = checkError(ctx, req, flow);
     if (answer.declined) {
+      flowOutcome(res, 'declined');
       res.status(200).render('declined', { kind: flow.kind });
       return;
     }
     const connection = await exchange(ctx, req, flow, answer.code);
     const previous = await store(ctx, req, connection);
-    await replacePrevious(ctx, previous);
-    res.redirect(flow.kind === 'organization' ? '/organization' : '/calendars');
+    await replacePrevious(ctx, flow.kind, previous);
+    flowOutcome(res, 'connected');
+    res.redirect(LANDING[flow.kind]);
   };
 }
 
-const flowNameOf = (flow: PendingFlow) => (flow.kind === 'organization' ? 'Organization Connect' : 'Individual Connect');
+const flowNameOf = (flow: PendingFlow) => FLOW_NAMES[flow.kind];
 
 /** 1. A single sane `state`, pending for this session and unexpired; consumed whatever happens next. */
 async function checkState(ctx: AppContext, req: Request): Promise<PendingFlow & { state: string }> {
@@ -106,8 +114,10 @@ async function store(ctx: AppContext, req: Request, connection: Connection): Pro
 }
 
 /** 5. Connecting again replaces the earlier connection of this kind: its grant goes back to Cronofy. */
-async function replacePrevious(ctx: AppContext, previous: string | undefined): Promise<void> {
+async function replacePrevious(ctx: AppContext, kind: ConnectionKind, previous: string | undefined): Promise<void> {
   if (!previous) return;
+  // A replaced service account takes the people authorized through it along (enterprise/release.ts).
+  if (kind === 'enterprise') return void (await releaseServiceAccount(ctx, previous).catch(() => undefined));
   const old = await ctx.tokens.take(previous).catch(() => null);
   if (old) await revokeGrant(ctx.clientFor, old.connection, 'replaced', ctx.logger);
 }
@@ -149,6 +159,7 @@ async function exchange(ctx: AppContext, req: Request, flow: PendingFlow, code: 
     account_id: answer.account_id,
     sub: answer.sub,
     linking_profile: answer.linking_profile,
+    service_account_id: answer.service_account_id,
     connected_at: now,
   };
   ctx.inspector.record(
@@ -161,6 +172,7 @@ async function exchange(ctx: AppContext, req: Request, flow: PendingFlow, code: 
       scope: connection.scope,
       account_id: connection.account_id,
       sub: connection.sub,
+      service_account_id: connection.service_account_id,
       'linking profile': connection.linking_profile ? `${connection.linking_profile.profile_name} (${connection.linking_profile.provider_name})` : undefined,
     },
     flowNameOf(flow),
@@ -170,6 +182,7 @@ async function exchange(ctx: AppContext, req: Request, flow: PendingFlow, code: 
 
 function connectedMessage(connection: Connection): string {
   if (connection.kind === 'organization') return 'Your organization is connected.';
+  if (connection.kind === 'enterprise') return 'The service account is connected: you can now authorize people by email.';
   const profile = connection.linking_profile;
   return profile ? `Connected ${profile.profile_name} (${profile.provider_name}).` : 'Your calendar is connected.';
 }

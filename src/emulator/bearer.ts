@@ -8,12 +8,14 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { EmulatorContext } from './context';
 import { allows, type Capability } from './scopes';
+import type { SeedServiceAccount } from './enterprise-seed';
 import type { SeedAccount, SeedOrganization } from './seed';
 import type { Grant } from './state';
 
 export type Actor =
   | { kind: 'account'; account: SeedAccount; grant: Grant; impersonatedBy?: SeedOrganization }
-  | { kind: 'organization'; organization: SeedOrganization; grant: Grant };
+  | { kind: 'organization'; organization: SeedOrganization; grant: Grant }
+  | { kind: 'service_account'; serviceAccount: SeedServiceAccount; grant: Grant };
 
 const actors = new WeakMap<Request, Actor>();
 
@@ -40,9 +42,11 @@ export function bearer(ctx: EmulatorContext): RequestHandler {
       res.status(401).set('WWW-Authenticate', 'Bearer realm="Cronofy"').json({ error: 'unauthorized' });
       return;
     }
-    // An Internal Application authenticates with its client secret (docs/cronofy-notes.md, Organization Connect); the
-    // emulator's one application plays that role for the organizational unit too.
-    const grant = match[1] === ctx.clientSecret ? internalApplication(ctx) : ctx.state.authenticate(match[1]);
+    // An Internal Application authenticates with its client secret
+    // (https://docs.cronofy.com/developers/api-alpha/organizational-unit-members/). It is its own
+    // application, configured apart: the connecting application's client secret is no API key.
+    const internal = ctx.internalApplicationKey !== undefined && ctx.internalApplicationKey !== '' && match[1] === ctx.internalApplicationKey;
+    const grant = internal ? internalApplication(ctx) : ctx.state.authenticate(match[1]);
     if (!grant) {
       res
         .status(401)
@@ -52,7 +56,15 @@ export function bearer(ctx: EmulatorContext): RequestHandler {
     }
     const impersonate = req.get('cronofy-impersonate');
     if (impersonate === undefined) {
-      actors.set(req, grant.subject.kind === 'account' ? { kind: 'account', account: grant.subject.account, grant } : { kind: 'organization', organization: grant.subject.organization, grant });
+      const { subject } = grant;
+      actors.set(
+        req,
+        subject.kind === 'account'
+          ? { kind: 'account', account: subject.account, grant }
+          : subject.kind === 'organization'
+            ? { kind: 'organization', organization: subject.organization, grant }
+            : { kind: 'service_account', serviceAccount: subject.serviceAccount, grant },
+      );
       return next();
     }
     if (grant.subject.kind !== 'organization') {
@@ -74,7 +86,12 @@ export function bearer(ctx: EmulatorContext): RequestHandler {
 export function accountWith(req: Request, res: Response, capability: Capability | null): SeedAccount | undefined {
   const actor = actorOf(req);
   if (actor.kind === 'account' && (capability === null || actor.impersonatedBy || allows(actor.grant.scopes, capability))) return actor.account;
-  const needs = actor.kind === 'organization' ? 'an account token (or Cronofy-Impersonate with a member sub)' : `a scope granting ${capability ?? 'this'}`;
+  const needs =
+    actor.kind === 'organization'
+      ? 'an account token (or Cronofy-Impersonate with a member sub)'
+      : actor.kind === 'service_account'
+        ? "an account token (a service account acts through the people's own tokens)"
+        : `a scope granting ${capability ?? 'this'}`;
   res.status(403).set('WWW-Authenticate', 'Bearer realm="Cronofy", error="insufficient_scope"').json({ error: 'forbidden', error_description: `This call needs ${needs}` });
   return undefined;
 }

@@ -6,6 +6,7 @@
 //   windows; over it: 429 with Retry-After in seconds (whether Cronofy sends one is unconfirmed, docs/cronofy-notes.md U10).
 import { setTimeout as delay } from 'node:timers/promises';
 import express, { Router, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
+import type { Callbacks } from './callbacks';
 import { createHolds } from './hold';
 import type { EmulatorState } from './state';
 import type { EmulatorControl, FaultOptions, HoldAnswer, RecordedRequest } from './types';
@@ -27,7 +28,7 @@ const describe = (req: Request): RecordedRequest => ({
   status: 0,
 });
 
-export function createControl(state: EmulatorState) {
+export function createControl(state: EmulatorState, callbacks: Callbacks) {
   const recorded: RecordedRequest[] = [];
   const faults = new Map<string, PendingFault[]>();
   const holds = createHolds(describe);
@@ -50,8 +51,11 @@ export function createControl(state: EmulatorState) {
     clearRequests: () => {
       recorded.length = 0;
     },
+    callbacks: () => callbacks.sent(),
+    callbacksSettled: () => callbacks.settled(),
     reset: () => {
       state.reset();
+      callbacks.clear();
       faults.clear();
       holds.reset();
       permissionsUrl = null;
@@ -153,6 +157,7 @@ export function controlRoutes(control: EmulatorControl, heldRequest: (id: string
     res.status(204).end();
   });
   router.get('/__emulator/requests', (_req, res) => res.json(control.requests()));
+  router.get('/__emulator/callbacks', (_req, res) => res.json(control.callbacks()));
   router.delete('/__emulator/requests', (_req, res) => {
     control.clearRequests();
     res.status(204).end();

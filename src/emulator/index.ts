@@ -9,6 +9,8 @@
 //   GET      /v1/events  /v1/events/pages/:id                                           events.ts
 //   POST|DELETE /v1/calendars/:calendar_id/events                                      events.ts
 //   POST     /v1/permissions, GET|POST /permissions/requests/:id (approval page)        permissions.ts
+//   GET|POST /enterprise_connect/oauth/authorize, POST /v1/service_account_authorizations,
+//            signed callbacks to callback_url                                   enterprise.ts, callbacks.ts
 //   /__emulator/*                        test control, only with controlApi             control.ts
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -18,7 +20,9 @@ import { apiRoutes } from './api';
 import { authorizeRoutes } from './authorize';
 import { bearer } from './bearer';
 import type { EmulatorContext } from './context';
+import { createCallbacks } from './callbacks';
 import { controlRoutes, createControl, rateLimiter } from './control';
+import { enterpriseRoutes } from './enterprise';
 import { eventRoutes } from './events';
 import { permissionRoutes } from './permissions';
 import { seedWorld } from './seed';
@@ -27,7 +31,7 @@ import { tokenRoutes } from './token';
 import { SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, type EmulatorOptions, type RunningEmulator } from './types';
 
 export { SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET } from './types';
-export type { EmulatorControl, EmulatorOptions, FaultOptions, HeldRequest, HoldAnswer, RecordedRequest, RunningEmulator } from './types';
+export type { EmulatorControl, EmulatorOptions, FaultOptions, HeldRequest, HoldAnswer, RecordedRequest, RunningEmulator, SentCallback } from './types';
 
 const DEFAULT_RATE_LIMIT = { perSecond: 50, perMinute: 500 };
 
@@ -35,20 +39,24 @@ function buildApp(options: EmulatorOptions, publicUrl: () => string) {
   const log = options.log ?? (() => undefined);
   const state = createState(seedWorld(), {
     accessTokenTtl: options.accessTokenTtl ?? 3600,
+    serviceAccountTokenTtl: options.serviceAccountTokenTtl ?? 1800,
     rotateRefreshTokens: options.rotateRefreshTokens ?? true,
     now: options.now,
   });
-  const { control, recorder, parker, injector, heldRequest, permissionsUrl } = createControl(state);
+  const callbacks = createCallbacks({ clientSecret: options.clientSecret ?? SANDBOX_CLIENT_SECRET, deliver: options.deliverCallbacks ?? true, log });
+  const { control, recorder, parker, injector, heldRequest, permissionsUrl } = createControl(state, callbacks);
   const ctx: EmulatorContext = {
     state,
     clientId: options.clientId ?? SANDBOX_CLIENT_ID,
     clientSecret: options.clientSecret ?? SANDBOX_CLIENT_SECRET,
+    internalApplicationKey: options.internalApplicationKey,
     redirectUris: options.redirectUris ?? [],
     get publicUrl() {
       return publicUrl();
     },
     applicationName: options.clientId === undefined || options.clientId === SANDBOX_CLIENT_ID ? 'Cronofy Connect demo' : options.clientId,
     pageSize: options.pageSize ?? 10,
+    memberPageSize: options.memberPageSize ?? 100,
     permissionsUrlOverride: permissionsUrl,
   };
 
@@ -90,6 +98,7 @@ function buildApp(options: EmulatorOptions, publicUrl: () => string) {
   app.use(apiRoutes(ctx));
   app.use(eventRoutes(ctx));
   app.use(permissionRoutes(ctx));
+  app.use(enterpriseRoutes(ctx, callbacks));
 
   app.use((req: Request, res: Response) => {
     if (req.path.startsWith('/v1/') || req.path.startsWith('/oauth/')) return void res.status(404).json({ error: 'not_found' });

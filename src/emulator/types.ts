@@ -10,18 +10,30 @@ export interface EmulatorOptions {
   /** The one registered application. Defaults: SANDBOX_CLIENT_ID / SANDBOX_CLIENT_SECRET. */
   clientId?: string;
   clientSecret?: string;
+  /**
+   * The client secret of an Internal Application linked to the organizational unit, accepted as
+   * Bearer by /v1/organizational_unit_members and with Cronofy-Impersonate. A separate application
+   * from clientId/clientSecret: the client secret itself is never an API key. Default: none.
+   */
+  internalApplicationKey?: string;
   /** Exact redirect URIs the application registered (verified-application behaviour). */
   redirectUris?: string[];
   /** Access token lifetime in seconds; default 3600. */
   accessTokenTtl?: number;
+  /** Enterprise Connect service-account access token lifetime in seconds; default 1800, as in Cronofy's examples. */
+  serviceAccountTokenTtl?: number;
+  /** POST Enterprise Connect callbacks to their callback_url; default true. false only records them (control.callbacks()). */
+  deliverCallbacks?: boolean;
   /** Refresh tokens rotate on use (the old one stops working); default true. */
   rotateRefreshTokens?: boolean;
   /** Per-application rate limit; default { perSecond: 50, perMinute: 500 }; false turns it off. */
   rateLimit?: false | { perSecond: number; perMinute: number };
   /** Serve the test-control API over HTTP under /__emulator/; default false. */
   controlApi?: boolean;
-  /** Items per page for paged endpoints (events, organizational unit members); default 10. */
+  /** Events per page of /v1/events; default 10. */
   pageSize?: number;
+  /** Members per page of /v1/organizational_unit_members (only pages.current and pages.total); default 100. */
+  memberPageSize?: number;
   /** The emulator's clock (epoch ms), for tests of expiry and of the rate limit's windows; default Date.now. */
   now?: () => number;
   /** Where the one start-up line and warnings go; default: nothing. */
@@ -38,6 +50,19 @@ export interface RecordedRequest {
   /** Parsed JSON or form body; undefined when there was none. */
   body: unknown;
   status: number;
+}
+
+/** A signed callback the emulator decided to POST to an application. */
+export interface SentCallback {
+  url: string;
+  /** content-type and cronofy-hmac-sha256, lower-cased. */
+  headers: Record<string, string>;
+  /** The exact bytes signed and sent. */
+  body: string;
+  /** The application's answer, once delivered. */
+  status?: number;
+  /** Why delivery failed, if it did. */
+  error?: string;
 }
 
 export interface FaultOptions {
@@ -85,7 +110,11 @@ export interface EmulatorControl {
   /** Requests received so far, oldest first. */
   requests(): RecordedRequest[];
   clearRequests(): void;
-  /** Forget grants, tokens, faults, holds (parked requests go on), overrides and recorded requests; seeded accounts stay. */
+  /** Enterprise Connect callbacks decided so far, oldest first (sent or not). */
+  callbacks(): SentCallback[];
+  /** Resolves once every callback decided so far has been answered (or has failed). */
+  callbacksSettled(): Promise<void>;
+  /** Forget grants, tokens, faults, holds (parked requests go on), callbacks, overrides and recorded requests; seeded accounts stay. */
   reset(): void;
 }
 

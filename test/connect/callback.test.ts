@@ -231,8 +231,9 @@ describe('pages', () => {
   it('GET /calendars without a connection goes home with a message', async () => {
     const agent = h.agent();
     const res = await agent.get('/calendars').expect(302);
-    expect(res.headers.location).toBe('/');
-    expect((await agent.get('/').expect(200)).text).toContain('Connect a calendar first');
+    expect(res.headers.location).toBe('/?notice=connect-calendar');
+    expect(res.headers['set-cookie']).toBeUndefined();
+    expect((await agent.get(res.headers.location as string).expect(200)).text).toContain('Connect a calendar first');
   });
 
   it('GET /healthz and /readyz answer while the process and Redis run', async () => {

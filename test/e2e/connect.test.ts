@@ -136,7 +136,7 @@ describe('token lifecycle in a browser', () => {
 
     // The calendars are gone too.
     await page.goto(`${suite.stack.baseUrl}/calendars`);
-    await page.waitForURL(`${suite.stack.baseUrl}/`);
+    await page.waitForURL(`${suite.stack.baseUrl}/?notice=connect-calendar`);
     await expectText(page.locator('.flash.info'), 'Connect a calendar first');
   });
 
@@ -153,7 +153,7 @@ describe('token lifecycle in a browser', () => {
     expect(cookies.find((c) => c.name === 'cc.sid')).toBeUndefined();
 
     await page.goto(`${suite.stack.baseUrl}/calendars`);
-    await page.waitForURL(`${suite.stack.baseUrl}/`);
+    await page.waitForURL(`${suite.stack.baseUrl}/?notice=connect-calendar`);
     await expectText(page.locator('.flash.info'), 'Connect a calendar first');
     await expectAbsent(page.getByRole('heading', { name: 'Your calendars' }));
     await expectAbsent(page.getByText('Team offsites'));
@@ -161,7 +161,7 @@ describe('token lifecycle in a browser', () => {
     expect(suite.stack.emulator.control.requests().filter((r) => r.path === '/oauth/token/revoke')).toHaveLength(0);
   });
 
-  it('flow inspector: the steps of the connect just made, every secret masked, and the four diagrams loaded', async () => {
+  it('flow inspector: the steps of the connect just made, every secret masked, and the five diagrams loaded', async () => {
     const page = await open();
     const seen = recordNavigation(page);
     await connectIndividual(page, suite.stack);
@@ -177,7 +177,7 @@ describe('token lifecycle in a browser', () => {
 
     await page.getByText('Diagrams of each flow').click();
     const diagrams = page.locator('details img');
-    expect(await diagrams.count()).toBe(4);
+    expect(await diagrams.count()).toBe(5);
     for (const img of await diagrams.all()) {
       await img.scrollIntoViewIfNeeded();
       expect(await img.evaluate((el) => { const image = el as unknown as { complete: boolean; naturalWidth: number }; return image.complete && image.naturalWidth > 0; })).toBe(true);

@@ -23,8 +23,11 @@ import { createTokenStore, type TokenStore } from '../../src/connections/token-s
 import { SESSION_ABSOLUTE_MS } from '../../src/session';
 import { sessionCookie, sessionData } from './stored';
 import type { RateLimits } from '../../src/web/rate-limit';
+import type { Metrics } from '../../src/metrics/registry';
+import { quotaHoldKey } from '../../src/cronofy/quota-hold';
 
 export const APP_BASE_URL = 'http://app.test';
+export const TEST_SESSION_SECRET = 'test-only-session-secret-0123456789abcdef';
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 export interface Harness {
@@ -37,6 +40,8 @@ export interface Harness {
   config: Config;
   logs: string[];
   agent(): ReturnType<typeof request.agent>;
+  /** Lifts the shared hold a 429 from this suite's emulator put on every instance. */
+  clearQuotaHold(): Promise<void>;
   /** Another app instance sharing the same Redis and emulator (a second process, in effect). */
   secondInstance(): Express;
   close(): Promise<void>;
@@ -49,12 +54,15 @@ export interface HarnessOptions {
   rateLimits?: RateLimits;
   /** Another Redis than REDIS_URL (the outage tests start their own). */
   redisUrl?: string;
+  /** The app's metrics (default: a registry of its own per app). */
+  metrics?: Metrics;
 }
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
+  const baseUrl = options.env?.APP_BASE_URL ?? APP_BASE_URL;
   const emulator = await startEmulator({
     rateLimit: false,
-    redirectUris: [`${APP_BASE_URL}/oauth/callback`, `${APP_BASE_URL}/permissions/callback`],
+    redirectUris: [`${baseUrl}/oauth/callback`, `${baseUrl}/permissions/callback`],
     ...options.emulator,
   });
   const config = loadConfig({
@@ -64,6 +72,9 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     CRONOFY_APP_URL: emulator.url,
     CRONOFY_API_URL: emulator.url,
     REDIS_URL: options.redisUrl ?? REDIS_URL,
+    SESSION_SECRET: TEST_SESSION_SECRET,
+    // Off unless a test turns it on: most tests count the calls each page makes to Cronofy.
+    CRONOFY_CACHE_SECONDS: '0',
     LOG_LEVEL: 'debug',
     ...options.env,
   });
@@ -77,11 +88,14 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     const store = createRedisStore(redis);
     connections.push(redis);
     stores.push(store);
-    const rateLimits = options.rateLimits ?? { connectPerMinute: 100_000, postPerMinute: 100_000, prefix: `test-rl:${suiteId}:` };
-    return { app: createApp({ config, logger, kv: store, redis, now: options.now, rateLimits }), redis, kv: store };
+    const rateLimits = options.rateLimits ?? { connectPerMinute: 100_000, postPerMinute: 100_000, cronofyPagesPerMinute: 100_000, prefix: `test-rl:${suiteId}:` };
+    return { app: createApp({ config, logger, kv: store, redis, now: options.now, rateLimits, metrics: options.metrics }), redis, kv: store };
   };
   const suiteId = Math.random().toString(36).slice(2);
   const first = build();
+  // Connected before the first request: on a loaded machine the TCP connect and ready check can
+  // outlast the 1 s command timeout, and the first request would see a 503 for it.
+  if (first.redis.status !== 'ready') await new Promise<void>((resolve) => first.redis.once('ready', () => resolve()));
 
   return {
     ...first,
@@ -90,6 +104,9 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     config,
     logs,
     agent: () => request.agent(first.app),
+    clearQuotaHold: async () => {
+      await first.redis.del(quotaHoldKey(config.cronofy.dataCenter, emulator.url, config.cronofy.clientId));
+    },
     secondInstance: () => build().app,
     async close() {
       for (const store of stores) await store.close();
