@@ -270,7 +270,7 @@ describe('TOKEN_ENCRYPTION_KEY changed', () => {
       expect(await stored(after, cookie)).toBeNull(); // the record is there, but the new key cannot open it
       const home = await request(after.app).get('/').set('Cookie', cookie).expect(200);
       expect(home.text).not.toContain('Something went wrong');
-      await request(after.app).get('/calendars').set('Cookie', cookie).expect(302).expect('Location', '/');
+      await request(after.app).get('/calendars').set('Cookie', cookie).expect(302).expect('Location', '/?notice=connect-calendar');
     } finally {
       await before.close();
       await after.close();
