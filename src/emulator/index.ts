@@ -32,7 +32,7 @@ import { tokenRoutes } from './token';
 import { SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, type EmulatorOptions, type RunningEmulator } from './types';
 
 export { SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET } from './types';
-export type { EmulatorControl, EmulatorOptions, FaultOptions, RecordedRequest, RunningEmulator, SentCallback } from './types';
+export type { EmulatorControl, EmulatorOptions, FaultOptions, HeldRequest, HoldAnswer, RecordedRequest, RunningEmulator, SentCallback } from './types';
 
 const DEFAULT_RATE_LIMIT = { perSecond: 50, perMinute: 500 };
 
@@ -46,7 +46,7 @@ function buildApp(options: EmulatorOptions, publicUrl: () => string) {
     now: options.now,
   });
   const callbacks = createCallbacks({ clientSecret: options.clientSecret ?? SANDBOX_CLIENT_SECRET, deliver: options.deliverCallbacks ?? true, log });
-  const { control, recorder, injector, permissionsUrl } = createControl(state, callbacks);
+  const { control, recorder, parker, injector, heldRequest, permissionsUrl } = createControl(state, callbacks);
   const ctx: EmulatorContext = {
     state,
     clientId: options.clientId ?? SANDBOX_CLIENT_ID,
@@ -79,12 +79,13 @@ function buildApp(options: EmulatorOptions, publicUrl: () => string) {
   app.get('/__assets/emulator.css', (_req, res) => {
     res.set('Cache-Control', 'public, max-age=3600').sendFile(path.join(__dirname, 'assets', 'emulator.css'));
   });
-  if (options.controlApi) app.use(controlRoutes(control));
+  if (options.controlApi) app.use(controlRoutes(control, heldRequest));
 
   app.use(express.json({ limit: '100kb' }));
   app.use(express.urlencoded({ extended: false, limit: '100kb' }));
   app.use(recorder);
   if (options.rateLimit !== false) app.use(['/oauth/token', '/v1'], rateLimiter(options.rateLimit ?? DEFAULT_RATE_LIMIT, options.now));
+  app.use(parker);
   app.use(injector);
 
   app.get('/', (_req, res) => {
