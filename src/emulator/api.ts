@@ -2,6 +2,7 @@
 import { Router, type Request, type Response } from 'express';
 import { accountWith, actorOf } from './bearer';
 import { one, type EmulatorContext } from './context';
+import { healthJson } from './profiles';
 import { calendarsOf, type SeedAccount } from './seed';
 
 export function calendarJson(ctx: EmulatorContext, account: SeedAccount) {
@@ -20,13 +21,13 @@ export function calendarJson(ctx: EmulatorContext, account: SeedAccount) {
   }));
 }
 
-const profileJson = (account: SeedAccount) =>
+const profileJson = (ctx: EmulatorContext, account: SeedAccount) =>
   account.profiles.map((p) => ({
     provider_name: p.provider_name,
     provider_service: p.provider_service,
     profile_id: p.profile_id,
     profile_name: p.profile_name,
-    profile_connected: true,
+    ...healthJson(ctx, p),
   }));
 
 export function apiRoutes(ctx: EmulatorContext): Router {
@@ -49,7 +50,7 @@ export function apiRoutes(ctx: EmulatorContext): Router {
       'cronofy.type': 'account',
       'cronofy.data': {
         authorization: { scope: actor.grant.scopes.join(' '), status: 'active' },
-        profiles: profileJson(account).map((p) => ({
+        profiles: profileJson(ctx, account).map((p) => ({
           ...p,
           profile_initial_sync_required: false,
           profile_calendars: calendars
@@ -71,7 +72,7 @@ export function apiRoutes(ctx: EmulatorContext): Router {
 
   router.get('/v1/profiles', (req: Request, res: Response) => {
     const account = accountWith(req, res, 'list_calendars');
-    if (account) res.json({ profiles: profileJson(account) });
+    if (account) res.json({ profiles: profileJson(ctx, account) });
   });
 
   router.get('/v1/calendars', (req: Request, res: Response) => {

@@ -5,6 +5,7 @@
 // - The form carries the request in hidden fields and the POST checks it all again: no cookies.
 import { Router, type Request, type Response } from 'express';
 import { one, withQuery, type EmulatorContext } from './context';
+import { linkingParams, preselected } from './linking';
 import { describeScope, ORGANIZATION_SCOPE, parseScope } from './scopes';
 import type { Subject } from './state';
 
@@ -61,14 +62,19 @@ export function authorizeRoutes(ctx: EmulatorContext): Router {
     const checked = check(ctx, req.query);
     if (!checked.ok) return 'page' in checked ? void refuse(res, checked.page) : void res.redirect(checked.redirect);
     const organization = checked.scopes.includes(ORGANIZATION_SCOPE);
-    const hidden: Record<string, string> = { response_type: 'code', client_id: ctx.clientId, redirect_uri: checked.redirectUri, scope: checked.scopes.join(' ') };
+    const linking = linkingParams(ctx, req.query);
+    if ('error' in linking) return void res.redirect(withQuery(checked.redirectUri, { error: 'invalid_request', error_description: linking.error, state: checked.state }));
+    const hidden: Record<string, string> = { response_type: 'code', client_id: ctx.clientId, redirect_uri: checked.redirectUri, scope: checked.scopes.join(' '), ...linking.hidden };
     if (checked.state !== undefined) hidden.state = checked.state;
     res.setHeader('Content-Security-Policy', pagePolicy(checked.redirectUri));
+    const choices = choicesFor(ctx, organization);
     res.render('consent', {
       applicationName: ctx.applicationName,
       organization,
       hidden,
-      choices: choicesFor(ctx, organization),
+      choices,
+      preselected: preselected(choices, linking.providerName),
+      linkingInto: linking.into?.email,
       scopes: checked.scopes.map(describeScope),
       returnOrigin: new URL(checked.redirectUri).origin,
     });
@@ -84,7 +90,12 @@ export function authorizeRoutes(ctx: EmulatorContext): Router {
     if (decision !== 'allow' || !choice) {
       return void refuse(res, { heading: 'Choose an account', text: 'Go back, pick one of the accounts and press Allow or Deny.' });
     }
-    const code = ctx.state.issueCode(choice.subject, checked.redirectUri, checked.scopes);
+    const linking = linkingParams(ctx, body);
+    if ('error' in linking) return void res.redirect(withQuery(checked.redirectUri, { error: 'invalid_request', error_description: linking.error, state: checked.state }));
+    const linkToken = linking.hidden.link_token;
+    const subject = linkToken !== undefined && choice.subject.kind === 'account' ? ctx.linkTokens.link(linkToken, choice.subject.account) : choice.subject;
+    if (!subject) return void res.redirect(withQuery(checked.redirectUri, { error: 'invalid_request', error_description: 'link_token is unknown, used or expired', state: checked.state }));
+    const code = ctx.state.issueCode(subject, checked.redirectUri, checked.scopes);
     res.redirect(withQuery(checked.redirectUri, { code, state: checked.state }));
   });
 

@@ -6,7 +6,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import express, { Router, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import type { EmulatorState } from './state';
-import type { EmulatorControl, FaultOptions, RecordedRequest } from './types';
+import type { EmulatorControl, FaultOptions, PushControl, RecordedRequest } from './types';
 
 /** Recorded requests kept (oldest dropped first), so a long-running emulator does not grow without end. */
 const MAX_RECORDED = 10_000;
@@ -20,7 +20,7 @@ export function createControl(state: EmulatorState) {
   const faults = new Map<string, PendingFault[]>();
   let permissionsUrl: string | null = null;
 
-  const control: EmulatorControl = {
+  const control: Omit<EmulatorControl, keyof PushControl> = {
     expireAccessTokens: () => state.expireAccessTokens(),
     revokeGrant: (tokenOrSub) => {
       state.revoke({ token: tokenOrSub });
@@ -98,7 +98,7 @@ export function rateLimiter(limit: { perSecond: number; perMinute: number }, now
 }
 
 /** The control handle over HTTP, for a demo or a test in another process. Never on by default. */
-export function controlRoutes(control: EmulatorControl): Router {
+export function controlRoutes(control: Omit<EmulatorControl, keyof PushControl>): Router {
   const router = Router();
   router.use(express.json());
   router.post('/__emulator/expire-access-tokens', (_req, res) => {

@@ -11,6 +11,13 @@ import { accountWith, actorOf } from './bearer';
 import { one, type EmulatorContext, type Errors } from './context';
 import { calendarsOf, type SeedEvent } from './seed';
 import type { Grant, ManagedEvent } from './state';
+import { cronofyTime } from './channels';
+
+/** The account whose calendar a request changed (the member's, under Cronofy-Impersonate). */
+const accountOf = (req: Request): string => {
+  const actor = actorOf(req);
+  return actor.kind === 'account' ? actor.account.account_id : '';
+};
 
 const invalid = (res: Response, errors: Errors) => res.status(422).json({ errors });
 
@@ -27,8 +34,8 @@ function eventJson(event: SeedEvent | ManagedEvent, managed: boolean) {
     start: event.start,
     end: event.end,
     deleted: false,
-    created: event.start,
-    updated: event.start,
+    created: event.created ?? event.start,
+    updated: event.updated ?? event.start,
     participation_status: managed ? 'accepted' : 'needs_action',
     attendees: [],
     transparency: 'opaque',
@@ -81,6 +88,13 @@ export function eventRoutes(ctx: EmulatorContext): Router {
     const to = one(req.query.to);
     if (from !== undefined && !DATE.test(from)) errors.from = [{ key: 'errors.invalid_date', description: 'must be a date (YYYY-MM-DD)' }];
     if (to !== undefined && !DATE.test(to)) errors.to = [{ key: 'errors.invalid_date', description: 'must be a date (YYYY-MM-DD)' }];
+    // last_modified: only events changed at or after it (push notifications' changes_since). Sample
+    // events never changed, so they never match; changed ones carry `updated`.
+    const lastModified = one(req.query.last_modified);
+    if (lastModified !== undefined && !(TIME.test(lastModified) && !Number.isNaN(Date.parse(lastModified)))) {
+      errors.last_modified = [{ key: 'errors.invalid_time', description: 'must be a UTC time (YYYY-MM-DDTHH:MM:SSZ)' }];
+    }
+    const changedSince = (event: SeedEvent): boolean => lastModified === undefined || (event.updated !== undefined && Date.parse(event.updated) >= Date.parse(lastModified));
     if (Object.keys(errors).length > 0) return void invalid(res, errors);
 
     const today = new Date();
@@ -96,14 +110,14 @@ export function eventRoutes(ctx: EmulatorContext): Router {
       if (wanted.length > 0 && !wanted.includes(calendar.calendar_id)) continue;
       if (!onlyManaged) {
         for (const event of ctx.state.world.events.get(calendar.calendar_id) ?? []) {
-          if (instant(event.start) < toMs && instant(event.end) >= fromMs) events.push({ start: instant(event.start), json: eventJson(event, false) });
+          if (changedSince(event) && instant(event.start) < toMs && instant(event.end) >= fromMs) events.push({ start: instant(event.start), json: eventJson(event, false) });
         }
       }
       if (includeManaged) {
         for (const event of ctx.state.managedEvents(calendar.calendar_id)) {
           // Managed events are not held to the default window, only to one the caller gives.
           const inWindow = (!to || instant(event.start) < toMs) && (!from || instant(event.end) >= fromMs);
-          if (inWindow) events.push({ start: instant(event.start), json: eventJson(event, true) });
+          if (inWindow && changedSince(event)) events.push({ start: instant(event.start), json: eventJson(event, true) });
         }
       }
     }
@@ -154,8 +168,10 @@ export function eventRoutes(ctx: EmulatorContext): Router {
       description: one(body.description) ?? '',
       start: time(body.start),
       end: time(body.end),
+      updated: cronofyTime(Date.now()),
     });
     res.status(202).end();
+    ctx.channels.changed(accountOf(req), calendar.calendar_id, true);
   });
 
   router.delete('/v1/calendars/:calendar_id/events', (req: Request, res: Response) => {
@@ -165,6 +181,7 @@ export function eventRoutes(ctx: EmulatorContext): Router {
     if (!eventId) return void invalid(res, { event_id: [{ key: 'errors.required', description: 'required' }] });
     ctx.state.deleteEvent(calendar.calendar_id, eventId);
     res.status(202).end();
+    ctx.channels.changed(accountOf(req), calendar.calendar_id, true);
   });
 
   return router;

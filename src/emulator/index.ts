@@ -9,12 +9,20 @@
 //   GET      /v1/events  /v1/events/pages/:id                                           events.ts
 //   POST|DELETE /v1/calendars/:calendar_id/events                                      events.ts
 //   POST     /v1/permissions, GET|POST /permissions/requests/:id (approval page)        permissions.ts
+//   POST|GET /v1/channels  DELETE /v1/channels/:id  (+ signed deliveries, notify.ts)  channels.ts
+//   POST     /v1/link_tokens                                                            linking.ts
+//   GET|POST /relink/:profile_id          the relink page of a disconnected profile    profiles.ts
 //   /__emulator/*                        test control, only with controlApi             control.ts
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { apiRoutes } from './api';
+import { channelRoutes, createChannels } from './channels';
+import { createLinkTokens, linkTokenRoutes } from './linking';
+import { createNotifier } from './notify';
+import { createProfileHealth, relinkRoutes } from './profiles';
+import { createPushControl, pushControlRoutes } from './push-control';
 import { authorizeRoutes } from './authorize';
 import { bearer } from './bearer';
 import type { EmulatorContext } from './context';
@@ -24,10 +32,10 @@ import { permissionRoutes } from './permissions';
 import { seedWorld } from './seed';
 import { createState } from './state';
 import { tokenRoutes } from './token';
-import { SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, type EmulatorOptions, type RunningEmulator } from './types';
+import { SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, type EmulatorControl, type EmulatorOptions, type RunningEmulator } from './types';
 
 export { SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET } from './types';
-export type { EmulatorControl, EmulatorOptions, FaultOptions, RecordedRequest, RunningEmulator } from './types';
+export type { EmulatorControl, EmulatorOptions, FaultOptions, PushDelivery, RecordedRequest, RunningEmulator } from './types';
 
 const DEFAULT_RATE_LIMIT = { perSecond: 50, perMinute: 500 };
 
@@ -38,11 +46,13 @@ function buildApp(options: EmulatorOptions, publicUrl: () => string) {
     rotateRefreshTokens: options.rotateRefreshTokens ?? true,
     now: options.now,
   });
-  const { control, recorder, injector, permissionsUrl } = createControl(state);
+  const { control: baseControl, recorder, injector, permissionsUrl } = createControl(state);
+  const clientSecret = options.clientSecret ?? SANDBOX_CLIENT_SECRET;
+  const notifier = createNotifier({ secrets: () => [clientSecret, ...(options.rotatingClientSecrets ?? [])], retryDelaysMs: options.pushRetryDelaysMs, log });
   const ctx: EmulatorContext = {
     state,
     clientId: options.clientId ?? SANDBOX_CLIENT_ID,
-    clientSecret: options.clientSecret ?? SANDBOX_CLIENT_SECRET,
+    clientSecret,
     redirectUris: options.redirectUris ?? [],
     get publicUrl() {
       return publicUrl();
@@ -50,6 +60,18 @@ function buildApp(options: EmulatorOptions, publicUrl: () => string) {
     applicationName: options.clientId === undefined || options.clientId === SANDBOX_CLIENT_ID ? 'Cronofy Connect demo' : options.clientId,
     pageSize: options.pageSize ?? 10,
     permissionsUrlOverride: permissionsUrl,
+    channels: createChannels(notifier, options.now),
+    profiles: createProfileHealth(),
+    linkTokens: createLinkTokens(state.world, options.now),
+  };
+  const pushControl = createPushControl(ctx, notifier);
+  const control: EmulatorControl = {
+    ...baseControl,
+    ...pushControl,
+    reset: () => {
+      baseControl.reset();
+      pushControl.reset();
+    },
   };
 
   const app = express();
@@ -69,7 +91,7 @@ function buildApp(options: EmulatorOptions, publicUrl: () => string) {
   app.get('/__assets/emulator.css', (_req, res) => {
     res.set('Cache-Control', 'public, max-age=3600').sendFile(path.join(__dirname, 'assets', 'emulator.css'));
   });
-  if (options.controlApi) app.use(controlRoutes(control));
+  if (options.controlApi) app.use(controlRoutes(control), pushControlRoutes(control));
 
   app.use(express.json({ limit: '100kb' }));
   app.use(express.urlencoded({ extended: false, limit: '100kb' }));
@@ -89,6 +111,7 @@ function buildApp(options: EmulatorOptions, publicUrl: () => string) {
   app.use(apiRoutes(ctx));
   app.use(eventRoutes(ctx));
   app.use(permissionRoutes(ctx));
+  app.use(channelRoutes(ctx), linkTokenRoutes(ctx), relinkRoutes(ctx));
 
   app.use((req: Request, res: Response) => {
     if (req.path.startsWith('/v1/') || req.path.startsWith('/oauth/')) return void res.status(404).json({ error: 'not_found' });
@@ -105,13 +128,13 @@ function buildApp(options: EmulatorOptions, publicUrl: () => string) {
     log(`emulator: ${req.method} ${req.path} failed: ${err instanceof Error ? err.message : String(err)}`);
     res.status(500).json({ error: 'server_error' });
   });
-  return { app, control };
+  return { app, control, closeNotifier: () => notifier.close() };
 }
 
 /** Starts the emulator; resolves once it listens. */
 export async function startEmulator(options: EmulatorOptions = {}): Promise<RunningEmulator> {
   let url = '';
-  const { app, control } = buildApp(options, () => url);
+  const { app, control, closeNotifier } = buildApp(options, () => url);
   const server: Server = createServer(app);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -127,6 +150,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     control,
     close: () =>
       new Promise<void>((resolve, reject) => {
+        closeNotifier();
         server.close((err) => (err ? reject(err) : resolve()));
         server.closeAllConnections();
       }),

@@ -50,6 +50,9 @@ export interface SeedEvent {
   description: string;
   start: string;
   end: string;
+  /** When it was created and last changed; sample events that never changed have neither. */
+  created?: string;
+  updated?: string;
 }
 
 export interface World {

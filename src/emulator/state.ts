@@ -5,9 +5,11 @@
 // - A grant has one live refresh token; with rotation each refresh replaces it and the old one is dead.
 // - Revoking a grant (by any of its tokens, or by sub) stops every token it issued (RFC 7009 §2.1).
 import { randomBytes } from 'node:crypto';
-import type { SeedAccount, SeedEvent, SeedOrganization, World } from './seed';
+import type { SeedAccount, SeedEvent, SeedOrganization, SeedProfile, World } from './seed';
 
-export type Subject = { kind: 'account'; account: SeedAccount } | { kind: 'organization'; organization: SeedOrganization };
+export type Subject =
+  | { kind: 'account'; account: SeedAccount; /** The profile just added, when a link_token joined it. */ linkingProfile?: SeedProfile }
+  | { kind: 'organization'; organization: SeedOrganization };
 
 export interface Grant {
   subject: Subject;

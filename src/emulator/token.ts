@@ -29,7 +29,7 @@ export function tokenRoutes(ctx: EmulatorContext): Router {
     if (!withIdentity) return answer;
     answer.sub = ctx.state.subOf(subject);
     if (subject.kind === 'account') {
-      const profile = subject.account.profiles[0];
+      const profile = subject.linkingProfile ?? subject.account.profiles[0];
       answer.account_id = subject.account.account_id;
       if (profile) {
         answer.linking_profile = {
