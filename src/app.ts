@@ -20,6 +20,8 @@ import { accountRoutes } from './account/routes';
 import { permissionRoutes } from './permissions/routes';
 import { organizationRoutes } from './organization/routes';
 import { healthRoutes, homeRoutes } from './pages/routes';
+import { createPush } from './push';
+import { linkingRoutes } from './linking/routes';
 import { createSessionMiddleware, SESSION_ABSOLUTE_MS } from './session';
 import type { KeyValueStore } from './store/kv';
 import { errorHandler, notFound } from './web/error-handler';
@@ -66,12 +68,7 @@ export function createApp(deps: AppDependencies): Express {
     return client;
   };
   const tokens = createTokenStore({ kv: deps.kv, ttlMs: SESSION_ABSOLUTE_MS, encryptionKey: config.tokenEncryptionKey });
-  const ctx: AppContext = {
-    config,
-    logger,
-    kv: deps.kv,
-    tokens,
-    tokenManager: createTokenManager({
+  const tokenManager = createTokenManager({
       tokens,
       kv: deps.kv,
       clientFor,
@@ -85,7 +82,23 @@ export function createApp(deps: AppDependencies): Express {
           'new access_token': mask(refreshed.access_token),
           'expires at': new Date(refreshed.expires_at).toISOString(),
         }),
-    }),
+    });
+  const push = createPush({
+    config,
+    kv: deps.kv,
+    logger,
+    clientFor,
+    tokenManager,
+    now,
+    ttlMs: SESSION_ABSOLUTE_MS,
+    connectionExists: async (id) => (await tokens.get(id)) !== null,
+  });
+  const ctx: AppContext = {
+    config,
+    logger,
+    kv: deps.kv,
+    tokens,
+    tokenManager,
     inspector,
     states: createStateStore(deps.kv, now),
     clientFor,
@@ -94,6 +107,7 @@ export function createApp(deps: AppDependencies): Express {
       oauth: `${config.appBaseUrl}/oauth/callback`,
       permissions: `${config.appBaseUrl}/permissions/callback`,
     },
+    push,
   };
   const cronofyAppOrigin = new URL(clientFor(config.cronofy.dataCenter).hosts.appUrl).origin;
 
@@ -110,9 +124,12 @@ export function createApp(deps: AppDependencies): Express {
   // Only these paths: mounted at / it would stat public/ on every dynamic request (~10% of CPU).
   const publicDir = path.join(__dirname, '..', 'public');
   app.get('/styles.css', (_req, res) => res.sendFile(path.join(publicDir, 'styles.css'), { maxAge: '1h' }));
+  app.get('/live.js', (_req, res) => res.sendFile(path.join(publicDir, 'live.js'), { maxAge: '1h' }));
   app.use('/diagrams', express.static(path.join(publicDir, 'diagrams'), { index: false, maxAge: '1h', fallthrough: true }));
   app.use(noStore);
   app.use(healthRoutes(ctx));
+  app.locals.push = push;
+  app.use(push.receiver); // Cronofy's deliveries: no session, CSRF or per-IP POST limit
   app.use((req, res, next) => {
     res.locals.sandbox = deps.sandbox;
     res.locals.dataCenter = { code: config.cronofy.dataCenter, name: DATA_CENTER_NAMES[config.cronofy.dataCenter] };
@@ -135,7 +152,9 @@ export function createApp(deps: AppDependencies): Express {
 
   app.use(homeRoutes(ctx));
   app.use(connectRoutes(ctx));
+  app.use(push.live);
   app.use(calendarRoutes(ctx));
+  app.use(linkingRoutes(ctx));
   app.use(permissionRoutes(ctx));
   app.use(organizationRoutes(ctx));
   app.use(accountRoutes(ctx));

@@ -7,6 +7,7 @@ import type { TokenStore } from './connections/token-store';
 import type { StateStore } from './connect/state-store';
 import type { KeyValueStore } from './store/kv';
 import type { Inspector } from './inspector/inspector';
+import type { Push } from './push';
 
 /** What route handlers are given: built once in createApp, no module-level state anywhere. */
 export interface AppContext {
@@ -20,4 +21,6 @@ export interface AppContext {
   now: () => number;
   inspector: Inspector;
   redirectUris: { oauth: string; permissions: string };
+  /** Push notification channels, the receiver and live updates. */
+  push: Push;
 }

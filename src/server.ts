@@ -3,6 +3,7 @@
 import type { Server, ServerResponse } from 'node:http';
 import type Redis from 'ioredis';
 import { createApp } from './app';
+import { pushOf } from './push';
 import { ConfigError, loadConfig } from './config';
 import { sandboxConfig } from './config/sandbox';
 import { startEmulator } from './emulator';
@@ -88,6 +89,7 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.info(`${signal}: finishing in-flight requests`);
+    pushOf(app).closeStreams(); // live-update streams never finish on their own
     server.close(async () => {
       await closeKv();
       await redis?.quit().catch(() => undefined);

@@ -26,6 +26,7 @@ export function accountRoutes(ctx: AppContext): Router {
       disconnected++;
       if (!stored) continue;
       const { connection } = stored;
+      await ctx.push.channels.close(connection).catch((err: unknown) => ctx.logger.warn({ err }, 'push channel not closed'));
       try {
         await ctx.clientFor(connection.data_center).revokeAuthorization({ token: connection.refresh_token });
         ctx.inspector.record(req, 'Revoked: POST /oauth/token/revoke', { connection: kind, token: mask(connection.refresh_token) });

@@ -3,6 +3,8 @@ import type { AppContext } from '../context';
 import { type Connection, summarize } from '../connections/connection';
 import { flash } from '../session/helpers';
 import { groupByProfile } from './group';
+import { PROVIDER_NAMES } from '../connect/start';
+import { profileHealth, providerLabel } from '../linking/health';
 
 export function calendarRoutes(ctx: AppContext): Router {
   const router = Router();
@@ -15,11 +17,18 @@ export function calendarRoutes(ctx: AppContext): Router {
       return;
     }
     let used: Connection | undefined;
-    const calendars = await ctx.tokenManager.withAccessToken(id, (connection) => {
+    const [calendars, profiles] = await ctx.tokenManager.withAccessToken(id, (connection) => {
       used = connection; // the connection as it stands after any refresh: no second read
-      return ctx.clientFor(connection.data_center).listCalendars({ accessToken: connection.access_token });
+      const client = ctx.clientFor(connection.data_center);
+      return Promise.all([client.listCalendars({ accessToken: connection.access_token }), client.listProfiles({ accessToken: connection.access_token })]);
     });
-    res.render('calendars', { profiles: groupByProfile(calendars), connections: used ? { individual: summarize(used) } : {} });
+    res.render('calendars', {
+      profiles: groupByProfile(calendars),
+      health: profileHealth(profiles, new URL(ctx.clientFor(ctx.config.cronofy.dataCenter).hosts.appUrl).origin),
+      push: await ctx.push.panel(id),
+      providers: PROVIDER_NAMES.map((name) => ({ name, label: providerLabel(name) })),
+      connections: used ? { individual: summarize(used) } : {},
+    });
   });
 
   return router;

@@ -3,6 +3,7 @@
 // - Empty strings count as unset.
 // - Sandbox mode: no CRONOFY_CLIENT_ID and NODE_ENV is not production.
 import { DATA_CENTERS, type DataCenter, isDataCenter } from '../cronofy/data-centers';
+import { parsePushConfig, type PushConfig } from './push';
 
 export const DEFAULT_SCOPE = 'read_account list_calendars read_events create_event delete_event';
 
@@ -30,6 +31,7 @@ export interface Config {
   readonly tokenEncryptionKey: Buffer | undefined;
   readonly logLevel: string;
   readonly rateLimits: { readonly connectPerMinute: number; readonly postPerMinute: number };
+  readonly push: PushConfig;
 }
 
 export class ConfigError extends Error {
@@ -85,6 +87,8 @@ export function loadConfig(env: Env): Config {
   const connectPerMinute = parseCount(read('RATE_LIMIT_CONNECT_PER_MINUTE') ?? '30', 'RATE_LIMIT_CONNECT_PER_MINUTE', problems);
   const postPerMinute = parseCount(read('RATE_LIMIT_POST_PER_MINUTE') ?? '60', 'RATE_LIMIT_POST_PER_MINUTE', problems);
 
+  const push = parsePushConfig(read, { sandbox, production, appBaseUrl }, problems);
+
   if (problems.length > 0) throw new ConfigError(problems);
 
   return Object.freeze({
@@ -110,6 +114,7 @@ export function loadConfig(env: Env): Config {
     tokenEncryptionKey,
     logLevel: read('LOG_LEVEL') ?? 'info',
     rateLimits: Object.freeze({ connectPerMinute, postPerMinute }),
+    push,
   });
 }
 

@@ -93,6 +93,7 @@ export function oauthCallback(ctx: AppContext): RequestHandler {
       await ctx.clientFor(flow.data_center).revokeAuthorization({ token: connection.refresh_token }).catch(() => undefined);
       throw err;
     }
+    await replacePushChannel(ctx, connection, previous);
     // Connecting again replaces the earlier connection of this kind: give its grant back to Cronofy.
     if (previous) {
       const old = await ctx.tokens.take(previous).catch(() => null);
@@ -136,6 +137,17 @@ async function exchange(ctx: AppContext, flow: PendingFlow, code: string): Promi
     connected_at: now,
   };
   return connection;
+}
+
+/** The replaced connection's channel closes and this one's opens; push problems never fail a connect. */
+async function replacePushChannel(ctx: AppContext, connection: Connection, previousId: string | undefined): Promise<void> {
+  try {
+    const old = previousId ? await ctx.tokens.get(previousId) : null;
+    if (old) await ctx.push.channels.close(old.connection);
+    await ctx.push.channels.open(connection);
+  } catch (err) {
+    ctx.logger.warn({ err }, 'push channel not opened');
+  }
 }
 
 function connectedMessage(connection: Connection): string {

@@ -15,7 +15,8 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
 }
 
 /** The URL with secret-bearing query values masked; anything unparsable becomes its path only. */
-export function redactUrl(url: string): string {
+export function redactUrl(raw: string): string {
+  const url = raw.replace(/^\/push\/[^/?]+/, '/push/[redacted]'); // a push channel's key is a credential
   const at = url.indexOf('?');
   if (at === -1) return url;
   const params = new URLSearchParams(url.slice(at + 1));
