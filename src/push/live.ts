@@ -18,11 +18,12 @@ export function createLiveUpdates(kv: KeyValueStore) {
   router.get('/calendars/live', async (req, res) => {
     const id = req.session.connections?.individual;
     if (!id) return void res.status(204).end(); // EventSource stops reconnecting on 204
+    const unsubscribe = await kv.subscribe(liveChannel(id), () => void res.write('event: update\ndata: {}\n\n'));
+    // Subscribed before the first byte: a client that has read it cannot miss an update.
     res.status(200).set({ 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store', 'X-Accel-Buffering': 'no' });
     res.flushHeaders();
     res.write('retry: 5000\n\n');
     open.add(res);
-    const unsubscribe = await kv.subscribe(liveChannel(id), () => void res.write('event: update\ndata: {}\n\n'));
     const heartbeat = setInterval(() => void res.write(': keep-alive\n\n'), HEARTBEAT_MS);
     heartbeat.unref();
     const done = () => {

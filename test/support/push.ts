@@ -1,6 +1,7 @@
 // A harness whose app also listens on a real port, so the emulator can deliver push notifications
 // to it (PUSH_BASE_URL points there); the browser-facing flows still go through supertest.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { type Harness, type HarnessOptions, startHarness } from './harness';
 import { pushOf, type Push } from '../../src/push';
@@ -21,6 +22,8 @@ export async function startPushHarness(options: HarnessOptions = {}): Promise<Pu
   const pushBase = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const h = await startHarness({ ...options, env: { PUSH_BASE_URL: pushBase, ...options.env }, emulator: { pushRetryDelaysMs: [], ...options.emulator } });
   slot.handler = h.app;
+  // The app's first command would otherwise race ioredis's connect (1 s command timeout) on a busy machine.
+  if (h.redis.status !== 'ready') await once(h.redis, 'ready');
   return {
     ...h,
     pushBase,
