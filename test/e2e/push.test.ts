@@ -3,6 +3,7 @@
 // Events without a reload.
 import type { Page } from 'playwright-core';
 import { seedWorld } from '../../src/emulator/seed';
+import { pushOf } from '../../src/push';
 import { blocking, browserSuite, connectIndividual, describeViolations, expectAbsent, expectText, expectVisible, runAxe, screenshot, submitAppForm, urlStarts } from '../support/browser';
 
 jest.setTimeout(60_000);
@@ -17,7 +18,7 @@ async function liveCalendars(page: Page): Promise<void> {
   await expectText(page.locator('#live-note'), 'This page updates by itself.');
   await suite.stack.emulator.control.pushSettled();
   // A mark on the document: it survives only if the page is never reloaded.
-  await page.evaluate(() => document.body.setAttribute('data-not-reloaded', 'yes'));
+  await page.evaluate("document.body.setAttribute('data-not-reloaded', 'yes')");
 }
 
 const notReloaded = async (page: Page) => expect(await page.locator('body').getAttribute('data-not-reloaded')).toBe('yes');
@@ -41,7 +42,6 @@ describe('push notifications in a browser', () => {
     await suite.stack.emulator.control.pushSettled();
     suite.stack.emulator.control.changeEvent(AVERY, 'Budget review');
     await suite.stack.emulator.control.pushSettled();
-    const { pushOf } = await import('../../src/push');
     await pushOf(suite.stack.app).settled();
     await page.reload();
     await expectText(page.locator('#push-activity'), 'Changed: Budget review');

@@ -74,3 +74,14 @@ describe('profileHealth', () => {
     expect(profileHealth([{ ...profile, profile_connected: true, profile_relink_url: 'https://app.cronofy.com/x' }], 'https://app.cronofy.com')[0]).toMatchObject({ connected: true, relinkUrl: undefined });
   });
 });
+
+describe('GET / provider buttons', () => {
+  it('offer each provider and avoid_linking as a plain GET form to /connect/individual', async () => {
+    const page = parse((await h.agent().get('/').expect(200)).text);
+    const form = page.querySelector('form.providers')!;
+    expect(form.getAttribute('method')).toBe('get');
+    expect(form.getAttribute('action')).toBe('/connect/individual');
+    expect(form.querySelectorAll('button[name="provider_name"]').map((b) => b.getAttribute('value'))).toEqual(['google', 'exchange', 'apple', 'live_connect']);
+    expect(form.querySelector('input[name="avoid_linking"]')?.getAttribute('value')).toBe('true');
+  });
+});
