@@ -38,6 +38,7 @@ function fromEnv(env: NodeJS.ProcessEnv): { options: EmulatorOptions; problems: 
       accessTokenTtl: integer('EMULATOR_ACCESS_TOKEN_TTL', 3600, 1, 31_536_000),
       controlApi,
       rateLimit: rateLimit ? undefined : false,
+      rotatingClientSecrets: (value('EMULATOR_ROTATING_CLIENT_SECRETS') ?? '').split(',').map((s) => s.trim()).filter(Boolean),
       log: (line) => console.warn(line),
     },
     problems,
