@@ -41,6 +41,7 @@ async function main(): Promise<void> {
       host: config.emulatorHost,
       publicUrl: `http://localhost:${config.emulatorPort}`,
       redirectUris: [`${config.appBaseUrl}/oauth/callback`, `${config.appBaseUrl}/permissions/callback`],
+      playground: true,
     });
     config = sandboxConfig(config, emulator.url);
   }

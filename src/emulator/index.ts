@@ -12,6 +12,7 @@
 //   POST|GET /v1/channels  DELETE /v1/channels/:id  (+ signed deliveries, notify.ts)  channels.ts
 //   POST     /v1/link_tokens                                                            linking.ts
 //   GET|POST /relink/:profile_id          the relink page of a disconnected profile    profiles.ts
+//   GET|POST /playground*                 sandbox demo: change a calendar, disconnect   playground.ts
 //   /__emulator/*                        test control, only with controlApi             control.ts
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -22,6 +23,7 @@ import { channelRoutes, createChannels } from './channels';
 import { createLinkTokens, linkTokenRoutes } from './linking';
 import { createNotifier } from './notify';
 import { createProfileHealth, relinkRoutes } from './profiles';
+import { playgroundRoutes } from './playground';
 import { createPushControl, pushControlRoutes } from './push-control';
 import { authorizeRoutes } from './authorize';
 import { bearer } from './bearer';
@@ -112,6 +114,7 @@ function buildApp(options: EmulatorOptions, publicUrl: () => string) {
   app.use(eventRoutes(ctx));
   app.use(permissionRoutes(ctx));
   app.use(channelRoutes(ctx), linkTokenRoutes(ctx), relinkRoutes(ctx));
+  if (options.playground) app.use(playgroundRoutes(ctx, control));
 
   app.use((req: Request, res: Response) => {
     if (req.path.startsWith('/v1/') || req.path.startsWith('/oauth/')) return void res.status(404).json({ error: 'not_found' });

@@ -25,6 +25,8 @@ export interface EmulatorOptions {
   rotateRefreshTokens?: boolean;
   /** Per-application rate limit; default { perSecond: 50, perMinute: 500 }; false turns it off. */
   rateLimit?: false | { perSecond: number; perMinute: number };
+  /** Serve /playground, where a person adds events and disconnects profiles (sandbox demo); default false. */
+  playground?: boolean;
   /** Serve the test-control API over HTTP under /__emulator/; default false. */
   controlApi?: boolean;
   /** Items per page for paged endpoints (events, organizational unit members); default 10. */

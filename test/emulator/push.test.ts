@@ -199,3 +199,25 @@ describe('link tokens and the authorize parameters', () => {
     expect(parse(await page.text()).querySelector('input[name="avoid_linking"]')?.getAttribute('value')).toBe('true');
   });
 });
+
+describe('the sandbox playground', () => {
+  it('is off by default, and when on, its forms add an event (change sent) and disconnect a profile', async () => {
+    expect((await fetch(`${emulator.url}/playground`)).status).toBe(404);
+    const playground = await start({ playground: true, pushRetryDelaysMs: [] });
+    try {
+      const own = await tokensFor(playground, { account: 'Google' });
+      await api(playground, '/v1/channels', own.access_token, { method: 'POST', body: JSON.stringify({ callback_url: hook.url }) });
+      const page = parse(await (await fetch(`${playground.url}/playground`)).text());
+      expect(page.querySelectorAll('form[action="/playground/change-event"]')).toHaveLength(3);
+
+      const form = (fields: Record<string, string>) => ({ method: 'POST', body: new URLSearchParams(fields), headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+      expect((await fetch(`${playground.url}/playground/change-event`, form({ account: 'avery.quinn@northwind.example', summary: 'Demo event' }))).status).toBe(200);
+      expect((await fetch(`${playground.url}/playground/disconnect-profile`, form({ profile_id: own.linking_profile!.profile_id }))).status).toBe(200);
+      expect((await fetch(`${playground.url}/playground/disconnect-profile`, form({ profile_id: 'pro_nope' }))).status).toBe(404);
+      await playground.control.pushSettled();
+      expect(playground.control.pushDeliveries().map((d) => d.type)).toEqual(['verification', 'change', 'profile_disconnected']);
+    } finally {
+      await playground.close();
+    }
+  });
+});
