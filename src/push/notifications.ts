@@ -7,7 +7,8 @@
 // - profile_disconnected: profile health is read (/v1/profiles); a profile newly disconnected
 //   joins the feed. The notification does not say which profile, so the API decides.
 // - profile_initial_sync_completed: noted once. Anything else: logged, nothing done.
-// A live-update message is published for the connection whenever the feed changed.
+// A live-update message is published for the connection whenever the feed changed. A burst of one
+// type for one connection runs once, then once more for all that came meanwhile (coalesce.ts).
 import type { Logger } from 'pino';
 import type { Connection } from '../connections/connection';
 import type { TokenManager } from '../connections/fresh-token';
@@ -15,6 +16,7 @@ import type { CronofyClient } from '../cronofy/client';
 import type { DataCenter } from '../cronofy/data-centers';
 import { ReconnectRequiredError } from '../cronofy/errors';
 import type { CronofyEvent } from '../cronofy/types';
+import { createCoalescer } from './coalesce';
 import type { FeedEntry, PushStore } from './store';
 
 export interface Notification {
@@ -36,8 +38,17 @@ const CRONOFY_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
 
 const startOf = (event: CronofyEvent): string => (typeof event.start === 'string' ? event.start : event.start.time);
 
+/** Two pending notifications of one type as one: the earlier changes_since covers both. */
+function mergeNotifications(pending: Notification, incoming: Notification): Notification {
+  const a = pending.changes_since;
+  const b = incoming.changes_since;
+  if (a === undefined || b === undefined) return { ...pending, changes_since: a ?? b };
+  return Date.parse(b) < Date.parse(a) ? incoming : pending;
+}
+
 export function createNotificationHandler(deps: NotificationDeps) {
   const { store, logger } = deps;
+  const coalesce = createCoalescer<Notification>(mergeNotifications);
 
   const call = <T>(connectionId: string, work: (client: CronofyClient, connection: Connection) => Promise<T>): Promise<T> =>
     deps.tokenManager.withAccessToken(connectionId, (connection) => work(deps.clientFor(connection.data_center), connection));
@@ -91,13 +102,15 @@ export function createNotificationHandler(deps: NotificationDeps) {
   }
 
   return {
-    /** Never throws: the answer to Cronofy has gone already. */
+    /** Never throws: the answer to Cronofy has gone already. A burst of one type for one connection is coalesced. */
     async handle(connectionId: string, notification: Notification): Promise<void> {
       try {
-        const entries = await effects(connectionId, notification);
-        if (entries.length === 0) return;
-        await store.addToFeed(connectionId, entries);
-        await deps.publish(connectionId);
+        await coalesce(`${connectionId}:${notification.type}`, notification, async (merged) => {
+          const entries = await effects(connectionId, merged);
+          if (entries.length === 0) return;
+          await store.addToFeed(connectionId, entries);
+          await deps.publish(connectionId);
+        });
       } catch (err) {
         if (err instanceof ReconnectRequiredError) {
           logger.info('push notification for a connection that is gone; ignored');
