@@ -17,15 +17,23 @@ export function calendarRoutes(ctx: AppContext): Router {
       return;
     }
     let used: Connection | undefined;
-    const [calendars, profiles] = await ctx.tokenManager.withAccessToken(id, (connection) => {
-      used = connection; // the connection as it stands after any refresh: no second read
-      const client = ctx.clientFor(connection.data_center);
-      return Promise.all([client.listCalendars({ accessToken: connection.access_token }), client.listProfiles({ accessToken: connection.access_token })]);
-    });
+    const [[calendars, profiles], push] = await Promise.all([
+      ctx.tokenManager.withAccessToken(id, async (connection) => {
+        used = connection; // the connection as it stands after any refresh: no second read
+        const client = ctx.clientFor(connection.data_center);
+        const calendars = await client.listCalendars({ accessToken: connection.access_token });
+        const cached = await ctx.push.profiles.get(connection.id);
+        if (cached) return [calendars, cached] as const;
+        const profiles = await client.listProfiles({ accessToken: connection.access_token });
+        await ctx.push.profiles.set(connection.id, profiles);
+        return [calendars, profiles] as const;
+      }),
+      ctx.push.panel(id),
+    ]);
     res.render('calendars', {
       profiles: groupByProfile(calendars),
       health: profileHealth(profiles, new URL(ctx.clientFor(ctx.config.cronofy.dataCenter).hosts.appUrl).origin),
-      push: await ctx.push.panel(id),
+      push,
       providers: PROVIDER_NAMES.map((name) => ({ name, label: providerLabel(name) })),
       connections: used ? { individual: summarize(used) } : {},
     });

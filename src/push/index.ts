@@ -12,6 +12,7 @@ import { createChannelLifecycle, type ChannelLifecycle } from './channels';
 import { createLiveUpdates } from './live';
 import { createNotificationHandler } from './notifications';
 import { pushReceiver } from './receive';
+import { createProfileCache, type ProfileCache } from './profiles';
 import { createPushStore, type FeedEntry, liveChannel } from './store';
 
 export interface PushDeps {
@@ -36,6 +37,8 @@ export interface PushPanel {
 
 export interface Push {
   channels: ChannelLifecycle;
+  /** The connection's calendar profiles as last read (a minute at most), kept current by notifications. */
+  profiles: ProfileCache;
   /** POST /push/{key}; mount before sessions, CSRF and rate limits. */
   receiver: Router;
   /** GET /calendars/live; mount after sessions. */
@@ -51,8 +54,10 @@ export function createPush(deps: PushDeps): Push {
   const { config, kv, logger } = deps;
   const store = createPushStore(kv, deps.ttlMs);
   const inFlight = new Set<Promise<void>>();
+  const profiles = createProfileCache(kv);
   const handler = createNotificationHandler({
     store,
+    profiles,
     tokenManager: deps.tokenManager,
     clientFor: deps.clientFor,
     logger,
@@ -61,6 +66,7 @@ export function createPush(deps: PushDeps): Push {
   });
   const live = createLiveUpdates(kv);
   return {
+    profiles,
     channels: createChannelLifecycle({ store, clientFor: deps.clientFor, baseUrl: config.push.baseUrl, logger, connectionExists: deps.connectionExists }),
     receiver: pushReceiver({
       store,

@@ -17,6 +17,7 @@ import type { DataCenter } from '../cronofy/data-centers';
 import { ReconnectRequiredError } from '../cronofy/errors';
 import type { CronofyEvent } from '../cronofy/types';
 import { createCoalescer } from './coalesce';
+import type { ProfileCache } from './profiles';
 import type { FeedEntry, PushStore } from './store';
 
 export interface Notification {
@@ -26,6 +27,7 @@ export interface Notification {
 
 export interface NotificationDeps {
   store: PushStore;
+  profiles: ProfileCache;
   tokenManager: TokenManager;
   clientFor: (dataCenter: DataCenter) => CronofyClient;
   logger: Logger;
@@ -66,6 +68,7 @@ export function createNotificationHandler(deps: NotificationDeps) {
 
   async function health(connectionId: string): Promise<FeedEntry[]> {
     const profiles = await call(connectionId, (client, c) => client.listProfiles({ accessToken: c.access_token }));
+    await deps.profiles.set(connectionId, profiles);
     const down = profiles.filter((p) => !p.profile_connected);
     const swapped = await store.swapHealth(connectionId, down.map((p) => p.profile_id).sort().join(','));
     if (!swapped) return [];
