@@ -1,5 +1,5 @@
 // Child process: baseline BF, the minimal connect-flow skeleton the app's full flow is compared
-// with (the pilot in /work/shared/performance.md §2.5), on the same emulator and Redis:
+// with (a pilot measured before the app was built), on the same emulator and Redis:
 //   GET /connect/individual  state SET (PX 10 min) bound to the session, session saved, 302 to authorize
 //   GET /oauth/callback      GETDEL state, binding compared in constant time, token POST, regenerate, save, 302
 //   GET /calendars           one axios call to the emulator's /v1/calendars, small string

@@ -8,12 +8,12 @@ import type { Config } from './config';
 import type { AppContext } from './context';
 import { type CronofyCall, createCronofyClient, type CronofyClient } from './cronofy/client';
 import { DATA_CENTER_NAMES, type DataCenter, hostsFor } from './cronofy/data-centers';
-import { createTokenManager } from './connections/fresh-token';
+import { createAccessTokens } from './connections/access-tokens';
 import { createTokenStore } from './connections/token-store';
-import { createStateStore } from './connect/state-store';
+import { createStateStore } from './connections/state-store';
+import { createPendingPermissions } from './connections/pending-permissions';
 import { createInspector } from './inspector/inspector';
 import { mask } from './inspector/mask';
-import { inspectorRoutes } from './inspector/routes';
 import { connectRoutes } from './connect/routes';
 import { calendarRoutes } from './calendars/routes';
 import { accountRoutes } from './account/routes';
@@ -22,7 +22,9 @@ import { organizationRoutes } from './organization/routes';
 import { healthRoutes, homeRoutes } from './pages/routes';
 import { createPush } from './push';
 import { linkingRoutes } from './linking/routes';
+import { inspectorRoutes } from './pages/inspector';
 import { createSessionMiddleware, SESSION_ABSOLUTE_MS } from './session';
+import { takeFlash } from './session/access';
 import type { KeyValueStore } from './store/kv';
 import { errorHandler, notFound } from './web/error-handler';
 import { requestLogger } from './web/logging';
@@ -68,10 +70,11 @@ export function createApp(deps: AppDependencies): Express {
     return client;
   };
   const tokens = createTokenStore({ kv: deps.kv, ttlMs: SESSION_ABSOLUTE_MS, encryptionKey: config.tokenEncryptionKey });
-  const tokenManager = createTokenManager({
+  const accessTokens = createAccessTokens({
       tokens,
       kv: deps.kv,
       clientFor,
+      logger,
       now,
       onRefresh: (refreshed, previous) =>
         inspector.recordHere('Access token refreshed', {
@@ -88,7 +91,7 @@ export function createApp(deps: AppDependencies): Express {
     kv: deps.kv,
     logger,
     clientFor,
-    tokenManager,
+    accessTokens,
     now,
     ttlMs: SESSION_ABSOLUTE_MS,
     connectionExists: async (id) => (await tokens.get(id)) !== null,
@@ -98,9 +101,10 @@ export function createApp(deps: AppDependencies): Express {
     logger,
     kv: deps.kv,
     tokens,
-    tokenManager,
+    accessTokens,
     inspector,
     states: createStateStore(deps.kv, now),
+    pendingPermissions: createPendingPermissions(deps.kv, now),
     clientFor,
     now,
     redirectUris: {
@@ -142,8 +146,7 @@ export function createApp(deps: AppDependencies): Express {
   app.use(express.urlencoded({ extended: false, limit: '10kb', parameterLimit: 200 }));
   app.use(createSessionMiddleware({ secret: config.sessionSecret, secureCookies: config.secureCookies, redis: deps.redis, now }));
   app.use((req, res, next) => {
-    res.locals.flash = req.session.flash;
-    if (req.session.flash) delete req.session.flash;
+    res.locals.flash = takeFlash(req);
     next();
   });
   app.use(inspector.middleware);
@@ -158,7 +161,7 @@ export function createApp(deps: AppDependencies): Express {
   app.use(permissionRoutes(ctx));
   app.use(organizationRoutes(ctx));
   app.use(accountRoutes(ctx));
-  app.use(inspectorRoutes(ctx));
+  app.use(inspectorRoutes(inspector));
 
   app.use(notFound);
   app.use(errorHandler(logger));

@@ -86,16 +86,24 @@ async function main(): Promise<void> {
       if (stopping) setImmediate(() => server.closeIdleConnections());
     });
   });
+  const closeAll = async () => {
+    await closeKv();
+    await redis?.quit().catch(() => undefined);
+    await emulator?.close();
+  };
   const shutdown = (signal: string) => {
     if (stopping) return;
     stopping = true;
     logger.info(`${signal}: finishing in-flight requests`);
     pushOf(app).closeStreams(); // live-update streams never finish on their own
-    server.close(async () => {
-      await closeKv();
-      await redis?.quit().catch(() => undefined);
-      await emulator?.close();
-      process.exit(0);
+    server.close(() => {
+      closeAll().then(
+        () => process.exit(0),
+        (err: unknown) => {
+          logger.error({ err }, 'shutdown failed');
+          process.exit(1);
+        },
+      );
     });
     server.closeIdleConnections();
     setTimeout(() => process.exit(1), 10_000).unref();

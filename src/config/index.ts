@@ -3,7 +3,7 @@
 // - Empty strings count as unset.
 // - Sandbox mode: no CRONOFY_CLIENT_ID and NODE_ENV is not production.
 import { DATA_CENTERS, type DataCenter, isDataCenter } from '../cronofy/data-centers';
-import { parsePushConfig, type PushConfig } from './push';
+import { parsePushConfig, type PushConfig } from './push-settings';
 
 export const DEFAULT_SCOPE = 'read_account list_calendars read_events create_event delete_event';
 

@@ -3,11 +3,10 @@
 // and the session is saved *before* the redirect, so the callback can never arrive first.
 import type { Request, RequestHandler, Response } from 'express';
 import type { AuthorizeOptions } from '../cronofy/client';
-import { randomBytes } from 'node:crypto';
 import type { AppContext } from '../context';
 import type { ConnectionKind } from '../connections/connection';
-import { saveSession } from '../session/helpers';
-import { newState } from './state-store';
+import { beginFlows, saveSession } from '../session/access';
+import { newState } from '../connections/state-store';
 import { mask } from '../inspector/mask';
 
 export const ORGANIZATION_SCOPE = 'organizational_unit_scheduler';
@@ -28,18 +27,16 @@ export function startConnect(ctx: AppContext, kind: ConnectionKind): RequestHand
   return (req, res) => beginConnect(ctx, req, res, kind, kind === 'individual' ? authorizeOptionsFrom(req) : {});
 }
 
-/** Stores the pending flow, saves the session, then redirects to Cronofy's authorize page. */
+/** Stores the pending flow, saves the session, then redirects to Cronofy's authorize page (with link_token, provider_name, avoid_linking when given). */
 export async function beginConnect(ctx: AppContext, req: Request, res: Response, kind: ConnectionKind, options: AuthorizeOptions): Promise<void> {
   const dataCenter = ctx.config.cronofy.dataCenter;
   const state = newState();
-  req.session.createdAt ??= ctx.now();
-  req.session.inspectorId ??= randomBytes(16).toString('hex');
-  req.session.flowBinding ??= randomBytes(16).toString('hex');
+  const { flowBinding } = beginFlows(req, ctx.now());
   await ctx.states.put(state, {
     kind,
     data_center: dataCenter,
     redirect_uri: ctx.redirectUris.oauth,
-    session_binding: req.session.flowBinding,
+    session_binding: flowBinding,
     created_at: ctx.now(),
   });
   await saveSession(req);

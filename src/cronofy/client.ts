@@ -340,7 +340,7 @@ function unexpected(endpoint: string): CronofyError {
 }
 
 /** Seconds, from a number or an HTTP date; undefined when absent or unreadable. */
-export function parseRetryAfter(value: unknown): number | undefined {
+function parseRetryAfter(value: unknown): number | undefined {
   if (typeof value !== 'string' || value === '') return undefined;
   if (/^\d+$/.test(value)) return Number(value);
   const date = Date.parse(value);

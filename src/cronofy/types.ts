@@ -1,4 +1,4 @@
-// Cronofy's wire shapes, with Cronofy's own field names (see ../../../shared/cronofy-api.md).
+// Cronofy's wire shapes, with Cronofy's own field names (see docs/cronofy-notes.md).
 
 export interface LinkingProfile {
   provider_name: string;

@@ -1,4 +1,4 @@
-// The "api" role's identity, calendar and organization reads (cronofy-api.md §6, §7, §9.3).
+// The "api" role's identity, calendar and organization reads (docs/cronofy-notes.md, Calendars and identity, Organization Connect).
 import { Router, type Request, type Response } from 'express';
 import { accountWith, actorOf } from './bearer';
 import { one, type EmulatorContext } from './context';
@@ -36,7 +36,7 @@ export function apiRoutes(ctx: EmulatorContext): Router {
   router.get('/v1/userinfo', (req: Request, res: Response) => {
     const actor = actorOf(req);
     if (actor.kind === 'organization') {
-      // The userinfo of an Organizational Unit token is not documented (cronofy-api.md §15.6).
+      // The userinfo of an Organizational Unit token is not documented (docs/cronofy-notes.md U6).
       const { organization } = actor;
       return void res.json({ sub: organization.sub, name: organization.name, 'cronofy.type': 'organizational_unit', 'cronofy.data': { authorization: { scope: actor.grant.scopes.join(' '), status: 'active' } } });
     }
@@ -80,7 +80,7 @@ export function apiRoutes(ctx: EmulatorContext): Router {
     if (account) res.json({ sub: account.account_id, calendars: calendarJson(ctx, account) });
   });
 
-  // Paged by ?page=N; next_page is absolute, as for events (the real paging is unconfirmed, §15.7).
+  // Paged by ?page=N; next_page is absolute, as for events (the real paging is unconfirmed, docs/cronofy-notes.md U7).
   router.get('/v1/organizational_unit_members', (req: Request, res: Response) => {
     const actor = actorOf(req);
     if (actor.kind !== 'organization') {

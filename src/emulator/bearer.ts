@@ -1,7 +1,7 @@
 // Who is calling /v1/*: the Bearer token's grant, or a member of its organizational unit when the
-// request carries Cronofy-Impersonate (cronofy-api.md §9.2).
+// request carries Cronofy-Impersonate (docs/cronofy-notes.md, Organization Connect).
 // - No token: 401 with `WWW-Authenticate: Bearer realm="Cronofy"`; unknown, expired or revoked:
-//   401 with error="invalid_token" (RFC 6750 §3.1; Cronofy's own 401 shape is unconfirmed, §15.1).
+//   401 with error="invalid_token" (RFC 6750 §3.1; Cronofy's own 401 shape is unconfirmed, docs/cronofy-notes.md U1).
 // - Cronofy-Impersonate on a token that is not an organization's, or naming a sub outside the
 //   unit: 403. An impersonated member's calendars are open to the organization's token (our reading).
 // - A capability the token's scope lacks: 403 (RFC 6750 error="insufficient_scope").
@@ -40,7 +40,7 @@ export function bearer(ctx: EmulatorContext): RequestHandler {
       res.status(401).set('WWW-Authenticate', 'Bearer realm="Cronofy"').json({ error: 'unauthorized' });
       return;
     }
-    // An Internal Application authenticates with its client secret (cronofy-api.md §9.3); the
+    // An Internal Application authenticates with its client secret (docs/cronofy-notes.md, Organization Connect); the
     // emulator's one application plays that role for the organizational unit too.
     const grant = match[1] === ctx.clientSecret ? internalApplication(ctx) : ctx.state.authenticate(match[1]);
     if (!grant) {

@@ -21,7 +21,7 @@ export interface EmulatorContext {
   permissionsUrlOverride(): string | null;
 }
 
-/** Cronofy's 422 body: `{"errors": {field: [{key, description}]}}` (cronofy-api.md §12.1). */
+/** Cronofy's 422 body: `{"errors": {field: [{key, description}]}}` (docs/cronofy-notes.md, Errors). */
 export type Errors = Record<string, { key: string; description: string }[]>;
 
 /** A query or body value that is exactly one string (Express 5 turns repeated keys into arrays). */

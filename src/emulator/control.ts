@@ -2,7 +2,7 @@
 // rate limit, and the same control over HTTP under /__emulator/ when asked for.
 // - Faults match the exact path (no query) and, when given, the method; each fires `times` times.
 // - The rate limit counts every call to /oauth/token* and /v1/* in fixed one-second and one-minute
-//   windows; over it: 429 with Retry-After in seconds (whether Cronofy sends one is unconfirmed, §15.10).
+//   windows; over it: 429 with Retry-After in seconds (whether Cronofy sends one is unconfirmed, docs/cronofy-notes.md U10).
 import { setTimeout as delay } from 'node:timers/promises';
 import express, { Router, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import type { EmulatorState } from './state';

@@ -1,4 +1,4 @@
-// Events (cronofy-api.md §10): read with paging, create or update, delete.
+// Events (docs/cronofy-notes.md, Events): read with paging, create or update, delete.
 // - GET /v1/events needs tzid (422 otherwise); from/to are dates; events returned start before `to`
 //   and end on or after `from`; managed events (created through the API) only with include_managed
 //   or only_managed; pages.next_page is an absolute URL, present only when there is more.

@@ -1,10 +1,10 @@
-// Extended Permissions (cronofy-api.md §8).
+// Extended Permissions (docs/cronofy-notes.md, Extended Permissions).
 // - POST /v1/permissions: every calendar_id must be the account's and permission_level
 //   `unrestricted` (422 otherwise). An Enterprise-Connect-linked account is granted at once:
 //   {"permissions_request":{"accepted":true}}. Any other gets {"permissions_request":{"url":…}},
 //   the emulator's approval page.
 // - The approval page answers once: Allow grants and redirects to redirect_uri; Deny redirects with
-//   error=access_denied (what the real redirect carries is unconfirmed, §15.3). No redirect_uri:
+//   error=access_denied (what the real redirect carries is unconfirmed, docs/cronofy-notes.md U3). No redirect_uri:
 //   a page says it is done.
 import { Router, type Request, type Response } from 'express';
 import { pagePolicy } from './authorize';

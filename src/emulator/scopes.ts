@@ -1,6 +1,6 @@
-// Scopes the emulator knows (cronofy-api.md §2.2), what each allows, and how the consent page says it.
+// Scopes the emulator knows (docs/cronofy-notes.md, Authorization), what each allows, and how the consent page says it.
 // The expansion of the simplified scopes (read_only, read_write, ...) is not documented
-// (cronofy-api.md §15.4); the mapping below is our reading of their names.
+// (docs/cronofy-notes.md U4); the mapping below is our reading of their names.
 
 export const ORGANIZATION_SCOPE = 'organizational_unit_scheduler';
 

@@ -1,6 +1,6 @@
 // The sample world the emulator serves: three accounts a person can pick on the consent page and
 // one organizational unit. Ids are derived from names, so they are the same on every start.
-// Shapes and id formats: ../../../shared/cronofy-api.md §6, §7, §9.3 (acc_ + 24 hex = 28 chars).
+// Shapes and id formats: docs/cronofy-notes.md (Tokens, Calendars and identity, Organization Connect) (acc_ + 24 hex = 28 chars).
 import { createHash } from 'node:crypto';
 
 export interface SeedCalendar {
@@ -37,7 +37,7 @@ export interface SeedMember {
 }
 
 export interface SeedOrganization {
-  /** The unit's sub. Its real prefix is not documented (cronofy-api.md §15.6); org_ is our choice. */
+  /** The unit's sub. Its real prefix is not documented (docs/cronofy-notes.md U6); org_ is our choice. */
   sub: string;
   name: string;
   members: SeedMember[];

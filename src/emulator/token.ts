@@ -1,8 +1,8 @@
-// POST /oauth/token and POST /oauth/token/revoke (cronofy-api.md §3-5; RFC 6749 §5, RFC 7009).
+// POST /oauth/token and POST /oauth/token/revoke (docs/cronofy-notes.md, Tokens; RFC 6749 §5, RFC 7009).
 // - JSON or form bodies; the client authenticates with client_id and client_secret in the body and
 //   any Authorization header is ignored (cronofy-node sends "Bearer undefined").
 // - Errors are RFC 6749 §5.2 JSON: 400 invalid_request / unsupported_grant_type / invalid_grant,
-//   401 invalid_client (the status Cronofy uses is unconfirmed, §15.12; the RFC allows 401).
+//   401 invalid_client (the status Cronofy uses is unconfirmed, docs/cronofy-notes.md U12; the RFC allows 401).
 // - Token answers carry Cache-Control: no-store and Pragma: no-cache.
 import { Router, type Request, type Response } from 'express';
 import { one, type EmulatorContext } from './context';

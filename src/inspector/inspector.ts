@@ -4,6 +4,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Request, RequestHandler } from 'express';
 import type { KeyValueStore } from '../store/kv';
+import { inspectorIdOf } from '../session/access';
 
 export type Detail = Record<string, string | number | boolean | undefined>;
 
@@ -30,7 +31,7 @@ const FLOWS: [RegExp, string][] = [
   [/^\/(disconnect|logout)/, 'Disconnect'],
 ];
 
-export function flowOf(path: string): string {
+function flowOf(path: string): string {
   return FLOWS.find(([pattern]) => pattern.test(path))?.[1] ?? 'Other';
 }
 
@@ -39,7 +40,7 @@ export function createInspector(kv: KeyValueStore, ttlMs: number, now: () => num
   const named = new WeakMap<Request, string>();
 
   function record(req: Request | undefined, step: string, detail: Detail, flow?: string): void {
-    const id = req?.session?.inspectorId;
+    const id = inspectorIdOf(req);
     if (!req || !id) return;
     const entry: InspectorStep = {
       at: now(),
@@ -65,7 +66,7 @@ export function createInspector(kv: KeyValueStore, ttlMs: number, now: () => num
       record(current.getStore(), step, detail);
     },
     async timeline(req: Request): Promise<InspectorStep[]> {
-      const id = req.session.inspectorId;
+      const id = inspectorIdOf(req);
       if (!id) return [];
       return (await kv.list(PREFIX + id)).map((raw) => JSON.parse(raw) as InspectorStep).reverse();
     },

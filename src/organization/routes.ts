@@ -4,40 +4,38 @@
 // - GET /organization/members/:sub: that member's identity and calendars, fetched with the
 //   organization's token and `Cronofy-Impersonate: <sub>`. The sub is checked against a strict
 //   pattern before it goes into a header, and must be a member of the unit.
-import { Router, type Request } from 'express';
+import { Router } from 'express';
 import type { AppContext } from '../context';
 import type { OrganizationalUnitMember } from '../cronofy/types';
 import { groupByProfile } from '../calendars/group';
-import { flash } from '../session/helpers';
+import { connectionOf } from '../session/access';
 import { PageError } from '../web/errors';
-import { singleParam } from '../connect/params';
+import { singleParam } from '../web/params';
 
 /** acc_ followed by letters and digits: Cronofy's sub format, and nothing a header could be split with. */
-export const SUB_PATTERN = /^[a-z]{2,8}_[A-Za-z0-9]{1,64}$/;
+const SUB_PATTERN = /^[a-z]{2,8}_[A-Za-z0-9]{1,64}$/;
 const EMAIL_PATTERN = /^[^\s@<>"]{1,64}@[^\s@<>"]{1,190}$/;
 
 export function organizationRoutes(ctx: AppContext): Router {
   const router = Router();
 
-  function connectionOf(req: Request): string | undefined {
-    const id = req.session.connections?.organization;
-    if (!id) flash(req, 'info', 'Connect an organization first: then its members are listed here.');
-    return id;
-  }
+  const NOT_CONNECTED = 'Connect an organization first: then its members are listed here.';
 
-  const membersOf = (id: string): Promise<OrganizationalUnitMember[]> =>
-    ctx.tokenManager.withAccessToken(id, (c) =>
+  async function membersOf(id: string): Promise<OrganizationalUnitMember[]> {
+    const { result } = await ctx.accessTokens.withAccessToken(id, (c) =>
       ctx.clientFor(c.data_center).listOrganizationalUnitMembers({ accessToken: c.access_token }),
     );
+    return result;
+  }
 
   router.get('/organization', async (req, res) => {
-    const id = connectionOf(req);
+    const id = connectionOf(req, 'organization', NOT_CONNECTED);
     if (!id) return res.redirect('/');
     res.render('organization', { members: await membersOf(id), email: '', notFound: false });
   });
 
   router.get('/organization/find', async (req, res) => {
-    const id = connectionOf(req);
+    const id = connectionOf(req, 'organization', NOT_CONNECTED);
     if (!id) return res.redirect('/');
     const email = singleParam(req, 'email', 256, EMAIL_PATTERN);
     const members = await membersOf(id);
@@ -49,21 +47,29 @@ export function organizationRoutes(ctx: AppContext): Router {
   });
 
   router.get('/organization/members/:sub', async (req, res) => {
-    const id = connectionOf(req);
+    const id = connectionOf(req, 'organization', NOT_CONNECTED);
     if (!id) return res.redirect('/');
     const sub = req.params.sub;
     if (typeof sub !== 'string' || !SUB_PATTERN.test(sub)) {
-      throw new PageError(400, 'That is not a member id', 'Member ids look like acc_5ba21743f408617d1269ea1e. Pick a member from the list.', [
-        { href: '/organization', label: 'Back to the members' },
-      ]);
+      throw new PageError({
+        status: 400,
+        code: 'bad_member_id',
+        title: 'That is not a member id',
+        message: 'Member ids look like acc_5ba21743f408617d1269ea1e. Pick a member from the list.',
+        next: [{ href: '/organization', label: 'Back to the members' }],
+      });
     }
     const member = (await membersOf(id)).find((m) => m.sub === sub);
     if (!member) {
-      throw new PageError(404, 'Not a member of this organization', 'No member of the connected organizational unit has this id. Pick a member from the list.', [
-        { href: '/organization', label: 'Back to the members' },
-      ]);
+      throw new PageError({
+        status: 404,
+        code: 'not_a_member',
+        title: 'Not a member of this organization',
+        message: 'No member of the connected organizational unit has this id. Pick a member from the list.',
+        next: [{ href: '/organization', label: 'Back to the members' }],
+      });
     }
-    const [userInfo, calendars] = await ctx.tokenManager.withAccessToken(id, (c) => {
+    const { result: [userInfo, calendars] } = await ctx.accessTokens.withAccessToken(id, (c) => {
       const client = ctx.clientFor(c.data_center);
       const bearer = { accessToken: c.access_token, impersonate: sub };
       return Promise.all([client.userInfo(bearer), client.listCalendars(bearer)]);

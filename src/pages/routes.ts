@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import type { AppContext } from '../context';
-import { sessionConnections } from '../connections/session-connections';
+import { sessionConnections } from '../session/access';
 import { PROVIDER_NAMES } from '../connect/start';
 import { providerLabel } from '../linking/health';
 
@@ -8,7 +8,7 @@ export function homeRoutes(ctx: AppContext): Router {
   const router = Router();
   router.get('/', async (req, res) => {
     res.render('home', {
-      connections: req.session.connections ? await sessionConnections(ctx, req) : {},
+      connections: await sessionConnections(req, ctx.tokens),
       providers: PROVIDER_NAMES.map((name) => ({ name, label: providerLabel(name) })),
     });
   });

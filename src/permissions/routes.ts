@@ -5,70 +5,71 @@
 //   only when it is on the Cronofy app host (or the emulator's), with a pending request remembered.
 // - GET /permissions/callback: needs that pending request; access_denied gets its own page;
 //   otherwise the calendars are read again: the API, not the query string, says what was granted.
-import { Router, type Request } from 'express';
+import { Router } from 'express';
 import type { AppContext } from '../context';
 import type { Calendar } from '../cronofy/types';
-import { flash } from '../session/helpers';
+import { connectionOf } from '../session/access';
 import { PageError } from '../web/errors';
-import { ERROR_CHARSET, singleParam } from '../connect/params';
-import { createPendingPermissions } from './pending';
+import { ERROR_CHARSET, singleParam } from '../web/params';
 
 const MAX_CALENDARS_PER_REQUEST = 50;
 const CALENDAR_ID = /^[A-Za-z0-9_@.=+-]{1,200}$/;
 
 export function permissionRoutes(ctx: AppContext): Router {
   const router = Router();
-  const pending = createPendingPermissions(ctx.kv, ctx.now);
+  const pending = ctx.pendingPermissions;
 
-  const calendarsOf = (connectionId: string): Promise<Calendar[]> =>
-    ctx.tokenManager.withAccessToken(connectionId, (c) =>
+  async function calendarsOf(connectionId: string): Promise<Calendar[]> {
+    const { result } = await ctx.accessTokens.withAccessToken(connectionId, (c) =>
       ctx.clientFor(c.data_center).listCalendars({ accessToken: c.access_token }),
     );
-
-  function connectionOf(req: Request): string | undefined {
-    const id = req.session.connections?.individual;
-    if (!id) flash(req, 'info', 'Connect a calendar first: extended permissions are requested for its calendars.');
-    return id;
+    return result;
   }
 
+  const NOT_CONNECTED = 'Connect a calendar first: extended permissions are requested for its calendars.';
+
   router.get('/permissions', async (req, res) => {
-    const id = connectionOf(req);
+    const id = connectionOf(req, 'individual', NOT_CONNECTED);
     if (!id) return res.redirect('/');
     const calendars = (await calendarsOf(id)).filter((c) => !c.calendar_deleted);
     res.render('permissions', { calendars });
   });
 
   router.post('/permissions', async (req, res) => {
-    const id = connectionOf(req);
+    const id = connectionOf(req, 'individual', NOT_CONNECTED);
     if (!id) return res.redirect('/');
     const requested = selectedIds(req.body);
     if (requested.length === 0) {
-      throw new PageError(400, 'No calendar was chosen', 'Tick at least one calendar to ask for unrestricted access to it.', [
-        { href: '/permissions', label: 'Choose calendars' },
-      ]);
+      throw new PageError({
+        status: 400,
+        code: 'no_calendar_chosen',
+        title: 'No calendar was chosen',
+        message: 'Tick at least one calendar to ask for unrestricted access to it.',
+        next: [{ href: '/permissions', label: 'Choose calendars' }],
+      });
     }
     const owned = new Set((await calendarsOf(id)).map((c) => c.calendar_id));
     if (requested.length > MAX_CALENDARS_PER_REQUEST || !requested.every((calendarId) => owned.has(calendarId))) {
-      throw new PageError(
-        400,
-        'Those calendars are not yours',
-        'The request named calendars that do not belong to the connected account. Nothing was sent to Cronofy. Choose from the list.',
-        [{ href: '/permissions', label: 'Choose calendars' }],
-      );
+      throw new PageError({
+        status: 400,
+        code: 'not_your_calendars',
+        title: 'Those calendars are not yours',
+        message: 'The request named calendars that do not belong to the connected account. Nothing was sent to Cronofy. Choose from the list.',
+        next: [{ href: '/permissions', label: 'Choose calendars' }],
+      });
     }
 
-    let cronofyAppOrigin = '';
-    const answer = await ctx.tokenManager.withAccessToken(id, (c) => {
-      // The approval page belongs to the connection's data center, recorded when it was made.
-      cronofyAppOrigin = new URL(ctx.clientFor(c.data_center).hosts.appUrl).origin;
-      return ctx.clientFor(c.data_center).elevatedPermissions(
+    const { result: answer, connection } = await ctx.accessTokens.withAccessToken(id, (c) =>
+      ctx.clientFor(c.data_center).elevatedPermissions(
         { accessToken: c.access_token },
         {
           permissions: requested.map((calendar_id) => ({ calendar_id, permission_level: 'unrestricted' as const })),
           redirect_uri: ctx.redirectUris.permissions,
         },
-      );
-    });
+      ),
+    );
+    // The approval page belongs to the connection's data center, recorded when it was made.
+    const cronofyAppOrigin = new URL(ctx.clientFor(connection.data_center).hosts.appUrl).origin;
 
     ctx.inspector.record(req, 'Permissions requested: POST /v1/permissions', {
       calendars: requested.join(', '),
@@ -80,12 +81,13 @@ export function permissionRoutes(ctx: AppContext): Router {
       return res.render('permissions-result', await outcome(id, requested, 'accepted'));
     }
     if (!answer.url || !isOn(answer.url, cronofyAppOrigin)) {
-      throw new PageError(
-        502,
-        'Cronofy sent an approval link the app does not trust',
-        `The approval page must be on ${cronofyAppOrigin}; the link pointed elsewhere, so the app did not follow it. Nothing was granted.`,
-        [{ href: '/permissions', label: 'Back to permissions' }],
-      );
+      throw new PageError({
+        status: 502,
+        code: 'untrusted_approval_url',
+        title: 'Cronofy sent an approval link the app does not trust',
+        message: `The approval page must be on ${cronofyAppOrigin}; the link pointed elsewhere, so the app did not follow it. Nothing was granted.`,
+        next: [{ href: '/permissions', label: 'Back to permissions' }],
+      });
     }
     await pending.put(req.sessionID, { connection_id: id, calendar_ids: requested, created_at: ctx.now() });
     res.redirect(answer.url);
@@ -93,24 +95,26 @@ export function permissionRoutes(ctx: AppContext): Router {
 
   router.get('/permissions/callback', async (req, res) => {
     const request = await pending.take(req.sessionID);
-    if (!request || request.connection_id !== req.session.connections?.individual) {
-      throw new PageError(
-        400,
-        'No permissions request is waiting',
-        'This return from Cronofy does not match a request made from this browser in the last 10 minutes (it may have been used already). Nothing was changed.',
-        [{ href: '/permissions', label: 'Request permissions' }],
-      );
+    if (!request || request.connection_id !== connectionOf(req, 'individual')) {
+      throw new PageError({
+        status: 400,
+        code: 'no_pending_permissions',
+        title: 'No permissions request is waiting',
+        message: 'This return from Cronofy does not match a request made from this browser in the last 10 minutes (it may have been used already). Nothing was changed.',
+        next: [{ href: '/permissions', label: 'Request permissions' }],
+      });
     }
     const error = singleParam(req, 'error', 64, ERROR_CHARSET);
     ctx.inspector.record(req, 'Back from the approval page', { error: error.ok ? (error.value ?? 'none') : 'malformed' });
     if (error.ok && error.value === 'access_denied') return res.render('permissions-declined');
     if (!error.ok || error.value !== undefined) {
-      throw new PageError(
-        400,
-        'Cronofy could not complete the permissions request',
-        `Cronofy reported a problem${error.ok ? ` (${error.value})` : ''}. Nothing was granted; you can ask again.`,
-        [{ href: '/permissions', label: 'Request permissions' }],
-      );
+      throw new PageError({
+        status: 400,
+        code: 'permissions_error',
+        title: 'Cronofy could not complete the permissions request',
+        message: `Cronofy reported a problem${error.ok ? ` (${error.value})` : ''}. Nothing was granted; you can ask again.`,
+        next: [{ href: '/permissions', label: 'Request permissions' }],
+      });
     }
     const result = await outcome(request.connection_id, request.calendar_ids, 'approved');
     ctx.inspector.record(req, 'Back from the approval page; calendars read again', {

@@ -4,7 +4,7 @@
 import type { Express, Router } from 'express';
 import type { Logger } from 'pino';
 import type { Config } from '../config';
-import type { TokenManager } from '../connections/fresh-token';
+import type { AccessTokens } from '../connections/access-tokens';
 import type { CronofyClient } from '../cronofy/client';
 import type { DataCenter } from '../cronofy/data-centers';
 import type { KeyValueStore } from '../store/kv';
@@ -20,7 +20,7 @@ export interface PushDeps {
   kv: KeyValueStore;
   logger: Logger;
   clientFor: (dataCenter: DataCenter) => CronofyClient;
-  tokenManager: TokenManager;
+  accessTokens: AccessTokens;
   now: () => number;
   /** How long records live: the connection's lifetime. */
   ttlMs: number;
@@ -58,7 +58,7 @@ export function createPush(deps: PushDeps): Push {
   const handler = createNotificationHandler({
     store,
     profiles,
-    tokenManager: deps.tokenManager,
+    accessTokens: deps.accessTokens,
     clientFor: deps.clientFor,
     logger,
     now: deps.now,

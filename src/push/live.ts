@@ -6,6 +6,7 @@
 //   received by one instance reaches pages held open by another.
 // - A comment every 25 s keeps proxies from closing an idle stream; shutdown ends every stream.
 import { Router, type Response } from 'express';
+import { connectionOf } from '../session/access';
 import type { KeyValueStore } from '../store/kv';
 import { liveChannel } from './store';
 
@@ -16,7 +17,7 @@ export function createLiveUpdates(kv: KeyValueStore) {
 
   const router = Router();
   router.get('/calendars/live', async (req, res) => {
-    const id = req.session.connections?.individual;
+    const id = connectionOf(req, 'individual');
     if (!id) return void res.status(204).end(); // EventSource stops reconnecting on 204
     const unsubscribe = await kv.subscribe(liveChannel(id), () => void res.write('event: update\ndata: {}\n\n'));
     // Subscribed before the first byte: a client that has read it cannot miss an update.

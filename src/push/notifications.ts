@@ -11,7 +11,7 @@
 // type for one connection runs once, then once more for all that came meanwhile (coalesce.ts).
 import type { Logger } from 'pino';
 import type { Connection } from '../connections/connection';
-import type { TokenManager } from '../connections/fresh-token';
+import type { AccessTokens } from '../connections/access-tokens';
 import type { CronofyClient } from '../cronofy/client';
 import type { DataCenter } from '../cronofy/data-centers';
 import { ReconnectRequiredError } from '../cronofy/errors';
@@ -28,7 +28,7 @@ export interface Notification {
 export interface NotificationDeps {
   store: PushStore;
   profiles: ProfileCache;
-  tokenManager: TokenManager;
+  accessTokens: AccessTokens;
   clientFor: (dataCenter: DataCenter) => CronofyClient;
   logger: Logger;
   now: () => number;
@@ -53,7 +53,7 @@ export function createNotificationHandler(deps: NotificationDeps) {
   const coalesce = createCoalescer<Notification>(mergeNotifications);
 
   const call = <T>(connectionId: string, work: (client: CronofyClient, connection: Connection) => Promise<T>): Promise<T> =>
-    deps.tokenManager.withAccessToken(connectionId, (connection) => work(deps.clientFor(connection.data_center), connection));
+    deps.accessTokens.withAccessToken(connectionId, (connection) => work(deps.clientFor(connection.data_center), connection)).then(({ result }) => result);
 
   async function changes(connectionId: string, since: string): Promise<FeedEntry[]> {
     const events = await call(connectionId, (client, c) => client.readChangedEvents({ accessToken: c.access_token }, since));

@@ -8,6 +8,8 @@ import session from 'express-session';
 import { RedisStore } from 'connect-redis';
 import type Redis from 'ioredis';
 import './types';
+import { createdAtOf } from './access';
+import { StorageError } from '../store/errors';
 
 export const SESSION_IDLE_MS = 30 * 60 * 1000;
 export const SESSION_ABSOLUTE_MS = 8 * 60 * 60 * 1000;
@@ -41,14 +43,18 @@ export function createSessionMiddleware(options: SessionOptions): RequestHandler
     cookie: { httpOnly: true, sameSite: 'lax', secure: options.secureCookies, path: '/' },
   });
 
+  // Whatever the session store fails with (Redis down, timed out) reaches the app as a StorageError.
+  const loadSession: RequestHandler = (req, res, next) =>
+    sessions(req, res, (err?: unknown) => next(err ? new StorageError('session.load', err) : undefined));
+
   const absoluteLifetime: RequestHandler = (req, _res, next) => {
-    const started = req.session.createdAt;
+    const started = createdAtOf(req);
     if (started !== undefined && now() - started > SESSION_ABSOLUTE_MS) {
-      req.session.regenerate((err) => next(err));
+      req.session.regenerate((err) => next(err ? new StorageError('session.regenerate', err) : undefined));
       return;
     }
     next();
   };
 
-  return [sessions, absoluteLifetime];
+  return [loadSession, absoluteLifetime];
 }

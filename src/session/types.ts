@@ -1,16 +1,20 @@
 import 'express-session';
 
+/** What this app keeps in a session. Read and written only through ./access.ts. */
+export interface AppSessionData {
+  /** Epoch ms the session began; enforces the absolute lifetime. */
+  createdAt: number;
+  /** Ids of the connections this browser holds; the tokens are in the token store. */
+  connections: { individual?: string; organization?: string };
+  /** One message for the next page. */
+  flash: { kind: 'info' | 'error'; text: string };
+  /** Stable id of this browser's flow-inspector timeline (kept across regeneration). */
+  inspectorId: string;
+  /** Random value the pending flows (`state`) are bound to; survives regeneration, unlike the id. */
+  flowBinding: string;
+}
+
 declare module 'express-session' {
-  interface SessionData {
-    /** Epoch ms the session began; enforces the absolute lifetime. */
-    createdAt: number;
-    /** Ids of the connections this browser holds; the tokens are in the token store. */
-    connections: { individual?: string; organization?: string };
-    /** One message for the next page. */
-    flash: { kind: 'info' | 'error'; text: string };
-    /** Stable id of this browser's flow-inspector timeline (kept across regeneration). */
-    inspectorId: string;
-    /** Random value the pending flows (`state`) are bound to; survives regeneration, unlike the id. */
-    flowBinding: string;
-  }
+  // eslint-disable-next-line @typescript-eslint/no-empty-object-type
+  interface SessionData extends AppSessionData {}
 }

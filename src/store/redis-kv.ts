@@ -1,5 +1,6 @@
 import type Redis from 'ioredis';
 import type { KeyValueStore } from './kv';
+import { guarded } from './errors';
 
 const DEL_IF_EQUALS = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
 const DEL_IF_PREFIX = `local cur = redis.call('GET', KEYS[1])
@@ -16,6 +17,22 @@ if cur and string.sub(cur, 1, string.len(ARGV[1])) == ARGV[1] then
 end
 return 0`;
 
+/** The scripts as commands of the client (ioredis defineCommand): sent by SHA, loaded once on a miss. */
+interface ScriptCommands {
+  ccDelIfEquals(key: string, expected: string): Promise<number>;
+  ccDelIfPrefix(key: string, expectedPrefix: string): Promise<number>;
+  ccReplaceIfPrefix(key: string, expectedPrefix: string, value: string): Promise<number>;
+  ccPushBounded(key: string, value: string, max: string, ttlMs: string): Promise<number>;
+}
+
+function withScripts(redis: Redis): Redis & ScriptCommands {
+  redis.defineCommand('ccDelIfEquals', { numberOfKeys: 1, lua: DEL_IF_EQUALS });
+  redis.defineCommand('ccDelIfPrefix', { numberOfKeys: 1, lua: DEL_IF_PREFIX });
+  redis.defineCommand('ccReplaceIfPrefix', { numberOfKeys: 1, lua: REPLACE_IF_PREFIX });
+  redis.defineCommand('ccPushBounded', { numberOfKeys: 1, lua: PUSH_BOUNDED });
+  return redis as Redis & ScriptCommands;
+}
+
 /** Every channel the app publishes on starts with this; one pattern subscription covers them all. */
 export const CHANNEL_PREFIX = 'cronofy-connect:';
 
@@ -25,8 +42,10 @@ export const CHANNEL_PREFIX = 'cronofy-connect:';
  * to local listeners by channel. Subscribing and unsubscribing per channel would toggle the
  * connection in and out of subscriber mode under load, and ioredis then refuses commands
  * ("Connection in subscriber mode"): the refresh-storm benchmark across two instances hit that.
+ * Every Redis failure leaves this store as a StorageError (see ./errors.ts).
  */
-export function createRedisStore(redis: Redis): KeyValueStore & { close(): Promise<void> } {
+export function createRedisStore(client: Redis): KeyValueStore & { close(): Promise<void> } {
+  const redis = withScripts(client);
   let subscribed: Promise<unknown> | undefined;
   let subscriber: Redis | undefined;
   const listeners = new Map<string, Set<(message: string) => void>>();
@@ -49,32 +68,32 @@ export function createRedisStore(redis: Redis): KeyValueStore & { close(): Promi
   }
 
   return {
-    get: (key) => redis.get(key),
+    get: (key) => guarded('kv.get', () => redis.get(key)),
     async set(key, value, ttlMs) {
-      await redis.set(key, value, 'PX', ttlMs);
+      await guarded('kv.set', () => redis.set(key, value, 'PX', ttlMs));
     },
-    take: (key) => redis.getdel(key),
+    take: (key) => guarded('kv.take', () => redis.getdel(key)),
     async del(key) {
-      await redis.del(key);
+      await guarded('kv.del', () => redis.del(key));
     },
     async setIfAbsent(key, value, ttlMs) {
-      return (await redis.set(key, value, 'PX', ttlMs, 'NX')) === 'OK';
+      return (await guarded('kv.setIfAbsent', () => redis.set(key, value, 'PX', ttlMs, 'NX'))) === 'OK';
     },
     async delIfEquals(key, expected) {
-      return (await redis.eval(DEL_IF_EQUALS, 1, key, expected)) === 1;
+      return (await guarded('kv.delIfEquals', () => redis.ccDelIfEquals(key, expected))) === 1;
     },
     async replaceIfPrefix(key, expectedPrefix, value) {
-      return (await redis.eval(REPLACE_IF_PREFIX, 1, key, expectedPrefix, value)) === 1;
+      return (await guarded('kv.replaceIfPrefix', () => redis.ccReplaceIfPrefix(key, expectedPrefix, value))) === 1;
     },
     async delIfPrefix(key, expectedPrefix) {
-      return (await redis.eval(DEL_IF_PREFIX, 1, key, expectedPrefix)) === 1;
+      return (await guarded('kv.delIfPrefix', () => redis.ccDelIfPrefix(key, expectedPrefix))) === 1;
     },
     async publish(channel, message) {
-      await redis.publish(channel, message);
+      await guarded('kv.publish', () => redis.publish(channel, message));
     },
     async subscribe(channel, onMessage) {
       if (!channel.startsWith(CHANNEL_PREFIX)) throw new Error(`channels must start with ${CHANNEL_PREFIX}`);
-      await subscription();
+      await guarded('kv.subscribe', subscription);
       const set = listeners.get(channel) ?? new Set();
       listeners.set(channel, set);
       set.add(onMessage);
@@ -84,9 +103,9 @@ export function createRedisStore(redis: Redis): KeyValueStore & { close(): Promi
       };
     },
     async pushBounded(key, value, max, ttlMs) {
-      await redis.eval(PUSH_BOUNDED, 1, key, value, String(max), String(ttlMs));
+      await guarded('kv.pushBounded', () => redis.ccPushBounded(key, value, String(max), String(ttlMs)));
     },
-    list: (key) => redis.lrange(key, 0, -1),
+    list: (key) => guarded('kv.list', () => redis.lrange(key, 0, -1)),
     async ping() {
       try {
         return (await redis.ping()) === 'PONG';

@@ -3,24 +3,17 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import { CronofyError, ReconnectRequiredError } from '../cronofy/errors';
+import { forgetConnectionId } from '../session/access';
+import { StorageError } from '../store/errors';
 import { PageError, startAgain } from './errors';
 
 export const notFound: RequestHandler = (req, _res, next) => {
-  next(new PageError(404, 'Page not found', `There is nothing at ${req.path.slice(0, 100)}.`));
+  next(new PageError({ status: 404, code: 'not_found', title: 'Page not found', message: `There is nothing at ${req.path.slice(0, 100)}.` }));
 };
 
 export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (err: unknown, req, res, _next) => {
-    let lost: 'individual' | 'organization' = 'individual';
-    if (err instanceof ReconnectRequiredError && req.session?.connections) {
-      const { connections } = req.session;
-      for (const kind of ['individual', 'organization'] as const) {
-        if (connections[kind] === err.connectionId) {
-          delete connections[kind];
-          lost = kind;
-        }
-      }
-    }
+    const lost = (err instanceof ReconnectRequiredError && forgetConnectionId(req, err.connectionId)) || 'individual';
     const page = toPage(err, lost);
     if (page.status >= 500) logger.error({ err, path: req.path }, 'request failed');
     if (res.headersSent) return;
@@ -32,82 +25,104 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
 function toPage(err: unknown, lost: 'individual' | 'organization'): PageError {
   if (err instanceof PageError) return err;
   if (err instanceof ReconnectRequiredError) {
-    return new PageError(
-      401,
-      lost === 'organization' ? 'Please connect your organization again' : 'Please connect your calendar again',
-      `${err.message} The app has forgotten this connection; connecting again takes a few seconds.`,
-      [startAgain(lost), { href: '/', label: 'Back to the start' }],
-    );
+    return new PageError({
+      status: 401,
+      code: 'reconnect_required',
+      title: lost === 'organization' ? 'Please connect your organization again' : 'Please connect your calendar again',
+      message: `${err.message} The app has forgotten this connection; connecting again takes a few seconds.`,
+      next: [startAgain(lost), { href: '/', label: 'Back to the start' }],
+    });
   }
   if (err instanceof CronofyError) return cronofyPage(err);
-  if (isStorageError(err)) {
-    return new PageError(
-      503,
-      'Session storage is unavailable',
-      'The app cannot reach its session store (Redis) right now, so it cannot safely continue. Nothing was changed. Try again in a moment.',
-      [{ href: '/', label: 'Try again' }],
-      { 'Retry-After': '5' },
-    );
+  if (err instanceof StorageError) {
+    return new PageError({
+      status: 503,
+      code: 'storage_unavailable',
+      title: 'Session storage is unavailable',
+      message: 'The app cannot reach its session store (Redis) right now, so it cannot safely continue. Nothing was changed. Try again in a moment.',
+      next: [{ href: '/', label: 'Try again' }],
+      headers: { 'Retry-After': '5' },
+    });
   }
   const status = httpStatusOf(err);
-  if (status === 413) return new PageError(413, 'That was too large', 'The request was larger than this app accepts. Nothing was changed.');
+  if (status === 413) return new PageError({
+    status: 413,
+    code: 'too_large',
+    title: 'That was too large',
+    message: 'The request was larger than this app accepts. Nothing was changed.',
+  });
   if (status !== undefined && status >= 400 && status < 500) {
-    return new PageError(400, 'That request could not be understood', 'The request was malformed. Nothing was changed.');
+    return new PageError({
+      status: 400,
+      code: 'bad_request',
+      title: 'That request could not be understood',
+      message: 'The request was malformed. Nothing was changed.',
+    });
   }
-  return new PageError(500, 'Something went wrong', 'The app hit an unexpected problem. Nothing was changed. Try again; if it keeps happening, check the server log.');
+  return new PageError({
+    status: 500,
+    code: 'internal',
+    title: 'Something went wrong',
+    message: 'The app hit an unexpected problem. Nothing was changed. Try again; if it keeps happening, check the server log.',
+  });
 }
 
 function cronofyPage(err: CronofyError): PageError {
   switch (err.code) {
     case 'forbidden':
-      return new PageError(
-        403,
-        'Cronofy refused this request',
-        'The connection is missing a permission this page needs (a scope, or for another person, membership of the organization). Connect again granting the permission, or ask the account owner.',
-      );
+      return new PageError({
+        status: 403,
+        code: 'cronofy_forbidden',
+        title: 'Cronofy refused this request',
+        message: 'The connection is missing a permission this page needs (a scope, or for another person, membership of the organization). Connect again granting the permission, or ask the account owner.',
+      });
     case 'rate_limited':
-      return new PageError(
-        429,
-        'Too many requests to Cronofy',
-        'Cronofy is limiting how fast this app can call it. Wait a few seconds and try again.',
-        [{ href: '/', label: 'Back to the start' }],
-        { 'Retry-After': String(err.details.retryAfter ?? 5) },
-      );
+      return new PageError({
+        status: 429,
+        code: 'cronofy_rate_limited',
+        title: 'Too many requests to Cronofy',
+        message: 'Cronofy is limiting how fast this app can call it. Wait a few seconds and try again.',
+        next: [{ href: '/', label: 'Back to the start' }],
+        headers: { 'Retry-After': String(err.details.retryAfter ?? 5) },
+      });
     case 'unavailable':
-      return new PageError(
-        503,
-        'Cronofy is not answering',
-        'Cronofy did not answer in time or could not be reached. Nothing was changed. Try again in a moment.',
-        [{ href: '/', label: 'Back to the start' }],
-        { 'Retry-After': '5' },
-      );
+      return new PageError({
+        status: 503,
+        code: 'cronofy_unavailable',
+        title: 'Cronofy is not answering',
+        message: 'Cronofy did not answer in time or could not be reached. Nothing was changed. Try again in a moment.',
+        next: [{ href: '/', label: 'Back to the start' }],
+        headers: { 'Retry-After': '5' },
+      });
     case 'invalid_client':
-      return new PageError(
-        502,
-        'Cronofy did not accept this app',
-        "The app's client id or secret was refused. Check CRONOFY_CLIENT_ID, CRONOFY_CLIENT_SECRET and that CRONOFY_DATA_CENTER is the data center the application was created in.",
-      );
+      return new PageError({
+        status: 502,
+        code: 'cronofy_invalid_client',
+        title: 'Cronofy did not accept this app',
+        message: "The app's client id or secret was refused. Check CRONOFY_CLIENT_ID, CRONOFY_CLIENT_SECRET and that CRONOFY_DATA_CENTER is the data center the application was created in.",
+      });
     case 'unauthorized':
-      return new PageError(
-        502,
-        'Cronofy refused the access token',
-        'Cronofy did not accept the access token even after the app refreshed it. Try again; if it keeps happening, disconnect and connect again.',
-      );
+      return new PageError({
+        status: 502,
+        code: 'cronofy_unauthorized',
+        title: 'Cronofy refused the access token',
+        message: 'Cronofy did not accept the access token even after the app refreshed it. Try again; if it keeps happening, disconnect and connect again.',
+      });
     case 'not_found':
-      return new PageError(404, 'Not found at Cronofy', 'Cronofy does not know what was asked for; it may have been deleted.');
+      return new PageError({
+        status: 404,
+        code: 'cronofy_not_found',
+        title: 'Not found at Cronofy',
+        message: 'Cronofy does not know what was asked for; it may have been deleted.',
+      });
     default:
-      return new PageError(
-        502,
-        'Cronofy gave an unexpected answer',
-        'The request to Cronofy failed in a way the app does not expect. Nothing was changed. Try again; if it keeps happening, check the server log.',
-      );
+      return new PageError({
+        status: 502,
+        code: 'cronofy_unexpected',
+        title: 'Cronofy gave an unexpected answer',
+        message: 'The request to Cronofy failed in a way the app does not expect. Nothing was changed. Try again; if it keeps happening, check the server log.',
+      });
   }
-}
-
-const STORAGE_ERRORS = /Command timed out|Connection is closed|Stream isn't writeable|ECONNREFUSED|MaxRetriesPerRequest|Reached the max retries/;
-
-export function isStorageError(err: unknown): boolean {
-  return err instanceof Error && (err.name === 'MaxRetriesPerRequestError' || STORAGE_ERRORS.test(err.message));
 }
 
 function httpStatusOf(err: unknown): number | undefined {

@@ -6,16 +6,60 @@ export interface NextStep {
   label: string;
 }
 
+/** What went wrong, for logs and tests; the page itself says it in words. */
+export type PageErrorCode =
+  | 'invalid_callback' // state missing, unknown, used, expired or another session's
+  | 'authorization_error' // Cronofy's redirect carried an error other than access_denied
+  | 'code_rejected' // invalid_grant on the code exchange
+  | 'bad_member_id'
+  | 'not_a_member'
+  | 'no_calendar_chosen'
+  | 'not_your_calendars'
+  | 'untrusted_approval_url'
+  | 'no_pending_permissions'
+  | 'permissions_error'
+  | 'csrf_rejected'
+  | 'rate_limited'
+  | 'not_found'
+  | 'reconnect_required'
+  | 'storage_unavailable'
+  | 'too_large'
+  | 'bad_request'
+  | 'internal'
+  | 'cronofy_forbidden'
+  | 'cronofy_rate_limited'
+  | 'cronofy_unavailable'
+  | 'cronofy_invalid_client'
+  | 'cronofy_unauthorized'
+  | 'cronofy_not_found'
+  | 'cronofy_unexpected';
+
+export interface PageErrorOptions {
+  status: number;
+  code: PageErrorCode;
+  title: string;
+  /** What happened and what to do, in a sentence or two. */
+  message: string;
+  /** Links offered on the page; default: back to the start. */
+  next?: NextStep[];
+  headers?: Record<string, string>;
+}
+
 export class PageError extends Error {
-  constructor(
-    readonly status: number,
-    readonly title: string,
-    message: string,
-    readonly next: NextStep[] = [{ href: '/', label: 'Back to the start' }],
-    readonly headers: Record<string, string> = {},
-  ) {
-    super(message);
+  readonly status: number;
+  readonly code: PageErrorCode;
+  readonly title: string;
+  readonly next: NextStep[];
+  readonly headers: Record<string, string>;
+
+  constructor(options: PageErrorOptions) {
+    super(options.message);
     this.name = 'PageError';
+    this.status = options.status;
+    this.code = options.code;
+    this.title = options.title;
+    this.next = options.next ?? [{ href: '/', label: 'Back to the start' }];
+    this.headers = options.headers ?? {};
   }
 }
 
@@ -25,16 +69,12 @@ export const startAgain = (kind: 'individual' | 'organization' = 'individual'): 
 });
 
 export function invalidCallback(detail: string, kind?: 'individual' | 'organization'): PageError {
-  return new PageError(
-    400,
-    'This sign-in link is invalid or expired',
-    `${detail} This happens when the link was already used (back button or a refresh), is more than 10 minutes old, ` +
+  return new PageError({
+    status: 400,
+    code: 'invalid_callback',
+    title: 'This sign-in link is invalid or expired',
+    message: `${detail} This happens when the link was already used (back button or a refresh), is more than 10 minutes old, ` +
       'was opened in another browser, or the session cookie was blocked. Nothing was changed: start again.',
-    [startAgain(kind), { href: '/', label: 'Back to the start' }],
-  );
+    next: [startAgain(kind), { href: '/', label: 'Back to the start' }],
+  });
 }
-
-export const notConnected = (what = 'your calendars'): PageError =>
-  new PageError(409, 'No calendar is connected', `Connect a calendar first to see ${what}.`, [
-    startAgain('individual'),
-  ]);

@@ -43,6 +43,8 @@ export function safeError(err: unknown): Record<string, unknown> {
     status: typeof e.status === 'number' ? e.status : e.details?.status,
     endpoint: e.details?.endpoint,
     cronofy_error: e.details?.error,
+    // A StorageError's cause is the Redis client's own error ("Command timed out"): name and message only.
+    cause: e.cause instanceof Error ? `${e.cause.name}: ${e.cause.message.slice(0, 200)}` : undefined,
   };
 }
 

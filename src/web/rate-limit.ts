@@ -7,6 +7,7 @@ import { RedisStore, type RedisReply } from 'rate-limit-redis';
 import type { IncrementResponse } from 'express-rate-limit';
 import type Redis from 'ioredis';
 import { PageError } from './errors';
+import { StorageError } from '../store/errors';
 
 export interface RateLimits {
   /** GET /connect/* and /oauth/callback, per IP per minute. */
@@ -37,7 +38,7 @@ class RecoveringRedisStore extends RedisStore {
     } catch (err) {
       this.incrementScriptSha = this.loadIncrementScript();
       this.incrementScriptSha.catch(() => undefined);
-      throw err;
+      throw new StorageError('rate-limit.increment', err);
     }
   }
 }
@@ -58,13 +59,14 @@ export function rateLimiters(limits: RateLimits, redis: Redis | null): { connect
         : undefined,
       handler: (_req, _res, next, options) =>
         next(
-          new PageError(
-            429,
-            'Too many attempts',
-            'This browser (or network) made too many requests of this kind in the last minute. Wait a minute and try again.',
-            [{ href: '/', label: 'Back to the start' }],
-            { 'Retry-After': String(Math.ceil(options.windowMs / 1000)) },
-          ),
+          new PageError({
+            status: 429,
+            code: 'rate_limited',
+            title: 'Too many attempts',
+            message: 'This browser (or network) made too many requests of this kind in the last minute. Wait a minute and try again.',
+            next: [{ href: '/', label: 'Back to the start' }],
+            headers: { 'Retry-After': String(Math.ceil(options.windowMs / 1000)) },
+          }),
         ),
     });
   const post = make('post', limits.postPerMinute);

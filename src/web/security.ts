@@ -56,11 +56,12 @@ export const csrfTokenForViews: RequestHandler = (req, res, next) => {
 };
 
 const FORBIDDEN_FORM = () =>
-  new PageError(
-    403,
-    'This form could not be accepted',
-    'The form was not sent from this site, or it expired (the session ended or was renewed since the page was loaded). Nothing was changed. Reload the page and try again.',
-  );
+  new PageError({
+    status: 403,
+    code: 'csrf_rejected',
+    title: 'This form could not be accepted',
+    message: 'The form was not sent from this site, or it expired (the session ended or was renewed since the page was loaded). Nothing was changed. Reload the page and try again.',
+  });
 
 /** Origin / Fetch-Metadata check, then the synchronizer token, on every unsafe method. */
 export function csrfProtection(appOrigin: string): RequestHandler {

@@ -182,7 +182,10 @@ describe('POST /disconnect', () => {
     const { agent, connection } = await connected();
     const csrf = await csrfTokenFrom(agent, '/');
     h.emulator.control.failNext('/oauth/token/revoke', { status: 503 });
+    const logsBefore = h.logs.length;
     await agent.post('/disconnect').type('form').send({ _csrf: csrf }).expect(302);
+    expect(revokeWarnings(logsBefore)).toEqual([expect.objectContaining({ level: 40, kind: 'individual', reason: 'disconnect' })]);
+    expect(h.logs.slice(logsBefore).join('\n')).not.toContain(connection.refresh_token);
     expect((await agent.get('/').expect(200)).text).toContain('could not be told to revoke');
     expect(await h.redis.exists(`cronofy-connect:connection:${connection.id}`)).toBe(0);
   });
@@ -239,7 +242,25 @@ describe('records changing under a refresh', () => {
     expect(await h.redis.exists(`cronofy-connect:connection:${connection.id}`)).toBe(0);
     await agent.get('/calendars').expect(200);
   });
+
+  it('logs a failed revoke of the replaced grant at warn, without the token, and keeps the new connection', async () => {
+    const { agent, connection } = await connected();
+    const logsBefore = h.logs.length;
+    h.emulator.control.failNext('/oauth/token/revoke', { status: 503 });
+    expect((await connectThrough(agent)).status).toBe(302);
+    const warnings = revokeWarnings(logsBefore);
+    expect(warnings).toEqual([expect.objectContaining({ level: 40, kind: 'individual', reason: 'replaced' })]);
+    expect(h.logs.slice(logsBefore).join('\n')).not.toContain(connection.refresh_token);
+    await agent.get('/calendars').expect(200);
+  });
 });
+
+/** The "revoke failed" lines logged since `from` (pino's warn level is 40). */
+const revokeWarnings = (from: number) =>
+  h.logs
+    .slice(from)
+    .map((line) => JSON.parse(line) as { level: number; msg: string; kind?: string; reason?: string })
+    .filter((entry) => entry.msg === 'revoke failed');
 
 describe('TOKEN_ENCRYPTION_KEY changed', () => {
   it('treats records it cannot read as gone: the person connects again, no 500', async () => {

@@ -80,7 +80,7 @@ describe('Cronofy-Impersonate', () => {
 });
 
 describe('the Internal Application key', () => {
-  it('lists the members and impersonates with the client secret as Bearer (cronofy-api.md §9.3)', async () => {
+  it('lists the members and impersonates with the client secret as Bearer (docs/cronofy-notes.md, Organization Connect)', async () => {
     const members = await api(emulator, '/v1/organizational_unit_members', CLIENT.client_secret);
     expect(members.status).toBe(200);
     const [first] = ((await members.json()) as MembersPage).organizational_unit_members;

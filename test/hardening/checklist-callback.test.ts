@@ -1,4 +1,4 @@
-// Checklist groups A-C (../shared/security-checklist.md §1.6) not covered in test/connect: the
+// Checklist groups A-C (docs/security-checklist.md) not covered in test/connect: the
 // callback's input checks, odd token answers, and the places a redirect target could come from.
 import request from 'supertest';
 import { type Harness, connectThrough, consent, pathOf, startHarness } from '../support/harness';

@@ -1,5 +1,5 @@
 // Checklist groups I (Cronofy failing) and J6 (refresh racing a disconnect), from
-// ../shared/security-checklist.md §1.6: the emulator misbehaves on purpose, over real HTTP.
+// docs/security-checklist.md: the emulator misbehaves on purpose, over real HTTP.
 import { SESSION_PREFIX } from '../../src/session';
 import { type Harness, connectThrough, consent, csrfTokenFrom, pathOf, startHarness } from '../support/harness';
 

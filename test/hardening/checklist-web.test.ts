@@ -1,5 +1,5 @@
 // Checklist groups D (CSRF), E (sessions), F (leaks) and L (size and encoding abuse), from
-// ../shared/security-checklist.md §1.6, against the real app on real Redis.
+// docs/security-checklist.md, against the real app on real Redis.
 import { randomBytes } from 'node:crypto';
 import request from 'supertest';
 import { SESSION_PREFIX } from '../../src/session';

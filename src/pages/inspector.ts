@@ -1,14 +1,14 @@
+// GET /inspector: this browser session's flow timeline, grouped by flow.
 import { Router } from 'express';
-import type { AppContext } from '../context';
-import type { InspectorStep } from './inspector';
+import type { Inspector, InspectorStep } from '../inspector/inspector';
 
-export interface FlowGroup {
+interface FlowGroup {
   flow: string;
   steps: InspectorStep[];
 }
 
 /** Consecutive steps of the same flow, together. */
-export function groupSteps(steps: InspectorStep[]): FlowGroup[] {
+function groupSteps(steps: InspectorStep[]): FlowGroup[] {
   const groups: FlowGroup[] = [];
   for (const step of steps) {
     const last = groups[groups.length - 1];
@@ -18,10 +18,10 @@ export function groupSteps(steps: InspectorStep[]): FlowGroup[] {
   return groups;
 }
 
-export function inspectorRoutes(ctx: AppContext): Router {
+export function inspectorRoutes(inspector: Inspector): Router {
   const router = Router();
   router.get('/inspector', async (req, res) => {
-    res.render('inspector', { groups: groupSteps(await ctx.inspector.timeline(req)) });
+    res.render('inspector', { groups: groupSteps(await inspector.timeline(req)) });
   });
   return router;
 }

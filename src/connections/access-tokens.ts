@@ -10,14 +10,18 @@ import { randomBytes } from 'node:crypto';
 import type { CronofyClient } from '../cronofy/client';
 import type { DataCenter } from '../cronofy/data-centers';
 import { CronofyError, ReconnectRequiredError } from '../cronofy/errors';
+import type { Logger } from 'pino';
 import type { KeyValueStore } from '../store/kv';
 import type { Connection } from './connection';
 import type { StoredConnection, TokenStore } from './token-store';
+import { revokeGrant } from './revoke';
 
-export interface TokenManagerOptions {
+export interface AccessTokensOptions {
   tokens: TokenStore;
   kv: KeyValueStore;
   clientFor: (dataCenter: DataCenter) => CronofyClient;
+  /** Told (at warn) about a revoke that failed. */
+  logger: Pick<Logger, 'warn'>;
   /** Refresh when the access token has less than this left; default 60 s. */
   refreshSkewMs?: number;
   /** A lock holder that died is replaced after this; default 15 s (longer than a token call). */
@@ -31,8 +35,8 @@ const LOCK_PREFIX = 'cronofy-connect:refresh-lock:';
 const CHANNEL_PREFIX = 'cronofy-connect:refreshed:';
 const MAX_LOCK_ROUNDS = 3;
 
-export function createTokenManager(options: TokenManagerOptions) {
-  const { tokens, kv, clientFor } = options;
+export function createAccessTokens(options: AccessTokensOptions) {
+  const { tokens, kv, clientFor, logger } = options;
   const skew = options.refreshSkewMs ?? 60_000;
   const lockTtl = options.lockTtlMs ?? 15_000;
   const now = options.now ?? Date.now;
@@ -112,7 +116,7 @@ export function createTokenManager(options: TokenManagerOptions) {
     };
     if (!(await tokens.replace(version, refreshed))) {
       // Disconnected (or logged out) while the refresh was on the wire: the tokens stay gone.
-      await clientFor(connection.data_center).revokeAuthorization({ token: refreshed.refresh_token }).catch(() => undefined);
+      await revokeGrant(clientFor, refreshed, 'refreshed after disconnect', logger);
       throw new ReconnectRequiredError('missing', connection.id);
     }
     options.onRefresh?.(refreshed, connection);
@@ -140,17 +144,18 @@ export function createTokenManager(options: TokenManagerOptions) {
       return isFresh(connection) ? connection : refresh(connection);
     },
 
-    async withAccessToken<T>(id: string, call: (connection: Connection) => Promise<T>): Promise<T> {
+    /** `call`'s result, and the connection it was made with (as it stands after any refresh). */
+    async withAccessToken<T>(id: string, call: (connection: Connection) => Promise<T>): Promise<{ result: T; connection: Connection }> {
       let connection = await this.current(id);
       try {
-        return await call(connection);
+        return { result: await call(connection), connection };
       } catch (err) {
         if (!(err instanceof CronofyError && err.code === 'unauthorized')) throw err;
         connection = await refresh(connection);
-        return call(connection); // once: a second 401 is reported, not looped on
+        return { result: await call(connection), connection }; // once: a second 401 is reported, not looped on
       }
     },
   };
 }
 
-export type TokenManager = ReturnType<typeof createTokenManager>;
+export type AccessTokens = ReturnType<typeof createAccessTokens>;

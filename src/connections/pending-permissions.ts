@@ -3,25 +3,27 @@
 // per session, single use (GETDEL), expiring after 10 minutes.
 import type { KeyValueStore } from '../store/kv';
 
-export const PERMISSIONS_TTL_MS = 10 * 60 * 1000;
+const PERMISSIONS_TTL_MS = 10 * 60 * 1000;
 const PREFIX = 'cronofy-connect:permissions:';
 
-export interface PendingPermissions {
+export interface PendingPermissionsRequest {
   connection_id: string;
   calendar_ids: string[];
   created_at: number;
 }
 
-export function createPendingPermissions(kv: KeyValueStore, now: () => number) {
+export function createPendingPermissions(kv: KeyValueStore, now: () => number = Date.now) {
   return {
-    async put(sessionId: string, pending: PendingPermissions): Promise<void> {
+    async put(sessionId: string, pending: PendingPermissionsRequest): Promise<void> {
       await kv.set(PREFIX + sessionId, JSON.stringify(pending), PERMISSIONS_TTL_MS);
     },
-    async take(sessionId: string): Promise<PendingPermissions | null> {
+    async take(sessionId: string): Promise<PendingPermissionsRequest | null> {
       const raw = await kv.take(PREFIX + sessionId);
       if (raw === null) return null;
-      const pending = JSON.parse(raw) as PendingPermissions;
+      const pending = JSON.parse(raw) as PendingPermissionsRequest;
       return now() - pending.created_at > PERMISSIONS_TTL_MS ? null : pending;
     },
   };
 }
+
+export type PendingPermissions = ReturnType<typeof createPendingPermissions>;
