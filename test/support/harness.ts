@@ -1,5 +1,6 @@
 // A real app on a real Redis, talking over HTTP to a real emulator. Log lines are captured so
 // tests can assert that no secret was ever written.
+import { once } from 'node:events';
 import type { Express } from 'express';
 import type Redis from 'ioredis';
 import request from 'supertest';
@@ -78,6 +79,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   };
   const suiteId = Math.random().toString(36).slice(2);
   const first = build();
+  // The first request would otherwise race ioredis's connect against its 1 s command timeout on a busy machine.
+  if (first.redis.status !== 'ready') await once(first.redis, 'ready');
 
   return {
     ...first,
