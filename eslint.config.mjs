@@ -14,7 +14,7 @@ const LAYERS = [
   ['inspector', 'web'], // the flow recorder; middleware, error pages, query checks
   ['push'], // push notifications: channels, the receiver, the work, live updates
   ['context'], // AppContext: what route handlers are given
-  ['connect', 'calendars', 'permissions', 'organization', 'account', 'pages', 'linking'], // route modules
+  ['connect', 'calendars', 'permissions', 'organization', 'account', 'pages', 'enterprise', 'linking'], // route modules
   ['app', 'server'], // wiring and the process
 ];
 // A folder or top-level file of src/ that no layer names would escape the rule: refuse to lint.

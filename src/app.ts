@@ -19,6 +19,8 @@ import { calendarRoutes } from './calendars/routes';
 import { accountRoutes } from './account/routes';
 import { permissionRoutes } from './permissions/routes';
 import { organizationRoutes } from './organization/routes';
+import { enterpriseCallbackRoutes } from './enterprise/callback';
+import { enterpriseRoutes } from './enterprise/routes';
 import { healthRoutes, homeRoutes } from './pages/routes';
 import { createPush } from './push';
 import { linkingRoutes } from './linking/routes';
@@ -134,6 +136,9 @@ export function createApp(deps: AppDependencies): Express {
   app.use(healthRoutes(ctx));
   app.locals.push = push;
   app.use(push.receiver); // Cronofy's deliveries: no session, CSRF or per-IP POST limit
+  // Cronofy's server-to-server POST: before rate limits (a batch answers 50 at once), body parsing,
+  // sessions and CSRF; it authenticates by its signature and single-use key instead.
+  app.use(enterpriseCallbackRoutes(ctx));
   app.use((req, res, next) => {
     res.locals.sandbox = deps.sandbox;
     res.locals.dataCenter = { code: config.cronofy.dataCenter, name: DATA_CENTER_NAMES[config.cronofy.dataCenter] };
@@ -160,6 +165,7 @@ export function createApp(deps: AppDependencies): Express {
   app.use(linkingRoutes(ctx));
   app.use(permissionRoutes(ctx));
   app.use(organizationRoutes(ctx));
+  app.use(enterpriseRoutes(ctx));
   app.use(accountRoutes(ctx));
   app.use(inspectorRoutes(inspector));
 

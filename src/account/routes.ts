@@ -7,6 +7,7 @@ import { revokeGrant } from '../connections/revoke';
 import { connectionIds, destroySession, flash, forgetConnection } from '../session/access';
 import { sessionCookieName } from '../session';
 import { mask } from '../inspector/mask';
+import { forgetServiceAccount } from '../enterprise/release';
 
 export function accountRoutes(ctx: AppContext): Router {
   const router = Router();
@@ -48,6 +49,8 @@ export function accountRoutes(ctx: AppContext): Router {
   });
 
   router.post('/logout', async (req, res) => {
+    const { enterprise } = connectionIds(req);
+    if (enterprise) await forgetServiceAccount(ctx, enterprise);
     for (const id of Object.values(connectionIds(req))) {
       if (id) await ctx.tokens.remove(id);
     }

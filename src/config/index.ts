@@ -20,6 +20,8 @@ export interface Config {
     readonly appUrl: string | undefined;
     readonly apiUrl: string | undefined;
     readonly scope: string;
+    /** Enterprise Connect: what people may be granted (delegated_scope), and whether to ask for unrestricted access too. */
+    readonly enterprise: { readonly delegatedScope: string; readonly unrestrictedAccess: boolean };
     /** Longest wait for any one Cronofy call. */
     readonly timeoutMs: number;
   };
@@ -73,6 +75,11 @@ export function loadConfig(env: Env): Config {
   const scope = (read('CRONOFY_SCOPE') ?? DEFAULT_SCOPE).split(/\s+/).join(' ');
   if (!/^[a-z_/ ]+$/.test(scope)) problems.push('CRONOFY_SCOPE must be a space-separated list of scope names');
 
+  const delegatedScope = (read('CRONOFY_ENTERPRISE_DELEGATED_SCOPE') ?? DEFAULT_SCOPE).split(/\s+/).join(' ');
+  if (!/^[a-z_ ]+$/.test(delegatedScope)) problems.push('CRONOFY_ENTERPRISE_DELEGATED_SCOPE must be a space-separated list of scope names');
+  const unrestrictedRaw = read('CRONOFY_ENTERPRISE_UNRESTRICTED_ACCESS') ?? 'false';
+  if (unrestrictedRaw !== 'true' && unrestrictedRaw !== 'false') problems.push(`CRONOFY_ENTERPRISE_UNRESTRICTED_ACCESS must be true or false (got "${unrestrictedRaw}")`);
+
   const sessionSecret = read('SESSION_SECRET');
   if (production && (!sessionSecret || sessionSecret.length < 32)) {
     problems.push('SESSION_SECRET is required and must be at least 32 characters when NODE_ENV=production');
@@ -104,6 +111,7 @@ export function loadConfig(env: Env): Config {
       appUrl,
       apiUrl,
       scope,
+      enterprise: Object.freeze({ delegatedScope, unrestrictedAccess: unrestrictedRaw === 'true' }),
       timeoutMs,
     }),
     redisUrl,

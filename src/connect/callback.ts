@@ -11,7 +11,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Request, RequestHandler } from 'express';
 import type { AppContext } from '../context';
-import type { Connection } from '../connections/connection';
+import type { Connection, ConnectionKind } from '../connections/connection';
 import { CronofyError } from '../cronofy/errors';
 import { revokeGrant } from '../connections/revoke';
 import { connectionIds, connectionOf, flowBindingOf, regenerateSession } from '../session/access';
@@ -19,6 +19,10 @@ import { PageError, invalidCallback, startAgain } from '../web/errors';
 import { CODE_CHARSET, ERROR_CHARSET, STATE_CHARSET, singleParam } from '../web/params';
 import type { PendingFlow } from '../connections/state-store';
 import { mask } from '../inspector/mask';
+import { releaseServiceAccount } from '../enterprise/release';
+
+const FLOW_NAMES: Record<ConnectionKind, string> = { individual: 'Individual Connect', organization: 'Organization Connect', enterprise: 'Enterprise Connect' };
+const LANDING: Record<ConnectionKind, string> = { individual: '/calendars', organization: '/organization', enterprise: '/enterprise' };
 
 const ERROR_MESSAGES: Record<string, string> = {
   invalid_request: 'The authorization request was malformed.',
@@ -40,12 +44,12 @@ export function oauthCallback(ctx: AppContext): RequestHandler {
     const connection = await exchange(ctx, req, flow, answer.code);
     const previous = await store(ctx, req, connection);
     await replacePushChannel(ctx, connection, previous);
-    await replacePrevious(ctx, previous);
-    res.redirect(flow.kind === 'organization' ? '/organization' : '/calendars');
+    await replacePrevious(ctx, flow.kind, previous);
+    res.redirect(LANDING[flow.kind]);
   };
 }
 
-const flowNameOf = (flow: PendingFlow) => (flow.kind === 'organization' ? 'Organization Connect' : 'Individual Connect');
+const flowNameOf = (flow: PendingFlow) => FLOW_NAMES[flow.kind];
 
 /** 1. A single sane `state`, pending for this session and unexpired; consumed whatever happens next. */
 async function checkState(ctx: AppContext, req: Request): Promise<PendingFlow & { state: string }> {
@@ -119,8 +123,10 @@ async function replacePushChannel(ctx: AppContext, connection: Connection, previ
   }
 }
 
-async function replacePrevious(ctx: AppContext, previous: string | undefined): Promise<void> {
+async function replacePrevious(ctx: AppContext, kind: ConnectionKind, previous: string | undefined): Promise<void> {
   if (!previous) return;
+  // A replaced service account takes the people authorized through it along (enterprise/release.ts).
+  if (kind === 'enterprise') return void (await releaseServiceAccount(ctx, previous).catch(() => undefined));
   const old = await ctx.tokens.take(previous).catch(() => null);
   if (old) await revokeGrant(ctx.clientFor, old.connection, 'replaced', ctx.logger);
 }
@@ -162,6 +168,7 @@ async function exchange(ctx: AppContext, req: Request, flow: PendingFlow, code: 
     account_id: answer.account_id,
     sub: answer.sub,
     linking_profile: answer.linking_profile,
+    service_account_id: answer.service_account_id,
     connected_at: now,
   };
   ctx.inspector.record(
@@ -174,6 +181,7 @@ async function exchange(ctx: AppContext, req: Request, flow: PendingFlow, code: 
       scope: connection.scope,
       account_id: connection.account_id,
       sub: connection.sub,
+      service_account_id: connection.service_account_id,
       'linking profile': connection.linking_profile ? `${connection.linking_profile.profile_name} (${connection.linking_profile.provider_name})` : undefined,
     },
     flowNameOf(flow),
@@ -183,6 +191,7 @@ async function exchange(ctx: AppContext, req: Request, flow: PendingFlow, code: 
 
 function connectedMessage(connection: Connection): string {
   if (connection.kind === 'organization') return 'Your organization is connected.';
+  if (connection.kind === 'enterprise') return 'The service account is connected: you can now authorize people by email.';
   const profile = connection.linking_profile;
   return profile ? `Connected ${profile.profile_name} (${profile.provider_name}).` : 'Your calendar is connected.';
 }

@@ -7,6 +7,7 @@ export function connectRoutes(ctx: AppContext): Router {
   const router = Router();
   router.get('/connect/individual', startConnect(ctx, 'individual'));
   router.get('/connect/organization', startConnect(ctx, 'organization'));
+  router.get('/connect/enterprise', startConnect(ctx, 'enterprise'));
   router.get('/oauth/callback', oauthCallback(ctx));
   return router;
 }

@@ -1,4 +1,4 @@
-// GET /connect/individual and /connect/organization: the first leg of the authorization code flow.
+// GET /connect/individual, /connect/organization and /connect/enterprise: the first leg of the authorization code flow.
 // The pending flow (kind, data center, redirect_uri, this session) is stored under a fresh state
 // and the session is saved *before* the redirect, so the callback can never arrive first.
 import type { Request, RequestHandler, Response } from 'express';
@@ -8,6 +8,7 @@ import type { ConnectionKind } from '../connections/connection';
 import { beginFlows, saveSession } from '../session/access';
 import { newState } from '../connections/state-store';
 import { mask } from '../inspector/mask';
+import { enterpriseAuthorization } from '../enterprise/authorize-url';
 
 export const ORGANIZATION_SCOPE = 'organizational_unit_scheduler';
 
@@ -40,14 +41,16 @@ export async function beginConnect(ctx: AppContext, req: Request, res: Response,
     created_at: ctx.now(),
   });
   await saveSession(req);
-  const scope = kind === 'organization' ? ORGANIZATION_SCOPE : ctx.config.cronofy.scope;
-  const url = ctx.clientFor(dataCenter).authorizationUrl({ redirect_uri: ctx.redirectUris.oauth, scope, state, ...options });
+  const enterprise = kind === 'enterprise' ? enterpriseAuthorization(ctx, dataCenter, state) : undefined;
+  const scope = enterprise?.scope ?? (kind === 'organization' ? ORGANIZATION_SCOPE : ctx.config.cronofy.scope);
+  const url = enterprise?.url ?? ctx.clientFor(dataCenter).authorizationUrl({ redirect_uri: ctx.redirectUris.oauth, scope, state, ...options });
   ctx.inspector.record(req, 'Browser sent to the authorize page', {
     url: url.slice(0, url.indexOf('?')),
     response_type: 'code',
     client_id: ctx.config.cronofy.clientId,
     redirect_uri: ctx.redirectUris.oauth,
     scope,
+    delegated_scope: enterprise?.delegated_scope,
     state: mask(state),
     'data center': dataCenter,
     ...(options.provider_name ? { provider_name: options.provider_name } : {}),

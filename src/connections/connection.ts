@@ -1,7 +1,7 @@
 import type { DataCenter } from '../cronofy/data-centers';
 import type { LinkingProfile } from '../cronofy/types';
 
-export type ConnectionKind = 'individual' | 'organization';
+export type ConnectionKind = 'individual' | 'organization' | 'enterprise';
 
 /** One authorization held for a browser session. Stored server-side only, under its own key. */
 export interface Connection {
@@ -16,6 +16,8 @@ export interface Connection {
   account_id?: string;
   sub?: string;
   linking_profile?: LinkingProfile;
+  /** Enterprise Connect: the service account (ser_…) this token acts as. */
+  service_account_id?: string;
   connected_at: number;
   refreshed_at?: number;
 }
@@ -27,6 +29,7 @@ export interface ConnectionSummary {
   scope: string[];
   account_id?: string;
   sub?: string;
+  service_account_id?: string;
   profile?: string;
   provider?: string;
   expires_at: number;
@@ -41,6 +44,7 @@ export function summarize(connection: Connection): ConnectionSummary {
     scope: connection.scope.split(' ').filter(Boolean),
     account_id: connection.account_id,
     sub: connection.sub,
+    service_account_id: connection.service_account_id,
     profile: connection.linking_profile?.profile_name,
     provider: connection.linking_profile?.provider_name,
     expires_at: connection.expires_at,

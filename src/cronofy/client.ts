@@ -18,6 +18,7 @@ import type {
   OrganizationalUnitMember,
   Pages,
   PermissionsRequestAnswer,
+  ServiceAccountAuthorization,
   TokenResponse,
   UserInfo,
 } from './types';
@@ -173,6 +174,18 @@ export function createCronofyClient(options: CronofyClientOptions) {
         .toString()
         .replace(/\+/g, '%20');
       return url.toString();
+    },
+
+    /** https://docs.cronofy.com/developers/api/enterprise-connect/request-authorization/ */
+    enterpriseConnectAuthorizationUrl(params: { redirect_uri: string; scope: string; delegated_scope: string; state: string }): string {
+      const url = new URL('/enterprise_connect/oauth/authorize', hosts.appUrl);
+      url.search = new URLSearchParams({ response_type: 'code', client_id: clientId, ...params }).toString().replace(/\+/g, '%20');
+      return url.toString();
+    },
+
+    /** https://docs.cronofy.com/developers/api/enterprise-connect/delegated-access/ : 202, the answer comes to callback_url later. */
+    async authorizeWithServiceAccount(bearer: Bearer, body: ServiceAccountAuthorization): Promise<void> {
+      await send('POST', api('/v1/service_account_authorizations'), { bearer, data: body });
     },
 
     requestAccessToken(params: { code: string; redirect_uri: string }): Promise<TokenResponse> {

@@ -17,6 +17,8 @@ export interface TokenResponse {
   account_id?: string;
   sub?: string;
   linking_profile?: LinkingProfile;
+  /** Enterprise Connect's service-account token answer names the service account (ser_…). */
+  service_account_id?: string;
 }
 
 export interface Calendar {
@@ -37,6 +39,16 @@ export interface UserInfo {
   name?: string | null;
   zoneinfo?: string;
   'cronofy.type'?: string;
+  /** Nested details; for a service account: service_account.{provider_name, domain}, authorization.{scope, status, delegated_scope}. */
+  'cronofy.data'?: Record<string, unknown>;
+}
+
+/** One request of POST /v1/service_account_authorizations. */
+export interface ServiceAccountAuthorization {
+  email: string;
+  callback_url: string;
+  scope: string;
+  state?: string;
 }
 
 export interface PermissionsRequestAnswer {

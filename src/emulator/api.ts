@@ -3,6 +3,7 @@ import { Router, type Request, type Response } from 'express';
 import { accountWith, actorOf } from './bearer';
 import { one, type EmulatorContext } from './context';
 import { healthJson } from './profiles';
+import { serviceAccountUserInfo } from './enterprise';
 import { calendarsOf, type SeedAccount } from './seed';
 
 export function calendarJson(ctx: EmulatorContext, account: SeedAccount) {
@@ -35,6 +36,7 @@ export function apiRoutes(ctx: EmulatorContext): Router {
 
   router.get('/v1/userinfo', (req: Request, res: Response) => {
     const actor = actorOf(req);
+    if (actor.kind === 'service_account') return void res.json(serviceAccountUserInfo(actor.serviceAccount, actor.grant));
     if (actor.kind === 'organization') {
       // The userinfo of an Organizational Unit token is not documented (docs/cronofy-notes.md U6).
       const { organization } = actor;

@@ -8,12 +8,14 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { EmulatorContext } from './context';
 import { allows, type Capability } from './scopes';
+import type { SeedServiceAccount } from './enterprise-seed';
 import type { SeedAccount, SeedOrganization } from './seed';
 import type { Grant } from './state';
 
 export type Actor =
   | { kind: 'account'; account: SeedAccount; grant: Grant; impersonatedBy?: SeedOrganization }
-  | { kind: 'organization'; organization: SeedOrganization; grant: Grant };
+  | { kind: 'organization'; organization: SeedOrganization; grant: Grant }
+  | { kind: 'service_account'; serviceAccount: SeedServiceAccount; grant: Grant };
 
 const actors = new WeakMap<Request, Actor>();
 
@@ -52,7 +54,15 @@ export function bearer(ctx: EmulatorContext): RequestHandler {
     }
     const impersonate = req.get('cronofy-impersonate');
     if (impersonate === undefined) {
-      actors.set(req, grant.subject.kind === 'account' ? { kind: 'account', account: grant.subject.account, grant } : { kind: 'organization', organization: grant.subject.organization, grant });
+      const { subject } = grant;
+      actors.set(
+        req,
+        subject.kind === 'account'
+          ? { kind: 'account', account: subject.account, grant }
+          : subject.kind === 'organization'
+            ? { kind: 'organization', organization: subject.organization, grant }
+            : { kind: 'service_account', serviceAccount: subject.serviceAccount, grant },
+      );
       return next();
     }
     if (grant.subject.kind !== 'organization') {
@@ -74,7 +84,12 @@ export function bearer(ctx: EmulatorContext): RequestHandler {
 export function accountWith(req: Request, res: Response, capability: Capability | null): SeedAccount | undefined {
   const actor = actorOf(req);
   if (actor.kind === 'account' && (capability === null || actor.impersonatedBy || allows(actor.grant.scopes, capability))) return actor.account;
-  const needs = actor.kind === 'organization' ? 'an account token (or Cronofy-Impersonate with a member sub)' : `a scope granting ${capability ?? 'this'}`;
+  const needs =
+    actor.kind === 'organization'
+      ? 'an account token (or Cronofy-Impersonate with a member sub)'
+      : actor.kind === 'service_account'
+        ? "an account token (a service account acts through the people's own tokens)"
+        : `a scope granting ${capability ?? 'this'}`;
   res.status(403).set('WWW-Authenticate', 'Bearer realm="Cronofy", error="insufficient_scope"').json({ error: 'forbidden', error_description: `This call needs ${needs}` });
   return undefined;
 }

@@ -5,6 +5,7 @@
 //   windows; over it: 429 with Retry-After in seconds (whether Cronofy sends one is unconfirmed, docs/cronofy-notes.md U10).
 import { setTimeout as delay } from 'node:timers/promises';
 import express, { Router, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
+import type { Callbacks } from './callbacks';
 import type { EmulatorState } from './state';
 import type { EmulatorControl, FaultOptions, PushControl, RecordedRequest } from './types';
 
@@ -15,7 +16,7 @@ interface PendingFault extends FaultOptions {
   remaining: number;
 }
 
-export function createControl(state: EmulatorState) {
+export function createControl(state: EmulatorState, callbacks: Callbacks) {
   const recorded: RecordedRequest[] = [];
   const faults = new Map<string, PendingFault[]>();
   let permissionsUrl: string | null = null;
@@ -36,8 +37,11 @@ export function createControl(state: EmulatorState) {
     clearRequests: () => {
       recorded.length = 0;
     },
+    callbacks: () => callbacks.sent(),
+    callbacksSettled: () => callbacks.settled(),
     reset: () => {
       state.reset();
+      callbacks.clear();
       faults.clear();
       permissionsUrl = null;
       recorded.length = 0;
@@ -123,6 +127,7 @@ export function controlRoutes(control: Omit<EmulatorControl, keyof PushControl>)
     res.status(204).end();
   });
   router.get('/__emulator/requests', (_req, res) => res.json(control.requests()));
+  router.get('/__emulator/callbacks', (_req, res) => res.json(control.callbacks()));
   router.delete('/__emulator/requests', (_req, res) => {
     control.clearRequests();
     res.status(204).end();

@@ -13,6 +13,8 @@
 //   POST     /v1/link_tokens                                                            linking.ts
 //   GET|POST /relink/:profile_id          the relink page of a disconnected profile    profiles.ts
 //   GET|POST /playground*                 sandbox demo: change a calendar, disconnect   playground.ts
+//   GET|POST /enterprise_connect/oauth/authorize, POST /v1/service_account_authorizations,
+//            signed callbacks to callback_url                                   enterprise.ts, callbacks.ts
 //   /__emulator/*                        test control, only with controlApi             control.ts
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -28,7 +30,9 @@ import { createPushControl, pushControlRoutes } from './push-control';
 import { authorizeRoutes } from './authorize';
 import { bearer } from './bearer';
 import type { EmulatorContext } from './context';
+import { createCallbacks } from './callbacks';
 import { controlRoutes, createControl, rateLimiter } from './control';
+import { enterpriseRoutes } from './enterprise';
 import { eventRoutes } from './events';
 import { permissionRoutes } from './permissions';
 import { seedWorld } from './seed';
@@ -37,7 +41,7 @@ import { tokenRoutes } from './token';
 import { SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, type EmulatorControl, type EmulatorOptions, type RunningEmulator } from './types';
 
 export { SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET } from './types';
-export type { EmulatorControl, EmulatorOptions, FaultOptions, PushDelivery, RecordedRequest, RunningEmulator } from './types';
+export type { EmulatorControl, EmulatorOptions, FaultOptions, PushDelivery, RecordedRequest, RunningEmulator, SentCallback } from './types';
 
 const DEFAULT_RATE_LIMIT = { perSecond: 50, perMinute: 500 };
 
@@ -45,10 +49,12 @@ function buildApp(options: EmulatorOptions, publicUrl: () => string) {
   const log = options.log ?? (() => undefined);
   const state = createState(seedWorld(), {
     accessTokenTtl: options.accessTokenTtl ?? 3600,
+    serviceAccountTokenTtl: options.serviceAccountTokenTtl ?? 1800,
     rotateRefreshTokens: options.rotateRefreshTokens ?? true,
     now: options.now,
   });
-  const { control: baseControl, recorder, injector, permissionsUrl } = createControl(state);
+  const callbacks = createCallbacks({ clientSecret: options.clientSecret ?? SANDBOX_CLIENT_SECRET, deliver: options.deliverCallbacks ?? true, log });
+  const { control: baseControl, recorder, injector, permissionsUrl } = createControl(state, callbacks);
   const clientSecret = options.clientSecret ?? SANDBOX_CLIENT_SECRET;
   const notifier = createNotifier({ secrets: () => [clientSecret, ...(options.rotatingClientSecrets ?? [])], retryDelaysMs: options.pushRetryDelaysMs, log });
   const ctx: EmulatorContext = {
@@ -115,6 +121,7 @@ function buildApp(options: EmulatorOptions, publicUrl: () => string) {
   app.use(permissionRoutes(ctx));
   app.use(channelRoutes(ctx), linkTokenRoutes(ctx), relinkRoutes(ctx));
   if (options.playground) app.use(playgroundRoutes(ctx, control));
+  app.use(enterpriseRoutes(ctx, callbacks));
 
   app.use((req: Request, res: Response) => {
     if (req.path.startsWith('/v1/') || req.path.startsWith('/oauth/')) return void res.status(404).json({ error: 'not_found' });

@@ -2,6 +2,7 @@
 // one organizational unit. Ids are derived from names, so they are the same on every start.
 // Shapes and id formats: docs/cronofy-notes.md (Tokens, Calendars and identity, Organization Connect) (acc_ + 24 hex = 28 chars).
 import { createHash } from 'node:crypto';
+import { seedServiceAccount, type SeedServiceAccount } from './enterprise-seed';
 
 export interface SeedCalendar {
   calendar_id: string;
@@ -58,6 +59,8 @@ export interface SeedEvent {
 export interface World {
   accounts: SeedAccount[];
   organization: SeedOrganization;
+  /** The Enterprise Connect service account and its domain's people (enterprise-seed.ts). */
+  serviceAccount: SeedServiceAccount;
   /** Events in the sample calendars (not created through the API), by calendar id. */
   events: Map<string, SeedEvent[]>;
 }
@@ -156,7 +159,9 @@ export function seedWorld(today = new Date()): World {
     ),
   ];
   const org = organization();
-  return { accounts, organization: org, events: sampleEvents([...accounts, ...org.members.map((m) => m.account)], today) };
+  const serviceAccount = seedServiceAccount(accounts);
+  const people = serviceAccount.people.filter((p) => !accounts.includes(p));
+  return { accounts, organization: org, serviceAccount, events: sampleEvents([...accounts, ...org.members.map((m) => m.account), ...people], today) };
 }
 
 export const calendarsOf = (account: SeedAccount): (SeedCalendar & { profile: SeedProfile })[] =>

@@ -5,11 +5,13 @@
 // - A grant has one live refresh token; with rotation each refresh replaces it and the old one is dead.
 // - Revoking a grant (by any of its tokens, or by sub) stops every token it issued (RFC 7009 §2.1).
 import { randomBytes } from 'node:crypto';
+import type { SeedServiceAccount } from './enterprise-seed';
 import type { SeedAccount, SeedEvent, SeedOrganization, SeedProfile, World } from './seed';
 
 export type Subject =
   | { kind: 'account'; account: SeedAccount; /** The profile just added, when a link_token joined it. */ linkingProfile?: SeedProfile }
-  | { kind: 'organization'; organization: SeedOrganization };
+  | { kind: 'organization'; organization: SeedOrganization }
+  | { kind: 'service_account'; serviceAccount: SeedServiceAccount; delegatedScopes: string[] };
 
 export interface Grant {
   subject: Subject;
@@ -18,6 +20,8 @@ export interface Grant {
   scopes: string[];
   revoked: boolean;
   refreshToken: string;
+  /** Access-token lifetime in seconds, when not the emulator's default (service accounts: shorter). */
+  ttlSeconds?: number;
 }
 
 interface AccessToken {
@@ -57,7 +61,10 @@ const SWEEP_AT = 1000;
 /** 32 characters from [A-Za-z0-9_-]. */
 export const randomToken = (): string => randomBytes(24).toString('base64url');
 
-export function createState(world: World, settings: { accessTokenTtl: number; rotateRefreshTokens: boolean; now?: () => number }) {
+export function createState(
+  world: World,
+  settings: { accessTokenTtl: number; serviceAccountTokenTtl?: number; rotateRefreshTokens: boolean; now?: () => number },
+) {
   const now = settings.now ?? Date.now;
   const codes = new Map<string, Code>();
   const usedCodes = new Map<string, Code>();
@@ -85,7 +92,7 @@ export function createState(world: World, settings: { accessTokenTtl: number; ro
   function issue(grant: Grant): IssuedTokens {
     sweep();
     const access_token = randomToken();
-    accessTokens.set(access_token, { grant, expiresAt: now() + settings.accessTokenTtl * 1000 });
+    accessTokens.set(access_token, { grant, expiresAt: now() + (grant.ttlSeconds ?? settings.accessTokenTtl) * 1000 });
     (grant.accessTokens ??= new Set()).add(access_token);
     return { grant, access_token, refresh_token: grant.refreshToken };
   }
@@ -97,7 +104,8 @@ export function createState(world: World, settings: { accessTokenTtl: number; ro
     grant.accessTokens?.clear();
   }
 
-  const subOf = (subject: Subject): string => (subject.kind === 'account' ? subject.account.account_id : subject.organization.sub);
+  const subOf = (subject: Subject): string =>
+    subject.kind === 'account' ? subject.account.account_id : subject.kind === 'organization' ? subject.organization.sub : subject.serviceAccount.sub;
 
   return {
     world,
@@ -123,6 +131,7 @@ export function createState(world: World, settings: { accessTokenTtl: number; ro
       usedCodes.set(code, entry);
       if (entry.expiresAt <= now() || entry.redirectUri !== redirectUri) return undefined;
       const grant: Grant = { subject: entry.subject, scopes: entry.scopes, revoked: false, refreshToken: randomToken() };
+      if (entry.subject.kind === 'service_account') grant.ttlSeconds = settings.serviceAccountTokenTtl ?? 1800;
       refreshTokens.set(grant.refreshToken, grant);
       entry.grant = grant;
       return issue(grant);

@@ -22,11 +22,13 @@ export function tokenRoutes(ctx: EmulatorContext): Router {
     const answer: Record<string, unknown> = {
       token_type: 'bearer',
       access_token: tokens.access_token,
-      expires_in: ctx.state.accessTokenTtl,
+      expires_in: tokens.grant.ttlSeconds ?? ctx.state.accessTokenTtl,
       refresh_token: tokens.refresh_token,
       scope: scopes.join(' '),
     };
     if (!withIdentity) return answer;
+    // Enterprise Connect's documented answer names the service account, and nothing else.
+    if (subject.kind === 'service_account') return { ...answer, service_account_id: subject.serviceAccount.sub };
     answer.sub = ctx.state.subOf(subject);
     if (subject.kind === 'account') {
       const profile = subject.linkingProfile ?? subject.account.profiles[0];

@@ -21,6 +21,10 @@ export interface EmulatorOptions {
   redirectUris?: string[];
   /** Access token lifetime in seconds; default 3600. */
   accessTokenTtl?: number;
+  /** Enterprise Connect service-account access token lifetime in seconds; default 1800, as in Cronofy's examples. */
+  serviceAccountTokenTtl?: number;
+  /** POST Enterprise Connect callbacks to their callback_url; default true. false only records them (control.callbacks()). */
+  deliverCallbacks?: boolean;
   /** Refresh tokens rotate on use (the old one stops working); default true. */
   rotateRefreshTokens?: boolean;
   /** Per-application rate limit; default { perSecond: 50, perMinute: 500 }; false turns it off. */
@@ -47,6 +51,19 @@ export interface RecordedRequest {
   /** Parsed JSON or form body; undefined when there was none. */
   body: unknown;
   status: number;
+}
+
+/** A signed callback the emulator decided to POST to an application. */
+export interface SentCallback {
+  url: string;
+  /** content-type and cronofy-hmac-sha256, lower-cased. */
+  headers: Record<string, string>;
+  /** The exact bytes signed and sent. */
+  body: string;
+  /** The application's answer, once delivered. */
+  status?: number;
+  /** Why delivery failed, if it did. */
+  error?: string;
 }
 
 export interface FaultOptions {
@@ -103,6 +120,10 @@ export interface EmulatorControl extends PushControl {
   /** Requests received so far, oldest first. */
   requests(): RecordedRequest[];
   clearRequests(): void;
+  /** Enterprise Connect callbacks decided so far, oldest first (sent or not). */
+  callbacks(): SentCallback[];
+  /** Resolves once every callback decided so far has been answered (or has failed). */
+  callbacksSettled(): Promise<void>;
   /** Forget grants, tokens, faults, overrides and recorded requests; seeded accounts stay. */
   reset(): void;
 }

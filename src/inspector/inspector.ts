@@ -23,6 +23,7 @@ const MAX_STEPS = 200;
 
 const FLOWS: [RegExp, string][] = [
   [/^\/connect\/organization/, 'Organization Connect'],
+  [/^\/(connect\/)?enterprise/, 'Enterprise Connect'],
   [/^\/connect\//, 'Individual Connect'],
   [/^\/oauth\/callback/, 'Callback'],
   [/^\/permissions/, 'Extended Permissions'],
@@ -60,6 +61,11 @@ export function createInspector(kv: KeyValueStore, ttlMs: number, now: () => num
     /** Files every later step of this request under `flow` (the callback serves several flows). */
     nameFlow(req: Request, flow: string): void {
       named.set(req, flow);
+    },
+    /** Records into a session's timeline from a request that has no session (a server-to-server callback). */
+    recordFor(inspectorId: string, flow: string, request: string, step: string, detail: Detail): void {
+      const entry: InspectorStep = { at: now(), flow, request, step, detail };
+      kv.pushBounded(PREFIX + inspectorId, JSON.stringify(entry), MAX_STEPS, ttlMs).catch(() => undefined);
     },
     /** Records into the request running now, if any. */
     recordHere(step: string, detail: Detail): void {

@@ -94,7 +94,7 @@ export function forgetConnection(req: Request, kind: ConnectionKind): void {
 export function forgetConnectionId(req: Request, id: string): ConnectionKind | undefined {
   const connections = req.session?.connections;
   if (!connections) return undefined;
-  for (const kind of ['individual', 'organization'] as const) {
+  for (const kind of ['individual', 'organization', 'enterprise'] as const) {
     if (connections[kind] === id) {
       delete connections[kind];
       return kind;

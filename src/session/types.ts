@@ -5,7 +5,7 @@ export interface AppSessionData {
   /** Epoch ms the session began; enforces the absolute lifetime. */
   createdAt: number;
   /** Ids of the connections this browser holds; the tokens are in the token store. */
-  connections: { individual?: string; organization?: string };
+  connections: { individual?: string; organization?: string; enterprise?: string };
   /** One message for the next page. */
   flash: { kind: 'info' | 'error'; text: string };
   /** Stable id of this browser's flow-inspector timeline (kept across regeneration). */

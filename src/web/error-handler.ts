@@ -22,13 +22,13 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
   };
 }
 
-function toPage(err: unknown, lost: 'individual' | 'organization'): PageError {
+function toPage(err: unknown, lost: 'individual' | 'organization' | 'enterprise'): PageError {
   if (err instanceof PageError) return err;
   if (err instanceof ReconnectRequiredError) {
     return new PageError({
       status: 401,
       code: 'reconnect_required',
-      title: lost === 'organization' ? 'Please connect your organization again' : 'Please connect your calendar again',
+      title: lost === 'organization' ? 'Please connect your organization again' : lost === 'enterprise' ? 'Please connect the service account again' : 'Please connect your calendar again',
       message: `${err.message} The app has forgotten this connection; connecting again takes a few seconds.`,
       next: [startAgain(lost), { href: '/', label: 'Back to the start' }],
     });

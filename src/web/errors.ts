@@ -18,6 +18,10 @@ export type PageErrorCode =
   | 'untrusted_approval_url'
   | 'no_pending_permissions'
   | 'permissions_error'
+  | 'no_service_account' // Enterprise Connect: nothing to authorize people with
+  | 'no_such_person' // not one of this service account's people
+  | 'person_not_authorized'
+  | 'person_authorization_gone' // Cronofy no longer accepts the person's grant
   | 'csrf_rejected'
   | 'rate_limited'
   | 'not_found'
@@ -63,12 +67,12 @@ export class PageError extends Error {
   }
 }
 
-export const startAgain = (kind: 'individual' | 'organization' = 'individual'): NextStep => ({
+export const startAgain = (kind: 'individual' | 'organization' | 'enterprise' = 'individual'): NextStep => ({
   href: `/connect/${kind}`,
   label: 'Start again',
 });
 
-export function invalidCallback(detail: string, kind?: 'individual' | 'organization'): PageError {
+export function invalidCallback(detail: string, kind?: 'individual' | 'organization' | 'enterprise'): PageError {
   return new PageError({
     status: 400,
     code: 'invalid_callback',

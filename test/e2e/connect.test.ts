@@ -161,7 +161,7 @@ describe('token lifecycle in a browser', () => {
     expect(suite.stack.emulator.control.requests().filter((r) => r.path === '/oauth/token/revoke')).toHaveLength(0);
   });
 
-  it('flow inspector: the steps of the connect just made, every secret masked, and the four diagrams loaded', async () => {
+  it('flow inspector: the steps of the connect just made, every secret masked, and the five diagrams loaded', async () => {
     const page = await open();
     const seen = recordNavigation(page);
     await connectIndividual(page, suite.stack);
@@ -177,7 +177,7 @@ describe('token lifecycle in a browser', () => {
 
     await page.getByText('Diagrams of each flow').click();
     const diagrams = page.locator('details img');
-    expect(await diagrams.count()).toBe(4);
+    expect(await diagrams.count()).toBe(5);
     for (const img of await diagrams.all()) {
       await img.scrollIntoViewIfNeeded();
       expect(await img.evaluate((el) => { const image = el as unknown as { complete: boolean; naturalWidth: number }; return image.complete && image.naturalWidth > 0; })).toBe(true);
