@@ -8,6 +8,7 @@ import globals from 'globals';
 // nothing of ours, and only config/ (sandbox defaults) and server.ts import it.
 const LAYERS = [
   ['cronofy', 'store'], // the Cronofy client and the key-value store: nothing of ours
+  ['metrics'], // Prometheus counters and the /metrics listener: know the Cronofy client's types only
   ['config'], // loadConfig(env)
   ['connections'], // the connection record, its stores, the token refresh
   ['session'], // express-session wiring and the one module that reads and writes session data

@@ -13,6 +13,9 @@ import { createTokenStore } from './connections/token-store';
 import { createStateStore } from './connections/state-store';
 import { createPendingPermissions } from './connections/pending-permissions';
 import { createInspector } from './inspector/inspector';
+import { countTokenCalls } from './metrics/cronofy-client';
+import { countFlows } from './metrics/flows';
+import { createMetrics, type Metrics } from './metrics/registry';
 import { mask } from './inspector/mask';
 import { connectRoutes } from './connect/routes';
 import { calendarRoutes } from './calendars/routes';
@@ -46,17 +49,20 @@ export interface AppDependencies {
   /** Told about every call to Cronofy (method, path, status, time; never tokens). */
   onCronofyCall?: (call: CronofyCall) => void;
   rateLimits?: RateLimits;
+  /** Where the app counts what it does (served by server.ts on METRICS_PORT); default: its own. */
+  metrics?: Metrics;
 }
 
 export function createApp(deps: AppDependencies): Express {
   const { config, logger } = deps;
   const now = deps.now ?? Date.now;
+  const metrics = deps.metrics ?? createMetrics();
   const inspector = createInspector(deps.kv, SESSION_ABSOLUTE_MS, now);
   const clients = new Map<DataCenter, CronofyClient>();
   const clientFor = (dataCenter: DataCenter): CronofyClient => {
     let client = clients.get(dataCenter);
     if (!client) {
-      client = createCronofyClient({
+      const created = createCronofyClient({
         hosts: hostsFor(dataCenter, { appUrl: config.cronofy.appUrl, apiUrl: config.cronofy.apiUrl }),
         clientId: config.cronofy.clientId,
         clientSecret: config.cronofy.clientSecret,
@@ -64,9 +70,11 @@ export function createApp(deps: AppDependencies): Express {
         onCall: (call) => {
           logger.debug({ cronofy: call }, 'cronofy call');
           deps.onCronofyCall?.(call);
+          metrics.cronofyCall(call);
           inspector.recordHere('HTTP call to Cronofy', { ...call });
         },
       });
+      client = countTokenCalls(created, metrics);
       clients.set(dataCenter, client);
     }
     return client;
@@ -158,6 +166,7 @@ export function createApp(deps: AppDependencies): Express {
   app.use(csrfTokenForViews);
   app.use(csrfProtection(new URL(config.appBaseUrl).origin));
 
+  app.use(countFlows(metrics));
   app.use(homeRoutes(ctx));
   app.use(connectRoutes(ctx));
   app.use(push.live);

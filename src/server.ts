@@ -13,6 +13,9 @@ import { createRedis, redisAnswers } from './store/redis';
 import { createRedisStore } from './store/redis-kv';
 import type { KeyValueStore } from './store/kv';
 import { createLogger } from './web/logging';
+import { countRedisErrors } from './metrics/redis';
+import { createMetrics } from './metrics/registry';
+import { startMetricsServer, type MetricsServer } from './metrics/server';
 
 const LOCAL_REDIS = 'redis://127.0.0.1:6379';
 
@@ -46,12 +49,20 @@ async function main(): Promise<void> {
     config = sandboxConfig(config, emulator.url);
   }
 
+  const metrics = createMetrics({ processMetrics: true });
+  let metricsServer: MetricsServer | undefined;
+  if (config.metrics.port !== undefined) {
+    metricsServer = await startMetricsServer(metrics.registry, config.metrics.port, config.metrics.host);
+    logger.info(`Metrics on ${metricsServer.url}`);
+  }
+
   let redis: Redis | null = null;
   let kv: KeyValueStore;
   let closeKv = async () => {};
   const redisUrl = config.redisUrl ?? (config.sandbox && (await redisAnswers(LOCAL_REDIS)) ? LOCAL_REDIS : undefined);
   if (redisUrl) {
     redis = createRedis(redisUrl, logger);
+    countRedisErrors(redis, metrics);
     const store = createRedisStore(redis);
     kv = store;
     closeKv = store.close;
@@ -65,6 +76,7 @@ async function main(): Promise<void> {
     logger,
     kv,
     redis,
+    metrics,
     sandbox: emulator ? { emulatorUrl: emulator.url, memoryStore: redis === null } : undefined,
   });
   const server: Server = app.listen(config.port, () => {
@@ -90,6 +102,7 @@ async function main(): Promise<void> {
     await closeKv();
     await redis?.quit().catch(() => undefined);
     await emulator?.close();
+    await metricsServer?.close();
   };
   const shutdown = (signal: string) => {
     if (stopping) return;

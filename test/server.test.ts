@@ -1,17 +1,111 @@
-// src/server.ts as a process: sandbox start-up and graceful shutdown on SIGTERM.
-import { spawn } from 'node:child_process';
+// The production build and the process it runs: `npm run build`, then `node dist/server.js` exactly
+// as the Docker image starts it (sandbox start-up, graceful shutdown on SIGTERM), and the
+// Dockerfile's stages checked against what the build produced (no Docker engine runs here).
+import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { isBuiltin } from 'node:module';
 import { connect } from 'node:net';
 import path from 'node:path';
 import { freePort } from './support/ports';
+import { dockerfileStages } from './support/dockerfile';
 
-describe('the server process', () => {
-  it('starts in sandbox mode, then on SIGTERM finishes the request in flight, stops and exits 0', async () => {
-    const [port, emulatorPort] = [await freePort(), await freePort()];
-    const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(CRONOFY_|EMULATOR_|APP_BASE_URL|PORT|NODE_ENV|SESSION_SECRET|TOKEN_)/.test(k)));
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, '..', 'src', 'server.ts')], {
-      cwd: path.join(__dirname, '..'),
-      env: { ...clean, PORT: String(port), EMULATOR_PORT: String(emulatorPort), LOG_LEVEL: 'info' },
+const ROOT = path.join(__dirname, '..');
+const BUILD_TIMEOUT_MS = 180_000;
+/** A whole process start and stop, which takes seconds on a loaded machine; a bound, not a timing assert. */
+const PROCESS_TIMEOUT_MS = 60_000;
+
+beforeAll(() => {
+  const built = spawnSync(process.execPath, [path.join(ROOT, 'scripts', 'build.mjs')], { cwd: ROOT, encoding: 'utf8' });
+  if (built.status !== 0) throw new Error(`npm run build failed (${built.status}):\n${built.stdout}\n${built.stderr}`);
+}, BUILD_TIMEOUT_MS);
+
+describe('npm run build', () => {
+  it('compiles the server and the emulator to dist/, with the emulator views and stylesheet beside its code', () => {
+    for (const file of ['server.js', 'app.js', 'emulator/index.js', 'emulator/main.js', 'emulator/assets/emulator.css', 'emulator/views/consent.ejs']) {
+      expect(existsSync(path.join(ROOT, 'dist', file))).toBe(true);
+    }
+    expect(existsSync(path.join(ROOT, 'dist', 'server.ts'))).toBe(false);
+  });
+
+  it('needs only production dependencies at run time (the image installs no others)', () => {
+    const { dependencies } = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
+    const required = new Set<string>();
+    for (const file of readdirSync(path.join(ROOT, 'dist'), { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.js'))) {
+      for (const [, name] of readFileSync(path.join(ROOT, 'dist', file), 'utf8').matchAll(/require\("([^".][^"]*)"\)/g)) {
+        if (!isBuiltin(name!)) required.add(name!.startsWith('@') ? name!.split('/').slice(0, 2).join('/') : name!.split('/')[0]!);
+      }
+    }
+    expect(required.size).toBeGreaterThan(5);
+    expect([...required].filter((name) => !(name in dependencies))).toEqual([]);
+  });
+});
+
+describe('the Dockerfile', () => {
+  const stages = dockerfileStages(readFileSync(path.join(ROOT, 'Dockerfile'), 'utf8'));
+  const build = stages.find((s) => s.name === 'build');
+  const run = stages[stages.length - 1]!;
+
+  it('builds and runs on node:24-bookworm-slim in two stages', () => {
+    expect(stages.map((s) => s.from)).toEqual(['node:24-bookworm-slim', 'node:24-bookworm-slim']);
+    expect(build?.instructions).toContainEqual(['RUN', 'npm run build']);
+  });
+
+  it('installs production dependencies only in the image it runs, as a non-root user, with a HEALTHCHECK', () => {
+    expect(run.instructions.filter(([op]) => op === 'RUN').map(([, args]) => args)).toEqual([
+      'npm ci --omit=dev --no-audit --no-fund && npm cache clean --force',
+    ]);
+    expect(run.instructions).toContainEqual(['USER', 'node']);
+    const health = run.instructions.find(([op]) => op === 'HEALTHCHECK');
+    expect(health?.[1]).toMatch(/CMD \["node", "-e", .*\/readyz/);
+  });
+
+  it('runs node dist/server.js, which the build produces, with every path the compiled app reads copied in', () => {
+    const cmd = run.instructions.find(([op]) => op === 'CMD');
+    expect(JSON.parse(cmd![1])).toEqual(['node', 'dist/server.js']);
+    const copies = run.instructions.filter(([op]) => op === 'COPY').map(([, args]) => args);
+    const workdir = run.instructions.find(([op]) => op === 'WORKDIR')![1];
+    const buildWorkdir = build!.instructions.find(([op]) => op === 'WORKDIR')![1];
+    // dist/ comes from the build stage's outDir; views/ and public/ from the repository.
+    const outDir = (JSON.parse(readFileSync(path.join(ROOT, 'tsconfig.build.json'), 'utf8')) as { compilerOptions: { outDir: string } }).compilerOptions.outDir;
+    expect(copies).toContain(`--from=build ${path.posix.join(buildWorkdir, outDir)} ./dist`);
+    expect(existsSync(path.join(ROOT, 'dist', 'server.js'))).toBe(true);
+    for (const [source, target] of [['views', './views'], ['public', './public']]) {
+      expect(copies).toContain(`${source} ${target}`);
+      expect(existsSync(path.join(ROOT, source!))).toBe(true);
+    }
+    expect(workdir).toBe('/app');
+    // dist/app.js looks for the views and public files one level up, where the image puts them.
+    const compiledApp = readFileSync(path.join(ROOT, 'dist', 'app.js'), 'utf8');
+    expect(compiledApp).toMatch(/\.join\(__dirname, '\.\.', 'views'\)/);
+    expect(compiledApp).toMatch(/\.join\(__dirname, '\.\.', 'public'\)/);
+  });
+
+  it('copies into the build stage everything the build reads', () => {
+    const copied = build!.instructions.filter(([op]) => op === 'COPY').flatMap(([, args]) => args.split(' ').slice(0, -1));
+    expect(copied.sort()).toEqual(['package-lock.json', 'package.json', 'scripts', 'src', 'tsconfig.build.json', 'tsconfig.json']);
+  });
+});
+
+describe('docker-compose.yml', () => {
+  it("builds the app from this Dockerfile, and its Prometheus profile scrapes the app's METRICS_PORT", () => {
+    const compose = readFileSync(path.join(ROOT, 'docker-compose.yml'), 'utf8');
+    expect(compose).toMatch(/^ {2}app:\n {4}build: \.$/m);
+    const metricsPort = /^ {6}METRICS_PORT: (\d+)$/m.exec(compose)?.[1];
+    expect(metricsPort).toBeDefined();
+    const prometheus = readFileSync(path.join(ROOT, 'docker', 'prometheus.yml'), 'utf8');
+    expect(prometheus).toContain(`targets: ["app:${metricsPort}"]`);
+    expect(compose).toContain('./docker/prometheus.yml:/etc/prometheus/prometheus.yml:ro');
+  });
+});
+
+describe('node dist/server.js', () => {
+  it('starts in sandbox mode with metrics on METRICS_PORT, then on SIGTERM finishes the request in flight, stops and exits 0', async () => {
+    const [port, emulatorPort, metricsPort] = [await freePort(), await freePort(), await freePort()];
+    const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(CRONOFY_|EMULATOR_|APP_BASE_URL|PORT|NODE_ENV|SESSION_SECRET|TOKEN_|METRICS_)/.test(k)));
+    const child = spawn(process.execPath, ['dist/server.js'], {
+      cwd: ROOT,
+      env: { ...clean, PORT: String(port), EMULATOR_PORT: String(emulatorPort), METRICS_PORT: String(metricsPort), LOG_LEVEL: 'info' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let log = '';
@@ -23,6 +117,21 @@ describe('the server process', () => {
         check();
       });
     await logged(/sandbox mode: Cronofy emulator on http:\/\/localhost:\d+/);
+
+    // The compiled app finds its views and the emulator its own: both pages render.
+    const home = await fetch(`http://127.0.0.1:${port}/`);
+    expect(home.status).toBe(200);
+    expect(await home.text()).toContain('Connect a calendar');
+    const css = await fetch(`http://127.0.0.1:${emulatorPort}/__assets/emulator.css`);
+    expect(css.status).toBe(200);
+
+    // METRICS_PORT: the metrics listener, on loopback, with Node's process metrics and the app's.
+    expect(log).toContain(`Metrics on http://127.0.0.1:${metricsPort}/metrics`);
+    await fetch(`http://127.0.0.1:${port}/connect/individual`, { redirect: 'manual' });
+    const scraped = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+    expect(scraped).toContain('cronofy_connect_flows_total{kind="individual",outcome="started"} 1');
+    expect(scraped).toMatch(/^process_cpu_user_seconds_total \S+$/m);
+    expect((await fetch(`http://127.0.0.1:${port}/metrics`)).status).toBe(404);
 
     // A request whose headers are still arriving when SIGTERM comes: in flight, not idle.
     const socket = connect(port, '127.0.0.1');
@@ -38,5 +147,5 @@ describe('the server process', () => {
     expect(answer).toContain('{"status":"ok"}');
     expect(code).toBe(0);
     socket.destroy();
-  });
+  }, PROCESS_TIMEOUT_MS);
 });

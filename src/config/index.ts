@@ -34,6 +34,8 @@ export interface Config {
   readonly logLevel: string;
   readonly rateLimits: { readonly connectPerMinute: number; readonly postPerMinute: number };
   readonly push: PushConfig;
+  /** GET /metrics on its own listener; port undefined: off. */
+  readonly metrics: { readonly port: number | undefined; readonly host: string };
 }
 
 export class ConfigError extends Error {
@@ -95,6 +97,9 @@ export function loadConfig(env: Env): Config {
   const postPerMinute = parseCount(read('RATE_LIMIT_POST_PER_MINUTE') ?? '60', 'RATE_LIMIT_POST_PER_MINUTE', problems);
 
   const push = parsePushConfig(read, { sandbox, production, appBaseUrl }, problems);
+  const metricsPortRaw = read('METRICS_PORT');
+  const metricsPort = metricsPortRaw === undefined ? undefined : parsePort(metricsPortRaw, 'METRICS_PORT', problems);
+  if (metricsPort !== undefined && metricsPort === port && port !== 0) problems.push('METRICS_PORT must differ from PORT (metrics have a listener of their own)');
 
   if (problems.length > 0) throw new ConfigError(problems);
 
@@ -123,6 +128,7 @@ export function loadConfig(env: Env): Config {
     logLevel: read('LOG_LEVEL') ?? 'info',
     rateLimits: Object.freeze({ connectPerMinute, postPerMinute }),
     push,
+    metrics: Object.freeze({ port: metricsPort, host: read('METRICS_HOST') ?? '127.0.0.1' }),
   });
 }
 

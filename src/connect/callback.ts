@@ -19,6 +19,7 @@ import { PageError, invalidCallback, startAgain } from '../web/errors';
 import { CODE_CHARSET, ERROR_CHARSET, STATE_CHARSET, singleParam } from '../web/params';
 import type { PendingFlow } from '../connections/state-store';
 import { mask } from '../inspector/mask';
+import { flowKind, flowOutcome } from '../metrics/flows';
 import { releaseServiceAccount } from '../enterprise/release';
 
 const FLOW_NAMES: Record<ConnectionKind, string> = { individual: 'Individual Connect', organization: 'Organization Connect', enterprise: 'Enterprise Connect' };
@@ -36,8 +37,10 @@ const ERROR_MESSAGES: Record<string, string> = {
 export function oauthCallback(ctx: AppContext): RequestHandler {
   return async (req, res) => {
     const flow = await checkState(ctx, req);
+    flowKind(res, flow.kind);
     const answer = checkError(ctx, req, flow);
     if (answer.declined) {
+      flowOutcome(res, 'declined');
       res.status(200).render('declined', { kind: flow.kind });
       return;
     }
@@ -45,6 +48,7 @@ export function oauthCallback(ctx: AppContext): RequestHandler {
     const previous = await store(ctx, req, connection);
     await replacePushChannel(ctx, connection, previous);
     await replacePrevious(ctx, flow.kind, previous);
+    flowOutcome(res, 'connected');
     res.redirect(LANDING[flow.kind]);
   };
 }

@@ -8,6 +8,7 @@ import type { ConnectionKind } from '../connections/connection';
 import { beginFlows, saveSession } from '../session/access';
 import { newState } from '../connections/state-store';
 import { mask } from '../inspector/mask';
+import { flowOutcome } from '../metrics/flows';
 import { enterpriseAuthorization } from '../enterprise/authorize-url';
 
 export const ORGANIZATION_SCOPE = 'organizational_unit_scheduler';
@@ -57,5 +58,6 @@ export async function beginConnect(ctx: AppContext, req: Request, res: Response,
     ...(options.avoid_linking ? { avoid_linking: 'true' } : {}),
     ...(options.link_token ? { link_token: mask(options.link_token) } : {}),
   });
+  flowOutcome(res, 'started');
   res.redirect(url);
 }

@@ -52,6 +52,12 @@ export interface Bearer {
   impersonate?: string;
 }
 
+/** Members read, and how many further pages Cronofy reported without linking to them. */
+export interface MemberList {
+  members: OrganizationalUnitMember[];
+  unreadPages: number;
+}
+
 export interface PermissionRequest {
   calendar_id: string;
   permission_level: 'unrestricted';
@@ -228,10 +234,15 @@ export function createCronofyClient(options: CronofyClientOptions) {
       };
     },
 
-    /** All members, following pages.next_page; it must stay on the API host, as it carries our token. */
-    async listOrganizationalUnitMembers(bearer: Bearer): Promise<OrganizationalUnitMember[]> {
+    /**
+     * The members, following pages.next_page when Cronofy sends one (it must stay on the API host, as
+     * it carries our token). The documented answer has only pages.current and pages.total, and no way
+     * to ask for page 2: `unread` counts the pages Cronofy reported but did not link to.
+     */
+    async listOrganizationalUnitMembers(bearer: Bearer): Promise<MemberList> {
       const members: OrganizationalUnitMember[] = [];
       let url: string | undefined = api('/v1/organizational_unit_members');
+      let unread = 0;
       for (let page = 0; url !== undefined; page++) {
         if (page >= MAX_MEMBER_PAGES) throw unexpected('GET /v1/organizational_unit_members (too many pages)');
         const answer: AxiosResponse = await send('GET', url, { bearer });
@@ -243,8 +254,11 @@ export function createCronofyClient(options: CronofyClientOptions) {
         if (url !== undefined && new URL(url).origin !== new URL(hosts.apiUrl).origin) {
           throw unexpected('GET /v1/organizational_unit_members (next_page on another host)');
         }
+        const current = typeof pages?.current === 'number' ? pages.current : 0;
+        const total = typeof pages?.total === 'number' ? pages.total : 0;
+        unread = url === undefined && total > current ? total - current : 0;
       }
-      return members;
+      return { members, unreadPages: unread };
     },
 
     /** https://docs.cronofy.com/developers/api/push-notifications/create-channel/ */

@@ -1,9 +1,9 @@
 // The "api" role's identity, calendar and organization reads (docs/cronofy-notes.md, Calendars and identity, Organization Connect).
 import { Router, type Request, type Response } from 'express';
 import { accountWith, actorOf } from './bearer';
-import { one, type EmulatorContext } from './context';
-import { healthJson } from './profiles';
+import type { EmulatorContext } from './context';
 import { serviceAccountUserInfo } from './enterprise';
+import { healthJson } from './profiles';
 import { calendarsOf, type SeedAccount } from './seed';
 
 export function calendarJson(ctx: EmulatorContext, account: SeedAccount) {
@@ -14,7 +14,7 @@ export function calendarJson(ctx: EmulatorContext, account: SeedAccount) {
     calendar_id: c.calendar_id,
     calendar_name: c.calendar_name,
     calendar_readonly: c.calendar_readonly,
-    calendar_deleted: false,
+    calendar_deleted: c.calendar_deleted ?? false,
     calendar_primary: c.calendar_primary,
     calendar_integrated_conferencing_available: c.profile.provider_name === 'google',
     calendar_attachments_available: false,
@@ -22,6 +22,11 @@ export function calendarJson(ctx: EmulatorContext, account: SeedAccount) {
   }));
 }
 
+/** Where a person reconnects a conferencing profile; the emulator serves no page there (docs/emulator.md). */
+const relinkUrl = (ctx: EmulatorContext, provider: string, email: string) =>
+  `${ctx.publicUrl}/relink/${encodeURIComponent(provider)}?email=${encodeURIComponent(email)}`;
+
+// profile_relink_url only when profile_connected is false (https://docs.cronofy.com/developers/api/identity/profile/).
 const profileJson = (ctx: EmulatorContext, account: SeedAccount) =>
   account.profiles.map((p) => ({
     provider_name: p.provider_name,
@@ -29,6 +34,15 @@ const profileJson = (ctx: EmulatorContext, account: SeedAccount) =>
     profile_id: p.profile_id,
     profile_name: p.profile_name,
     ...healthJson(ctx, p),
+  }));
+
+const conferencingJson = (ctx: EmulatorContext, account: SeedAccount) =>
+  (account.conferencing ?? []).map((p) => ({
+    provider_name: p.provider_name,
+    profile_id: p.profile_id,
+    profile_name: p.profile_name,
+    profile_connected: p.connected,
+    ...(p.connected ? {} : { profile_relink_url: relinkUrl(ctx, p.provider_name, p.profile_name) }),
   }));
 
 export function apiRoutes(ctx: EmulatorContext): Router {
@@ -59,6 +73,7 @@ export function apiRoutes(ctx: EmulatorContext): Router {
             .filter((c) => c.profile_id === p.profile_id)
             .map(({ provider_name: _provider, profile_id: _id, profile_name: _name, ...calendar }) => calendar),
         })),
+        ...(account.conferencing ? { conferencing_profiles: conferencingJson(ctx, account) } : {}),
       },
     });
   });
@@ -82,27 +97,23 @@ export function apiRoutes(ctx: EmulatorContext): Router {
     if (account) res.json({ sub: account.account_id, calendars: calendarJson(ctx, account) });
   });
 
-  // Paged by ?page=N; next_page is absolute, as for events (the real paging is unconfirmed, docs/cronofy-notes.md U7).
+  // Paged exactly as documented: pages.current and pages.total, no next_page and no page parameter
+  // (https://docs.cronofy.com/developers/api-alpha/organizational-unit-members/). How a caller
+  // reaches page 2 is not documented, so the emulator answers the first page only.
   router.get('/v1/organizational_unit_members', (req: Request, res: Response) => {
     const actor = actorOf(req);
     if (actor.kind !== 'organization') {
       return void res.status(403).json({ error: 'forbidden', error_description: 'This call needs an Organizational Unit token, without Cronofy-Impersonate' });
     }
     const members = actor.organization.members;
-    const total = Math.max(1, Math.ceil(members.length / ctx.pageSize));
-    const rawPage = one(req.query.page) ?? '1';
-    const current = /^[1-9][0-9]{0,5}$/.test(rawPage) ? Number(rawPage) : NaN;
-    if (!(current <= total)) return void res.status(404).json({ error: 'not_found', error_description: `page must be 1 to ${total}` });
-    const pages: Record<string, unknown> = { current, total };
-    if (current < total) pages.next_page = `${ctx.publicUrl}/v1/organizational_unit_members?page=${current + 1}`;
     res.json({
-      organizational_unit_members: members.slice((current - 1) * ctx.pageSize, current * ctx.pageSize).map((m) => ({
+      organizational_unit_members: members.slice(0, ctx.memberPageSize).map((m) => ({
         sub: m.account.account_id,
         email: m.account.email,
         roles: m.roles,
         scheduler: m.scheduler,
       })),
-      pages,
+      pages: { current: 1, total: Math.max(1, Math.ceil(members.length / ctx.memberPageSize)) },
     });
   });
 

@@ -42,9 +42,11 @@ export function bearer(ctx: EmulatorContext): RequestHandler {
       res.status(401).set('WWW-Authenticate', 'Bearer realm="Cronofy"').json({ error: 'unauthorized' });
       return;
     }
-    // An Internal Application authenticates with its client secret (docs/cronofy-notes.md, Organization Connect); the
-    // emulator's one application plays that role for the organizational unit too.
-    const grant = match[1] === ctx.clientSecret ? internalApplication(ctx) : ctx.state.authenticate(match[1]);
+    // An Internal Application authenticates with its client secret
+    // (https://docs.cronofy.com/developers/api-alpha/organizational-unit-members/). It is its own
+    // application, configured apart: the connecting application's client secret is no API key.
+    const internal = ctx.internalApplicationKey !== undefined && ctx.internalApplicationKey !== '' && match[1] === ctx.internalApplicationKey;
+    const grant = internal ? internalApplication(ctx) : ctx.state.authenticate(match[1]);
     if (!grant) {
       res
         .status(401)

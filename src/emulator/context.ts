@@ -8,11 +8,14 @@ export interface EmulatorContext {
   state: EmulatorState;
   clientId: string;
   clientSecret: string;
+  /** An Internal Application's client secret, when one is configured. */
+  internalApplicationKey: string | undefined;
   redirectUris: readonly string[];
   /** Origin put in absolute URLs handed out (next_page, permissions_request.url). */
   publicUrl: string;
   applicationName: string;
   pageSize: number;
+  memberPageSize: number;
   /** Push notification channels, profile health and link tokens (channels.ts, profiles.ts, linking.ts). */
   channels: Channels;
   profiles: ProfileHealth;

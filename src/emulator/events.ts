@@ -1,19 +1,24 @@
 // Events (docs/cronofy-notes.md, Events): read with paging, create or update, delete.
-// - GET /v1/events needs tzid (422 otherwise); from/to are dates; events returned start before `to`
-//   and end on or after `from`; managed events (created through the API) only with include_managed
-//   or only_managed; pages.next_page is an absolute URL, present only when there is more.
-// - POST /v1/calendars/{id}/events: 202 and no body; 422 `{"errors":{field:[{key,description}]}}`
-//   when event_id, summary, start or end is missing; 404 for a calendar the account does not have.
-// - DELETE /v1/calendars/{id}/events with {"event_id"}: 202.
+// - GET /v1/events needs tzid (422 otherwise); from, to and last_modified are dates or times (with
+//   "T" or a space, as the SDKs send them); events returned start before `to`, end on or after
+//   `from` and, with last_modified, changed on or after it. Managed events (created through the
+//   API) only with include_managed or only_managed; only_managed needs no read_events scope.
+//   include_deleted adds deleted events (deleted: true); include_moved adds events that were in the
+//   window before they moved out of it. pages.next_page is absolute, present only when there is more.
+// - POST /v1/calendars/{id}/events: 202 and no body; by event_id (managed) or event_uid (an external
+//   event); 422 `{"errors":{field:[{key,description}]}}` for the body (event-body.ts), a read-only
+//   or a deleted calendar; 404 for a calendar the account does not have.
+// - DELETE /v1/calendars/{id}/events with {"event_id"} or {"event_uid"}: 202.
 import { createHash, randomBytes } from 'node:crypto';
 import { Router, type Request, type Response } from 'express';
 import { accountWith, actorOf } from './bearer';
 import { one, type EmulatorContext, type Errors } from './context';
-import { calendarsOf, type SeedEvent } from './seed';
-import type { Grant, ManagedEvent } from './state';
-import { cronofyTime } from './channels';
+import { parseEventBody } from './event-body';
+import { calendarsOf, type SeedAccount } from './seed';
+import type { Grant, KeptEvent } from './state';
+import { parseInstant } from './times';
 
-/** The account whose calendar a request changed (the member's, under Cronofy-Impersonate). */
+/** The account whose calendar a request changed (the member's, under Cronofy-Impersonate): its channels hear of it. */
 const accountOf = (req: Request): string => {
   const actor = actorOf(req);
   return actor.kind === 'account' ? actor.account.account_id : '';
@@ -21,10 +26,9 @@ const accountOf = (req: Request): string => {
 
 const invalid = (res: Response, errors: Errors) => res.status(422).json({ errors });
 
-const DATE = /^\d{4}-\d{2}-\d{2}$/;
 const MAX_PAGES_KEPT = 1000;
 
-function eventJson(event: SeedEvent | ManagedEvent, managed: boolean) {
+function eventJson(event: KeptEvent, managed: boolean, owner: SeedAccount) {
   return {
     calendar_id: event.calendar_id,
     event_uid: event.event_uid,
@@ -33,13 +37,15 @@ function eventJson(event: SeedEvent | ManagedEvent, managed: boolean) {
     description: event.description,
     start: event.start,
     end: event.end,
-    deleted: false,
-    created: event.created ?? event.start,
-    updated: event.updated ?? event.start,
+    deleted: event.deleted === true,
+    created: event.created,
+    updated: event.updated,
+    ...(event.location ? { location: event.location } : {}),
     participation_status: managed ? 'accepted' : 'needs_action',
     attendees: [],
+    organizer: event.organizer ?? { email: owner.email, display_name: owner.name },
     transparency: 'opaque',
-    status: 'confirmed',
+    status: event.deleted ? 'cancelled' : 'confirmed',
     categories: [],
     recurring: false,
     event_private: false,
@@ -47,17 +53,8 @@ function eventJson(event: SeedEvent | ManagedEvent, managed: boolean) {
   };
 }
 
-const TIME = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2}))?$/;
-
-/** Cronofy's event times: "2026-01-22", "2026-01-22T15:30:00Z", or {"time": …, "tzid": …}. */
-function isTime(value: unknown): boolean {
-  if (typeof value === 'string') return TIME.test(value) && !Number.isNaN(Date.parse(value));
-  if (typeof value !== 'object' || value === null || !('time' in value)) return false;
-  return typeof value.time === 'string' && TIME.test(value.time);
-}
-
-/** A date or time value as milliseconds, for comparing: a bare date is midnight UTC. */
-const instant = (value: string): number => Date.parse(DATE.test(value) ? `${value}T00:00:00Z` : value);
+/** A date or time as ms, for comparing (a bare date is midnight UTC); NaN when malformed. */
+const instant = (value: string, tzid?: string): number => parseInstant(value, tzid) ?? NaN;
 
 export function eventRoutes(ctx: EmulatorContext): Router {
   const router = Router();
@@ -79,45 +76,54 @@ export function eventRoutes(ctx: EmulatorContext): Router {
   }
 
   router.get('/v1/events', (req: Request, res: Response) => {
-    const account = accountWith(req, res, 'read_events');
+    const onlyManaged = one(req.query.only_managed) === 'true';
+    // "you do not need [read_events] so long as you pass a only_managed parameter of true"
+    // (https://docs.cronofy.com/developers/api/authorization/request-authorization/).
+    const account = accountWith(req, res, onlyManaged ? null : 'read_events');
     if (!account) return;
     const errors: Errors = {};
     const tzid = one(req.query.tzid);
     if (!tzid) errors.tzid = [{ key: 'errors.required', description: 'required' }];
-    const from = one(req.query.from);
-    const to = one(req.query.to);
-    if (from !== undefined && !DATE.test(from)) errors.from = [{ key: 'errors.invalid_date', description: 'must be a date (YYYY-MM-DD)' }];
-    if (to !== undefined && !DATE.test(to)) errors.to = [{ key: 'errors.invalid_date', description: 'must be a date (YYYY-MM-DD)' }];
-    // last_modified: only events changed at or after it (push notifications' changes_since). Sample
-    // events never changed, so they never match; changed ones carry `updated`.
-    const lastModified = one(req.query.last_modified);
-    if (lastModified !== undefined && !(TIME.test(lastModified) && !Number.isNaN(Date.parse(lastModified)))) {
-      errors.last_modified = [{ key: 'errors.invalid_time', description: 'must be a UTC time (YYYY-MM-DDTHH:MM:SSZ)' }];
-    }
-    const changedSince = (event: SeedEvent): boolean => lastModified === undefined || (event.updated !== undefined && Date.parse(event.updated) >= Date.parse(lastModified));
+    const bound = (field: 'from' | 'to' | 'last_modified'): number | undefined => {
+      const value = one(req.query[field]);
+      if (value === undefined) return undefined;
+      const ms = instant(value, tzid);
+      if (Number.isNaN(ms)) errors[field] = [{ key: 'errors.invalid', description: 'must be a date (YYYY-MM-DD) or a time (YYYY-MM-DDTHH:MM:SSZ)' }];
+      return ms;
+    };
+    const from = bound('from');
+    const to = bound('to');
+    const lastModified = bound('last_modified');
     if (Object.keys(errors).length > 0) return void invalid(res, errors);
 
     const today = new Date();
     const day = (offset: number) => Date.UTC(today.getUTCFullYear(), today.getUTCMonth(), today.getUTCDate() + offset);
-    const fromMs = from ? instant(from) : day(-16);
-    const toMs = to ? instant(to) : day(201);
+    const fromMs = from ?? day(-16);
+    const toMs = to ?? day(201);
     const wanted = [req.query['calendar_ids[]'], req.query.calendar_ids].flat().filter((v): v is string => typeof v === 'string');
-    const onlyManaged = one(req.query.only_managed) === 'true';
     const includeManaged = onlyManaged || one(req.query.include_managed) === 'true';
+    const includeDeleted = one(req.query.include_deleted) === 'true';
+    const includeMoved = one(req.query.include_moved) === 'true';
+
+    const overlaps = (start: string, end: string, window: { from?: number; to?: number }) =>
+      (window.to === undefined || instant(start) < window.to) && (window.from === undefined || instant(end) >= window.from);
+    const wantedEvent = (event: KeptEvent, window: { from?: number; to?: number }) =>
+      (includeDeleted || !event.deleted) &&
+      (lastModified === undefined || instant(event.updated) >= lastModified) &&
+      (overlaps(event.start, event.end, window) || (includeMoved && (event.previous ?? []).some((p) => overlaps(p.start, p.end, window))));
 
     const events: { start: number; json: unknown }[] = [];
     for (const calendar of calendarsOf(account)) {
       if (wanted.length > 0 && !wanted.includes(calendar.calendar_id)) continue;
       if (!onlyManaged) {
-        for (const event of ctx.state.world.events.get(calendar.calendar_id) ?? []) {
-          if (changedSince(event) && instant(event.start) < toMs && instant(event.end) >= fromMs) events.push({ start: instant(event.start), json: eventJson(event, false) });
+        for (const event of ctx.state.externalEvents(calendar.calendar_id)) {
+          if (wantedEvent(event, { from: fromMs, to: toMs })) events.push({ start: instant(event.start), json: eventJson(event, false, account) });
         }
       }
       if (includeManaged) {
         for (const event of ctx.state.managedEvents(calendar.calendar_id)) {
           // Managed events are not held to the default window, only to one the caller gives.
-          const inWindow = (!to || instant(event.start) < toMs) && (!from || instant(event.end) >= fromMs);
-          if (inWindow && changedSince(event)) events.push({ start: instant(event.start), json: eventJson(event, true) });
+          if (wantedEvent(event, { from, to })) events.push({ start: instant(event.start), json: eventJson(event, true, account) });
         }
       }
     }
@@ -145,31 +151,23 @@ export function eventRoutes(ctx: EmulatorContext): Router {
   router.post('/v1/calendars/:calendar_id/events', (req: Request, res: Response) => {
     const calendar = writableCalendar(req, res, 'create_event');
     if (!calendar) return;
-    const body = (req.body ?? {}) as Record<string, unknown>;
-    const errors: Errors = {};
-    for (const field of ['event_id', 'summary', 'start', 'end'] as const) {
-      if (body[field] === undefined || body[field] === '') errors[field] = [{ key: 'errors.required', description: 'required' }];
-    }
-    const summary = one(body.summary);
-    if (body.summary !== undefined && summary === undefined) errors.summary = [{ key: 'errors.invalid', description: 'must be a string' }];
-    for (const field of ['start', 'end'] as const) {
-      if (body[field] !== undefined && !isTime(body[field])) errors[field] = [{ key: 'errors.invalid', description: 'must be a date, a time, or {"time", "tzid"}' }];
-    }
-    if (summary !== undefined && summary.length > 1024) errors.summary = [{ key: 'errors.too_long', description: 'must be at most 1024 characters' }];
+    const parsed = parseEventBody(req.body);
+    const errors: Errors = parsed.ok ? {} : { ...parsed.errors };
     if (calendar.calendar_readonly) errors.calendar_id = [{ key: 'errors.calendar_readonly', description: 'the calendar is read-only' }];
-    if (Object.keys(errors).length > 0) return void invalid(res, errors);
-    const time = (value: unknown): string => (typeof value === 'object' && value !== null && 'time' in value ? String(value.time) : String(value));
-    const eventId = String(body.event_id);
-    ctx.state.upsertEvent({
-      calendar_id: calendar.calendar_id,
-      event_id: eventId,
-      event_uid: `evt_managed_${createHash('sha256').update(`${calendar.calendar_id}:${eventId}`).digest('hex').slice(0, 24)}`,
-      summary: String(summary),
-      description: one(body.description) ?? '',
-      start: time(body.start),
-      end: time(body.end),
-      updated: cronofyTime(Date.now()),
-    });
+    if (calendar.calendar_deleted) errors.calendar_id = [{ key: 'errors.calendar_deleted', description: 'the calendar has been deleted' }];
+    if (!parsed.ok || Object.keys(errors).length > 0) return void invalid(res, errors);
+    const { eventId, eventUid, change } = parsed;
+    if (eventId !== undefined) {
+      ctx.state.upsertEvent({
+        calendar_id: calendar.calendar_id,
+        event_id: eventId,
+        event_uid: `evt_managed_${createHash('sha256').update(`${calendar.calendar_id}:${eventId}`).digest('hex').slice(0, 24)}`,
+        ...change,
+      });
+    } else if (eventUid !== undefined) {
+      // An event_uid the calendar does not have is accepted and changes nothing (unconfirmed).
+      ctx.state.changeExternalEvent(calendar.calendar_id, eventUid, change);
+    }
     res.status(202).end();
     ctx.channels.changed(accountOf(req), calendar.calendar_id, true);
   });
@@ -177,9 +175,12 @@ export function eventRoutes(ctx: EmulatorContext): Router {
   router.delete('/v1/calendars/:calendar_id/events', (req: Request, res: Response) => {
     const calendar = writableCalendar(req, res, 'delete_event');
     if (!calendar) return;
-    const eventId = one((req.body as Record<string, unknown> | undefined)?.event_id);
-    if (!eventId) return void invalid(res, { event_id: [{ key: 'errors.required', description: 'required' }] });
-    ctx.state.deleteEvent(calendar.calendar_id, eventId);
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    const eventId = one(body.event_id);
+    const eventUid = one(body.event_uid);
+    if (!eventId && !eventUid) return void invalid(res, { event_id: [{ key: 'errors.required', description: 'required' }] });
+    if (eventId) ctx.state.deleteEvent(calendar.calendar_id, eventId);
+    else if (eventUid) ctx.state.changeExternalEvent(calendar.calendar_id, eventUid, null);
     res.status(202).end();
     ctx.channels.changed(accountOf(req), calendar.calendar_id, true);
   });

@@ -61,12 +61,14 @@ function buildApp(options: EmulatorOptions, publicUrl: () => string) {
     state,
     clientId: options.clientId ?? SANDBOX_CLIENT_ID,
     clientSecret,
+    internalApplicationKey: options.internalApplicationKey,
     redirectUris: options.redirectUris ?? [],
     get publicUrl() {
       return publicUrl();
     },
     applicationName: options.clientId === undefined || options.clientId === SANDBOX_CLIENT_ID ? 'Cronofy Connect demo' : options.clientId,
     pageSize: options.pageSize ?? 10,
+    memberPageSize: options.memberPageSize ?? 100,
     permissionsUrlOverride: permissionsUrl,
     channels: createChannels(notifier, options.now),
     profiles: createProfileHealth(),
@@ -104,7 +106,7 @@ function buildApp(options: EmulatorOptions, publicUrl: () => string) {
   app.use(express.json({ limit: '100kb' }));
   app.use(express.urlencoded({ extended: false, limit: '100kb' }));
   app.use(recorder);
-  if (options.rateLimit !== false) app.use(['/oauth/token', '/v1'], rateLimiter(options.rateLimit ?? DEFAULT_RATE_LIMIT));
+  if (options.rateLimit !== false) app.use(['/oauth/token', '/v1'], rateLimiter(options.rateLimit ?? DEFAULT_RATE_LIMIT, options.now));
   app.use(injector);
 
   app.get('/', (_req, res) => {

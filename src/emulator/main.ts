@@ -34,6 +34,7 @@ function fromEnv(env: NodeJS.ProcessEnv): { options: EmulatorOptions; problems: 
       publicUrl: value('EMULATOR_PUBLIC_URL'),
       clientId: value('EMULATOR_CLIENT_ID'),
       clientSecret: value('EMULATOR_CLIENT_SECRET'),
+      internalApplicationKey: value('EMULATOR_INTERNAL_APPLICATION_KEY'),
       redirectUris,
       accessTokenTtl: integer('EMULATOR_ACCESS_TOKEN_TTL', 3600, 1, 31_536_000),
       controlApi,

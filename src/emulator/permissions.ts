@@ -1,6 +1,6 @@
 // Extended Permissions (docs/cronofy-notes.md, Extended Permissions).
 // - POST /v1/permissions: every calendar_id must be the account's and permission_level
-//   `unrestricted` (422 otherwise). An Enterprise-Connect-linked account is granted at once:
+//   `unrestricted`, and redirect_uri is required and registered (422 otherwise). An Enterprise-Connect-linked account is granted at once:
 //   {"permissions_request":{"accepted":true}}. Any other gets {"permissions_request":{"url":…}},
 //   the emulator's approval page.
 // - The approval page answers once: Allow grants and redirects to redirect_uri; Deny redirects with
@@ -36,8 +36,13 @@ export function permissionRoutes(ctx: EmulatorContext): Router {
         }
       }
     }
+    // redirect_uri is documented as required; the Ruby SDK's spec posts none for an account linked
+    // to Enterprise Connect and is answered accepted: true. Our reading: required whenever a person
+    // is to be sent back, so not for a linked account (unconfirmed, docs/emulator.md).
     const redirectUri = one(body.redirect_uri);
-    if (body.redirect_uri !== undefined && (redirectUri === undefined || !ctx.redirectUris.includes(redirectUri))) {
+    if (body.redirect_uri === undefined && !account.enterpriseLinked) {
+      errors.redirect_uri = [{ key: 'errors.required', description: 'required' }];
+    } else if (body.redirect_uri !== undefined && (redirectUri === undefined || !ctx.redirectUris.includes(redirectUri))) {
       errors.redirect_uri = [{ key: 'errors.invalid', description: "redirect_uri must be one of the application's registered redirect URIs" }];
     }
     if (Object.keys(errors).length > 0) return void res.status(422).json({ errors });

@@ -25,7 +25,8 @@ export type ProfileHealth = ReturnType<typeof createProfileHealth>;
 
 /** The health fields of a profile in /v1/profiles and /v1/userinfo. */
 export function healthJson(ctx: EmulatorContext, profile: SeedProfile): { profile_connected: boolean; profile_relink_url?: string } {
-  if (ctx.profiles.connected(profile.profile_id)) return { profile_connected: true };
+  // A sample profile may start disconnected (seed.ts); a test or the playground can disconnect any.
+  if (profile.connected !== false && ctx.profiles.connected(profile.profile_id)) return { profile_connected: true };
   return { profile_connected: false, profile_relink_url: `${ctx.publicUrl}/relink/${profile.profile_id}` };
 }
 

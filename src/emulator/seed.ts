@@ -1,4 +1,4 @@
-// The sample world the emulator serves: three accounts a person can pick on the consent page and
+// The sample world the emulator serves: four accounts a person can pick on the consent page and
 // one organizational unit. Ids are derived from names, so they are the same on every start.
 // Shapes and id formats: docs/cronofy-notes.md (Tokens, Calendars and identity, Organization Connect) (acc_ + 24 hex = 28 chars).
 import { createHash } from 'node:crypto';
@@ -9,6 +9,8 @@ export interface SeedCalendar {
   calendar_name: string;
   calendar_readonly: boolean;
   calendar_primary: boolean;
+  /** Removed at the provider: still listed, calendar_deleted true (docs.cronofy.com, List Calendars). */
+  calendar_deleted?: boolean;
 }
 
 export interface SeedProfile {
@@ -16,7 +18,17 @@ export interface SeedProfile {
   provider_service: string;
   profile_id: string;
   profile_name: string;
+  /** False: the credentials stopped working; the profile carries a profile_relink_url. Default true. */
+  connected?: boolean;
   calendars: SeedCalendar[];
+}
+
+/** A conferencing service linked to the account (userinfo's conferencing_profiles). */
+export interface SeedConferencingProfile {
+  provider_name: string;
+  profile_id: string;
+  profile_name: string;
+  connected: boolean;
 }
 
 export interface SeedAccount {
@@ -29,6 +41,7 @@ export interface SeedAccount {
   /** Linked to Enterprise Connect: Extended Permissions are granted at once, with no approval page. */
   enterpriseLinked: boolean;
   profiles: SeedProfile[];
+  conferencing?: SeedConferencingProfile[];
 }
 
 export interface SeedMember {
@@ -51,9 +64,13 @@ export interface SeedEvent {
   description: string;
   start: string;
   end: string;
-  /** When it was created and last changed; sample events that never changed have neither. */
-  created?: string;
-  updated?: string;
+  /** When the event was made and last changed (UTC times), for last_modified. */
+  created: string;
+  updated: string;
+  /** Cancelled at the provider: listed only with include_deleted=true, as deleted. */
+  deleted?: boolean;
+  location?: { description: string };
+  organizer?: { email: string; display_name: string };
 }
 
 export interface World {
@@ -67,18 +84,22 @@ export interface World {
 
 const hex = (seed: string, length = 24): string => createHash('sha256').update(seed).digest('hex').slice(0, length);
 
-function profile(provider_name: string, provider_service: string, profile_name: string, calendars: [string, { readonly?: boolean; primary?: boolean }?][]): SeedProfile {
+type CalendarFlags = { readonly?: boolean; primary?: boolean; deleted?: boolean };
+
+function profile(provider_name: string, provider_service: string, profile_name: string, calendars: [string, CalendarFlags?][], connected = true): SeedProfile {
   const suffix = hex(`profile:${profile_name}:${provider_name}`, 10);
   return {
     provider_name,
     provider_service,
     profile_id: `pro_${suffix}`,
     profile_name,
+    ...(connected ? {} : { connected: false }),
     calendars: calendars.map(([calendar_name, flags = {}]) => ({
       calendar_id: `cal_${suffix}_${hex(`calendar:${profile_name}:${calendar_name}`, 16)}`,
       calendar_name,
       calendar_readonly: flags.readonly ?? false,
       calendar_primary: flags.primary ?? false,
+      ...(flags.deleted ? { calendar_deleted: true } : {}),
     })),
   };
 }
@@ -109,26 +130,40 @@ function organization(): SeedOrganization {
   return { sub: `org_${hex('organization:evenitron')}`, name: 'Evenitron', members };
 }
 
-/** A few events a day around `today` in every calendar, so /v1/events has pages to read. */
+/**
+ * A few events a day around `today` in every calendar that still exists, so /v1/events has pages to
+ * read: each organized by the calendar's owner, some with a location, and one cancelled a day
+ * (listed only with include_deleted). Each was made 30 days ago and last changed on a day that
+ * varies, so last_modified has something to filter.
+ */
 function sampleEvents(accounts: SeedAccount[], today: Date): Map<string, SeedEvent[]> {
   const titles = ['Stand-up', 'Planning', 'Lunch with a customer', 'Design review', 'Focus time'];
+  const places = [undefined, 'Room 4.01', 'The Swan, Bankside', undefined, 'Video call'];
   const day = (offset: number): Date => new Date(Date.UTC(today.getUTCFullYear(), today.getUTCMonth(), today.getUTCDate() + offset));
+  const utc = (date: Date): string => date.toISOString().replace('.000Z', 'Z');
   const events = new Map<string, SeedEvent[]>();
-  for (const { profiles } of accounts) {
-    for (const { calendars } of profiles) {
+  for (const account of accounts) {
+    for (const { calendars } of account.profiles) {
       for (const calendar of calendars) {
+        if (calendar.calendar_deleted) continue;
         const list: SeedEvent[] = [];
         for (let offset = -3; offset <= 10; offset++) {
           const date = day(offset);
-          const title = titles[(offset + 3) % titles.length] ?? 'Meeting';
+          const index = (offset + 3) % titles.length;
           const start = new Date(date.getTime() + (9 + (offset & 3)) * 3_600_000);
+          const place = places[index];
           list.push({
             calendar_id: calendar.calendar_id,
             event_uid: `evt_external_${hex(`event:${calendar.calendar_id}:${offset}`)}`,
-            summary: `${title} (${calendar.calendar_name})`,
+            summary: `${titles[index] ?? 'Meeting'} (${calendar.calendar_name})`,
             description: '',
-            start: start.toISOString().replace('.000Z', 'Z'),
-            end: new Date(start.getTime() + 1_800_000).toISOString().replace('.000Z', 'Z'),
+            start: utc(start),
+            end: utc(new Date(start.getTime() + 1_800_000)),
+            created: utc(new Date(day(-30).getTime() + 8 * 3_600_000)),
+            updated: utc(new Date(day(Math.min(0, offset - 7)).getTime() + 8 * 3_600_000)),
+            ...(offset === 2 ? { deleted: true } : {}),
+            ...(place ? { location: { description: place } } : {}),
+            organizer: { email: account.email, display_name: account.name },
           });
         }
         events.set(calendar.calendar_id, list);
@@ -157,6 +192,19 @@ export function seedWorld(today = new Date()): World {
       [profile('exchange', 'office365', 'riley.chen@fabrikam.example', [['Calendar', { primary: true }], ['Room bookings']])],
       true,
     ),
+    // The states a long-lived account reaches: a deleted calendar, a profile whose credentials
+    // stopped working, conferencing profiles (one disconnected).
+    // https://docs.cronofy.com/developers/faqs/profile-reconnection-process/
+    {
+      ...account('jordan.blake@tailspin.example', 'Jordan Blake', 'Google and iCloud (one needs reconnecting)', [
+        profile('google', 'gsuite', 'jordan.blake@tailspin.example', [['Jordan Blake', { primary: true }], ['Old project', { deleted: true }]]),
+        profile('apple', 'icloud', 'jordan.blake@icloud.example', [['Home'], ['Bank Holidays', { readonly: true }]], false),
+      ]),
+      conferencing: [
+        { provider_name: 'zoom', profile_id: `pro_${hex('conferencing:zoom:jordan', 10)}`, profile_name: 'jordan.blake@tailspin.example', connected: true },
+        { provider_name: 'go_to', profile_id: `pro_${hex('conferencing:go_to:jordan', 10)}`, profile_name: 'jordan.blake@tailspin.example', connected: false },
+      ],
+    },
   ];
   const org = organization();
   const serviceAccount = seedServiceAccount(accounts);

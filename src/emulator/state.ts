@@ -7,6 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import type { SeedServiceAccount } from './enterprise-seed';
 import type { SeedAccount, SeedEvent, SeedOrganization, SeedProfile, World } from './seed';
+import { utcTime } from './times';
 
 export type Subject =
   | { kind: 'account'; account: SeedAccount; /** The profile just added, when a link_token joined it. */ linkingProfile?: SeedProfile }
@@ -48,6 +49,12 @@ export interface ManagedEvent extends SeedEvent {
   event_id: string;
 }
 
+/** An event as it was and is: earlier start/end pairs are kept for include_moved. */
+export type KeptEvent<E extends SeedEvent = SeedEvent> = E & { previous?: { start: string; end: string }[] };
+
+/** What Create or Update Event may change; the stamps and history are the state's. */
+export type EventChange = Pick<SeedEvent, 'summary' | 'description' | 'start' | 'end'> & { location?: { description: string } };
+
 export interface IssuedTokens {
   grant: Grant;
   access_token: string;
@@ -72,7 +79,19 @@ export function createState(
   const refreshTokens = new Map<string, Grant>();
   const permissionsRequests = new Map<string, PermissionsRequest>();
   const unrestricted = new Set<string>();
-  const managed = new Map<string, Map<string, ManagedEvent>>();
+  const managed = new Map<string, Map<string, KeptEvent<ManagedEvent>>>();
+  /** Changes made through the API to the sample (external) events, by calendar id and event_uid. */
+  const external = new Map<string, KeptEvent>();
+
+  /** `before` changed to `change` now; a new time keeps the old one in `previous`. */
+  function changed<E extends SeedEvent>(before: KeptEvent<E>, change: EventChange): KeptEvent<E> {
+    const moved = before.start !== change.start || before.end !== change.end;
+    const previous = moved && !before.deleted ? [...(before.previous ?? []), { start: before.start, end: before.end }] : before.previous;
+    const after: KeptEvent<E> = { ...before, ...change, updated: utcTime(now()), ...(previous ? { previous } : {}) };
+    if (!change.location) delete after.location;
+    delete after.deleted;
+    return after;
+  }
 
   /** Dead entries go once a map is large, so a long-running emulator stays small. */
   let lastSweep = 0;
@@ -197,20 +216,39 @@ export function createState(
       return entry && entry.expiresAt > now() ? entry : undefined;
     },
 
-    upsertEvent(event: ManagedEvent): void {
-      const calendar = managed.get(event.calendar_id) ?? new Map<string, ManagedEvent>();
-      calendar.set(event.event_id, event);
+    /** Creates the event, or updates it (a deleted one comes back as new). */
+    upsertEvent(event: Omit<ManagedEvent, 'created' | 'updated'> & { location?: { description: string } }): void {
+      const calendar = managed.get(event.calendar_id) ?? new Map<string, KeptEvent<ManagedEvent>>();
+      const before = calendar.get(event.event_id);
+      const stamp = utcTime(now());
+      calendar.set(event.event_id, before && !before.deleted ? changed(before, event) : { ...event, created: stamp, updated: stamp });
       managed.set(event.calendar_id, calendar);
     },
 
+    /** A managed event is kept as deleted (include_deleted lists it). */
     deleteEvent(calendarId: string, eventId: string): void {
-      managed.get(calendarId)?.delete(eventId);
+      const before = managed.get(calendarId)?.get(eventId);
+      if (before && !before.deleted) managed.get(calendarId)?.set(eventId, { ...before, deleted: true, updated: utcTime(now()) });
     },
 
-    managedEvents: (calendarId: string): ManagedEvent[] => [...(managed.get(calendarId)?.values() ?? [])],
+    managedEvents: (calendarId: string): KeptEvent<ManagedEvent>[] => [...(managed.get(calendarId)?.values() ?? [])],
+
+    /** The sample events of a calendar, with the changes made to them through the API. */
+    externalEvents: (calendarId: string): KeptEvent[] =>
+      (world.events.get(calendarId) ?? []).map((e) => external.get(`${calendarId} ${e.event_uid}`) ?? e),
+
+    /** Updates (or, with null, deletes) a sample event by event_uid; false when the calendar has no such event. */
+    changeExternalEvent(calendarId: string, eventUid: string, change: EventChange | null): boolean {
+      const key = `${calendarId} ${eventUid}`;
+      const before = external.get(key) ?? world.events.get(calendarId)?.find((e) => e.event_uid === eventUid);
+      if (!before) return false;
+      if (change) external.set(key, changed(before, change));
+      else if (!before.deleted) external.set(key, { ...before, deleted: true, updated: utcTime(now()) });
+      return true;
+    },
 
     reset(): void {
-      for (const map of [codes, usedCodes, accessTokens, refreshTokens, permissionsRequests, managed]) map.clear();
+      for (const map of [codes, usedCodes, accessTokens, refreshTokens, permissionsRequests, managed, external]) map.clear();
       unrestricted.clear();
     },
   };

@@ -72,8 +72,10 @@ export function tokenRoutes(ctx: EmulatorContext): Router {
   router.post('/oauth/token/revoke', (req: Request, res: Response) => {
     const body = (req.body ?? {}) as Record<string, unknown>;
     if (!authenticated(body)) return void oauthError(res, 401, 'invalid_client', 'client_id or client_secret not recognised');
-    const token = one(body.token);
+    // cronofy-node's revokeAuthorization() sends the configured refresh_token, not token; taking it
+    // as the token is our reading (unconfirmed, docs/emulator.md). token, then sub, win over it.
     const sub = one(body.sub);
+    const token = one(body.token) ?? (sub === undefined ? one(body.refresh_token) : undefined);
     if (token === undefined && sub === undefined) return void oauthError(res, 400, 'invalid_request', 'token or sub is required');
     ctx.state.revoke(token !== undefined ? { token } : { sub });
     res.status(200).end();

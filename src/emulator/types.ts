@@ -11,6 +11,12 @@ export interface EmulatorOptions {
   clientId?: string;
   clientSecret?: string;
   /**
+   * The client secret of an Internal Application linked to the organizational unit, accepted as
+   * Bearer by /v1/organizational_unit_members and with Cronofy-Impersonate. A separate application
+   * from clientId/clientSecret: the client secret itself is never an API key. Default: none.
+   */
+  internalApplicationKey?: string;
+  /**
    * Further active client secrets, as during a rotation: push notifications then carry one
    * Cronofy-HMAC-SHA256 value per secret (clientSecret's first). API calls still use clientSecret.
    */
@@ -33,8 +39,10 @@ export interface EmulatorOptions {
   playground?: boolean;
   /** Serve the test-control API over HTTP under /__emulator/; default false. */
   controlApi?: boolean;
-  /** Items per page for paged endpoints (events, organizational unit members); default 10. */
+  /** Events per page of /v1/events; default 10. */
   pageSize?: number;
+  /** Members per page of /v1/organizational_unit_members (only pages.current and pages.total); default 100. */
+  memberPageSize?: number;
   /** The emulator's clock (epoch ms), for tests of expiry; default Date.now. */
   now?: () => number;
   /** Where the one start-up line and warnings go; default: nothing. */

@@ -1,12 +1,13 @@
 // Organization Connect: https://docs.cronofy.com/developers/authorization/organization-connect/
-// - GET /organization: the unit's members (every page of /v1/organizational_unit_members), and a
+// - GET /organization: the unit's members (every page of /v1/organizational_unit_members that
+//   Cronofy links to; when it reports more pages without a next_page, the page says so), and a
 //   form that finds a member's sub by email (no email filter is documented: list and match).
 // - GET /organization/members/:sub: that member's identity and calendars, fetched with the
 //   organization's token and `Cronofy-Impersonate: <sub>`. The sub is checked against a strict
 //   pattern before it goes into a header, and must be a member of the unit.
 import { Router } from 'express';
 import type { AppContext } from '../context';
-import type { OrganizationalUnitMember } from '../cronofy/types';
+import type { MemberList } from '../cronofy/client';
 import { groupByProfile } from '../calendars/group';
 import { connectionOf } from '../session/access';
 import { PageError } from '../web/errors';
@@ -21,7 +22,7 @@ export function organizationRoutes(ctx: AppContext): Router {
 
   const NOT_CONNECTED = 'Connect an organization first: then its members are listed here.';
 
-  async function membersOf(id: string): Promise<OrganizationalUnitMember[]> {
+  async function membersOf(id: string): Promise<MemberList> {
     const { result } = await ctx.accessTokens.withAccessToken(id, (c) =>
       ctx.clientFor(c.data_center).listOrganizationalUnitMembers({ accessToken: c.access_token }),
     );
@@ -31,19 +32,20 @@ export function organizationRoutes(ctx: AppContext): Router {
   router.get('/organization', async (req, res) => {
     const id = connectionOf(req, 'organization', NOT_CONNECTED);
     if (!id) return res.redirect('/');
-    res.render('organization', { members: await membersOf(id), email: '', notFound: false });
+    const { members, unreadPages } = await membersOf(id);
+    res.render('organization', { members, unreadPages, email: '', notFound: false });
   });
 
   router.get('/organization/find', async (req, res) => {
     const id = connectionOf(req, 'organization', NOT_CONNECTED);
     if (!id) return res.redirect('/');
     const email = singleParam(req, 'email', 256, EMAIL_PATTERN);
-    const members = await membersOf(id);
+    const { members, unreadPages } = await membersOf(id);
     const wanted = email.ok ? email.value?.toLowerCase() : undefined;
     const member = wanted ? members.find((m) => m.email.toLowerCase() === wanted) : undefined;
     if (member) return res.redirect(`/organization/members/${encodeURIComponent(member.sub)}`);
     const typed = typeof req.query.email === 'string' ? req.query.email.slice(0, 256) : '';
-    res.status(email.ok && wanted ? 404 : 400).render('organization', { members, email: typed, notFound: true, valid: email.ok && !!wanted });
+    res.status(email.ok && wanted ? 404 : 400).render('organization', { members, unreadPages, email: typed, notFound: true, valid: email.ok && !!wanted });
   });
 
   router.get('/organization/members/:sub', async (req, res) => {
@@ -59,7 +61,7 @@ export function organizationRoutes(ctx: AppContext): Router {
         next: [{ href: '/organization', label: 'Back to the members' }],
       });
     }
-    const member = (await membersOf(id)).find((m) => m.sub === sub);
+    const member = (await membersOf(id)).members.find((m) => m.sub === sub);
     if (!member) {
       throw new PageError({
         status: 404,

@@ -11,6 +11,7 @@ import type { Calendar } from '../cronofy/types';
 import { connectionOf } from '../session/access';
 import { PageError } from '../web/errors';
 import { ERROR_CHARSET, singleParam } from '../web/params';
+import { flowOutcome } from '../metrics/flows';
 
 const MAX_CALENDARS_PER_REQUEST = 50;
 const CALENDAR_ID = /^[A-Za-z0-9_@.=+-]{1,200}$/;
@@ -78,7 +79,10 @@ export function permissionRoutes(ctx: AppContext): Router {
       answer: answer.accepted ? 'accepted: true (Enterprise Connect)' : answer.url ? `url on ${safeOrigin(answer.url)}` : 'nothing usable',
     });
     if (answer.accepted) {
-      return res.render('permissions-result', await outcome(id, requested, 'accepted'));
+      const result = await outcome(id, requested, 'accepted');
+      flowOutcome(res, 'started');
+      flowOutcome(res, 'connected');
+      return res.render('permissions-result', result);
     }
     if (!answer.url || !isOn(answer.url, cronofyAppOrigin)) {
       throw new PageError({
@@ -90,6 +94,7 @@ export function permissionRoutes(ctx: AppContext): Router {
       });
     }
     await pending.put(req.sessionID, { connection_id: id, calendar_ids: requested, created_at: ctx.now() });
+    flowOutcome(res, 'started');
     res.redirect(answer.url);
   });
 
@@ -106,7 +111,10 @@ export function permissionRoutes(ctx: AppContext): Router {
     }
     const error = singleParam(req, 'error', 64, ERROR_CHARSET);
     ctx.inspector.record(req, 'Back from the approval page', { error: error.ok ? (error.value ?? 'none') : 'malformed' });
-    if (error.ok && error.value === 'access_denied') return res.render('permissions-declined');
+    if (error.ok && error.value === 'access_denied') {
+      flowOutcome(res, 'declined');
+      return res.render('permissions-declined');
+    }
     if (!error.ok || error.value !== undefined) {
       throw new PageError({
         status: 400,
@@ -120,6 +128,7 @@ export function permissionRoutes(ctx: AppContext): Router {
     ctx.inspector.record(req, 'Back from the approval page; calendars read again', {
       granted: result.granted.map((c) => c.calendar_id).join(', ') || 'none',
     });
+    flowOutcome(res, 'connected');
     res.render('permissions-result', result);
   });
 

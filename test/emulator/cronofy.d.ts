@@ -14,6 +14,8 @@ declare module 'cronofy' {
     readEvents(options: Options): Promise<{ pages: { current: number; total: number; next_page?: string }; events: Record<string, unknown>[] }>;
     createEvent(options: Options): Promise<unknown>;
     deleteEvent(options: Options): Promise<unknown>;
+    updateExternalEvent(options: Options): Promise<unknown>;
+    deleteExternalEvent(options: Options): Promise<unknown>;
     elevatedPermissions(options: Options): Promise<{ permissions_request: { url?: string; accepted?: boolean } }>;
   }
   export = Cronofy;

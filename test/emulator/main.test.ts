@@ -42,6 +42,20 @@ describe('npm run emulator', () => {
     }
   });
 
+  it('takes an Internal Application key from EMULATOR_INTERNAL_APPLICATION_KEY, and none by default', async () => {
+    const port = await freePort();
+    const child = run({ EMULATOR_PORT: String(port), EMULATOR_INTERNAL_APPLICATION_KEY: 'internal-key-from-env' });
+    try {
+      await output(child, /listening on/);
+      const members = (token: string) => fetch(`http://127.0.0.1:${port}/v1/organizational_unit_members`, { headers: { authorization: `Bearer ${token}` } });
+      expect((await members('internal-key-from-env')).status).toBe(200);
+      expect((await members('sandbox_client_secret_not_for_production')).status).toBe(401);
+    } finally {
+      child.kill('SIGTERM');
+      await once(child, 'exit');
+    }
+  });
+
   it('exits 1 naming each bad variable', async () => {
     const child = run({ EMULATOR_PORT: 'eighty', EMULATOR_REDIRECT_URIS: 'not a url', EMULATOR_ACCESS_TOKEN_TTL: '-5', EMULATOR_RATE_LIMIT: 'sometimes' });
     const [log, [code]] = await Promise.all([output(child, /$^/), once(child, 'exit')]);

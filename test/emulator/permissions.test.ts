@@ -80,6 +80,14 @@ describe('POST /v1/permissions', () => {
     }
   });
 
+  it('answers 422 without redirect_uri when a person is to approve (the docs say it is required)', async () => {
+    const tokens = await tokensFor(emulator, { account: 'Google' });
+    const [own] = await calendarsOf(tokens);
+    const res = await requestPermissions(tokens, { permissions: [{ calendar_id: own!.calendar_id, permission_level: 'unrestricted' }] });
+    expect(res.status).toBe(422);
+    expect(await res.json()).toEqual({ errors: { redirect_uri: [{ key: 'errors.required', description: 'required' }] } });
+  });
+
   it('hands out the URL a test asks for, until reset', async () => {
     const tokens = await tokensFor(emulator, { account: 'Google' });
     const [first] = await calendarsOf(tokens);

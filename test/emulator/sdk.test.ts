@@ -56,6 +56,27 @@ describe('the cronofy npm package against the emulator', () => {
     expect((await client.readEvents({ tzid: 'Etc/UTC', only_managed: true })).events).toEqual([]);
   });
 
+  it('updates and deletes an external event by event_uid, and reads with only_managed alone', async () => {
+    const client = await connectedClient();
+    const page = await client.readEvents({ tzid: 'Etc/UTC' });
+    const external = page.events[0] as { calendar_id: string; event_uid: string; start: string; end: string };
+    await client.updateExternalEvent({ calendar_id: external.calendar_id, event_uid: external.event_uid, summary: 'Changed by the SDK', start: external.start, end: external.end });
+    const after = await client.readEvents({ tzid: 'Etc/UTC', 'calendar_ids[]': [external.calendar_id] });
+    expect(after.events.find((e) => e.event_uid === external.event_uid)).toMatchObject({ summary: 'Changed by the SDK' });
+    await client.deleteExternalEvent({ calendar_id: external.calendar_id, event_uid: external.event_uid });
+    const gone = await client.readEvents({ tzid: 'Etc/UTC', include_deleted: true });
+    expect(gone.events.find((e) => e.event_uid === external.event_uid)).toMatchObject({ deleted: true });
+  });
+
+  it('revokes with revokeAuthorization() and no arguments (the SDK sends its refresh_token)', async () => {
+    const client = await connectedClient();
+    const { access_token } = await client.refreshAccessToken();
+    await client.revokeAuthorization();
+    const stale = new Cronofy({ ...CLIENT, access_token: access_token as string });
+    stale.urls.api = emulator.url;
+    await expect(stale.listCalendars()).rejects.toMatchObject({ statusCode: 401 });
+  });
+
   it('requests elevated permissions (approval URL, and accepted at once for Enterprise Connect)', async () => {
     const client = await connectedClient();
     const [calendar] = (await client.listCalendars()).calendars;

@@ -1,12 +1,12 @@
 // Browser end-to-end support: the real app listening on a real port (real Redis), the bundled
-// emulator on another, and Debian's Chromium driven by playwright-core.
+// emulator on another, and a Chromium (see find-browser.ts) driven by playwright-core.
 //
 // - startStack(): picks the app's port first (the emulator must know the app's redirect URIs),
 //   then starts the emulator, then builds the app like test/support/harness.ts does, with the
 //   sandbox banner on.
-// - launchChromium(): /usr/bin/chromium, headless; throws a clear error if it is not installed.
+// - launchChromium(): the browser findBrowser() picks, headless.
 // - Page helpers play the person: connect through the emulator's consent page, screenshot, axe.
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -20,8 +20,8 @@ import { SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, type RunningEmulator } from '
 import { createRedisStore } from '../../src/store/redis-kv';
 import { createRedis } from '../../src/store/redis';
 import { createLogger } from '../../src/web/logging';
+import { findBrowser } from './find-browser';
 
-export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 export const SCREENSHOT_DIR = path.join(__dirname, '..', '..', 'test-artifacts', 'screenshots');
 
@@ -115,19 +115,14 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   };
 }
 
-/** Debian's Chromium, headless. Never skips: a missing browser fails the suite with the fix. */
+/** The first browser findBrowser() finds, headless. Never skips: no browser at all fails the suite. */
 export async function launchChromium(): Promise<Browser> {
-  if (!existsSync(CHROMIUM_PATH)) {
-    throw new Error(
-      `The browser tests need Chromium at ${CHROMIUM_PATH}, and there is none. ` +
-        'Install it with `apt-get install -y chromium` (Debian), or set CHROMIUM_PATH to a Chromium binary.',
-    );
+  const browser = findBrowser();
+  try {
+    return await chromium.launch({ executablePath: browser.executablePath, headless: true, args: browser.args });
+  } catch (err) {
+    throw new Error(`Could not start the browser from ${browser.source} (${browser.executablePath}): ${(err as Error).message}`);
   }
-  return chromium.launch({
-    executablePath: CHROMIUM_PATH,
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
 }
 
 /** A fresh context (own cookies) and page, with Playwright's waits bounded by WAIT_MS. */

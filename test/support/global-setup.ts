@@ -1,17 +1,16 @@
-import Redis from 'ioredis';
+// Before any test file: find the Redis the tests use (test-redis.ts), starting one of our own when
+// none answers, and point REDIS_URL at it for every test file (workers start after this).
+import type { OwnRedis } from './redis-server';
+import { ensureTestRedis } from './test-redis';
 
-// Tests run against a real Redis; there is no fallback. Fail the run early with a clear message.
+declare global {
+  var ownTestRedis: OwnRedis | undefined;
+}
+
 export default async function globalSetup(): Promise<void> {
-  const url = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, connectTimeout: 2000, retryStrategy: () => null });
-  try {
-    await redis.connect();
-    await redis.ping();
-  } catch (err) {
-    throw new Error(
-      `The tests need a real Redis at ${url} (set REDIS_URL to use another). It did not answer: ${(err as Error).message}`,
-    );
-  } finally {
-    redis.disconnect();
-  }
+  const redis = await ensureTestRedis(process.env);
+  if (!redis.own) return;
+  globalThis.ownTestRedis = redis.own.redis;
+  process.env.REDIS_URL = redis.url;
+  console.warn(`\n${redis.own.reason}`);
 }

@@ -22,6 +22,7 @@ import { createLogger } from '../../src/web/logging';
 import type { Connection } from '../../src/connections/connection';
 import { SESSION_PREFIX } from '../../src/session';
 import type { RateLimits } from '../../src/web/rate-limit';
+import type { Metrics } from '../../src/metrics/registry';
 
 export const APP_BASE_URL = 'http://app.test';
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -46,6 +47,8 @@ export interface HarnessOptions {
   rateLimits?: RateLimits;
   /** Another Redis than REDIS_URL (the outage tests start their own). */
   redisUrl?: string;
+  /** The app's metrics (default: a registry of its own per app). */
+  metrics?: Metrics;
 }
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
@@ -75,7 +78,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     connections.push(redis);
     stores.push(store);
     const rateLimits = options.rateLimits ?? { connectPerMinute: 100_000, postPerMinute: 100_000, prefix: `test-rl:${suiteId}:` };
-    return { app: createApp({ config, logger, kv: store, redis, now: options.now, rateLimits }), redis, kv: store };
+    return { app: createApp({ config, logger, kv: store, redis, now: options.now, rateLimits, metrics: options.metrics }), redis, kv: store };
   };
   const suiteId = Math.random().toString(36).slice(2);
   const first = build();

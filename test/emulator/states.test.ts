@@ -1,0 +1,64 @@
+// States a long-lived Cronofy account reaches, served by the fourth sample account (issue 15):
+// a deleted calendar, a disconnected profile with its relink URL, conferencing profiles.
+import type { RunningEmulator } from '../../src/emulator/types';
+import { api, start, tokensFor, type TokenAnswer } from './support';
+
+let emulator: RunningEmulator;
+let jordan: TokenAnswer;
+beforeAll(async () => {
+  emulator = await start();
+  jordan = await tokensFor(emulator, { account: 'iCloud' });
+});
+afterAll(() => emulator.close());
+
+const json = async <T>(path: string, token = jordan.access_token): Promise<T> => (await (await api(emulator, path, token)).json()) as T;
+
+interface Profile {
+  provider_name: string;
+  provider_service: string;
+  profile_connected: boolean;
+  profile_relink_url?: string;
+  profile_calendars?: { calendar_name: string; calendar_deleted: boolean }[];
+}
+
+describe('the account with a deleted calendar and a disconnected profile', () => {
+  it('lists the deleted calendar with calendar_deleted: true', async () => {
+    const { calendars } = await json<{ calendars: { calendar_name: string; calendar_deleted: boolean }[] }>('/v1/calendars');
+    expect(calendars.filter((c) => c.calendar_deleted).map((c) => c.calendar_name)).toEqual(['Old project']);
+    expect(calendars.filter((c) => !c.calendar_deleted).length).toBeGreaterThan(1);
+  });
+
+  it('answers /v1/profiles with the disconnected profile and a relink URL, only on that one', async () => {
+    const { profiles } = await json<{ profiles: Profile[] }>('/v1/profiles');
+    expect(profiles.map((p) => [p.provider_name, p.provider_service, p.profile_connected])).toEqual([
+      ['google', 'gsuite', true],
+      ['apple', 'icloud', false],
+    ]);
+    expect(profiles[0]).not.toHaveProperty('profile_relink_url');
+    expect(profiles[1]?.profile_relink_url).toMatch(/^http:\/\/localhost:\d+\/relink\/apple\?email=/);
+  });
+
+  it('answers userinfo with both profiles, their calendars, and conferencing_profiles (one disconnected)', async () => {
+    const info = await json<{ 'cronofy.data': { profiles: Profile[]; conferencing_profiles: Profile[] } }>('/v1/userinfo');
+    const data = info['cronofy.data'];
+    expect(data.profiles[1]).toMatchObject({ profile_connected: false, profile_relink_url: expect.any(String) });
+    expect(data.profiles[0]?.profile_calendars?.some((c) => c.calendar_deleted)).toBe(true);
+    expect(data.conferencing_profiles).toEqual([
+      { provider_name: 'zoom', profile_id: expect.stringMatching(/^pro_/), profile_name: 'jordan.blake@tailspin.example', profile_connected: true },
+      {
+        provider_name: 'go_to',
+        profile_id: expect.stringMatching(/^pro_/),
+        profile_name: 'jordan.blake@tailspin.example',
+        profile_connected: false,
+        profile_relink_url: expect.stringContaining('/relink/go_to?email='),
+      },
+    ]);
+  });
+
+  it('reads no events from the deleted calendar', async () => {
+    const { calendars } = await json<{ calendars: { calendar_id: string; calendar_deleted: boolean }[] }>('/v1/calendars');
+    const deleted = calendars.find((c) => c.calendar_deleted)!;
+    const page = await json<{ events: unknown[] }>(`/v1/events?tzid=Etc/UTC&include_deleted=true&calendar_ids[]=${encodeURIComponent(deleted.calendar_id)}`);
+    expect(page.events).toEqual([]);
+  });
+});
