@@ -7,10 +7,10 @@ import globals from 'globals';
 // its own folder, never from the entries after it. The emulator is an independent app: it imports
 // nothing of ours, and only config/ (sandbox defaults) and server.ts import it.
 const LAYERS = [
-  ['cronofy', 'store'], // the Cronofy client and the key-value store: nothing of ours
+  ['cronofy', 'store', 'cache'], // the Cronofy client, the key-value store, the read cache: nothing of ours
   ['metrics'], // Prometheus counters and the /metrics listener: know the Cronofy client's types only
   ['config'], // loadConfig(env)
-  ['connections'], // the connection record, its stores, the token refresh
+  ['connections', 'revocation'], // the connection record, its stores, the token refresh; the revocation queue
   ['session'], // express-session wiring and the one module that reads and writes session data
   ['inspector', 'web'], // the flow recorder; middleware, error pages, query checks
   ['push'], // push notifications: channels, the receiver, the work, live updates

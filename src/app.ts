@@ -9,7 +9,10 @@ import type { AppContext } from './context';
 import { type CronofyCall, createCronofyClient, type CronofyClient } from './cronofy/client';
 import { DATA_CENTER_NAMES, type DataCenter, hostsFor } from './cronofy/data-centers';
 import { createAccessTokens } from './connections/access-tokens';
-import { createTokenStore } from './connections/token-store';
+import { CONNECTION_RETENTION_MS, createTokenStore } from './connections/token-store';
+import { applicationKey, type ApplicationIdentity } from './connections/identity';
+import { createRevocationQueue } from './revocation/queue';
+import { createRevoker, type RevocationEvent } from './revocation/revoker';
 import { createStateStore } from './connections/state-store';
 import { createPendingPermissions } from './connections/pending-permissions';
 import { createInspector } from './inspector/inspector';
@@ -28,13 +31,17 @@ import { healthRoutes, homeRoutes } from './pages/routes';
 import { createPush } from './push';
 import { linkingRoutes } from './linking/routes';
 import { inspectorRoutes } from './pages/inspector';
-import { createSessionMiddleware, SESSION_ABSOLUTE_MS } from './session';
+import { createSessionMiddleware, SESSION_IDLE_MS } from './session';
 import { takeFlash } from './session/access';
+import { createReadCache } from './cache/read-cache';
+import { runWithDeadline } from './cronofy/deadline';
+import { createQuotaHold, quotaHoldKey } from './cronofy/quota-hold';
+import { noticeFromQuery } from './web/notices';
 import type { KeyValueStore } from './store/kv';
 import { errorHandler, notFound } from './web/error-handler';
 import { requestLogger } from './web/logging';
 import { type RateLimits, rateLimiters } from './web/rate-limit';
-import { csrfProtection, csrfTokenForViews, noStore, securityHeaders } from './web/security';
+import { csrfProtection, csrfTokenForViews, noReferrer, noStore, securityHeaders } from './web/security';
 
 export interface AppDependencies {
   config: Config;
@@ -51,24 +58,29 @@ export interface AppDependencies {
   rateLimits?: RateLimits;
   /** Where the app counts what it does (served by server.ts on METRICS_PORT); default: its own. */
   metrics?: Metrics;
+  /** The revocation worker: how often it looks (default 5 s), first back-off (5 s), a stop signal, a listener. */
+  revocation?: { pollMs?: number; retryBaseMs?: number; signal?: AbortSignal; onSettled?: (event: RevocationEvent) => void };
 }
 
 export function createApp(deps: AppDependencies): Express {
   const { config, logger } = deps;
   const now = deps.now ?? Date.now;
   const metrics = deps.metrics ?? createMetrics();
-  const inspector = createInspector(deps.kv, SESSION_ABSOLUTE_MS, now);
+  const inspector = createInspector(deps.kv, SESSION_IDLE_MS, now, config.inspector);
   const clients = new Map<DataCenter, CronofyClient>();
   const clientFor = (dataCenter: DataCenter): CronofyClient => {
     let client = clients.get(dataCenter);
     if (!client) {
+      const hosts = hostsFor(dataCenter, { appUrl: config.cronofy.appUrl, apiUrl: config.cronofy.apiUrl });
       const created = createCronofyClient({
-        hosts: hostsFor(dataCenter, { appUrl: config.cronofy.appUrl, apiUrl: config.cronofy.apiUrl }),
+        hosts,
         clientId: config.cronofy.clientId,
         clientSecret: config.cronofy.clientSecret,
         timeoutMs: config.cronofy.timeoutMs,
+        hold: createQuotaHold(deps.kv, quotaHoldKey(dataCenter, hosts.apiUrl, config.cronofy.clientId), now),
         onCall: (call) => {
-          logger.debug({ cronofy: call }, 'cronofy call');
+          // The member sub is personal data: the log says only that a member was impersonated.
+          logger.debug({ cronofy: { ...call, impersonating: call.impersonating ? '[member]' : undefined } }, 'cronofy call');
           deps.onCronofyCall?.(call);
           metrics.cronofyCall(call);
           inspector.recordHere('HTTP call to Cronofy', { ...call });
@@ -79,13 +91,28 @@ export function createApp(deps: AppDependencies): Express {
     }
     return client;
   };
-  const tokens = createTokenStore({ kv: deps.kv, ttlMs: SESSION_ABSOLUTE_MS, encryptionKey: config.tokenEncryptionKey });
+  const application: ApplicationIdentity = { clientId: config.cronofy.clientId, appUrl: config.cronofy.appUrl, apiUrl: config.cronofy.apiUrl };
+  const namespace = applicationKey(application);
+  const tokens = createTokenStore({ kv: deps.kv, namespace, encryptionKey: config.tokenEncryptionKey, now });
+  const revoker = createRevoker({
+    queue: createRevocationQueue({ kv: deps.kv, namespace, now, encryptionKey: config.tokenEncryptionKey, retryBaseMs: deps.revocation?.retryBaseMs }),
+    clientFor,
+    logger,
+    onSettled: deps.revocation?.onSettled,
+  });
+  if (!deps.revocation?.signal?.aborted) {
+    revoker.start(deps.revocation?.signal ?? new AbortController().signal, deps.revocation?.pollMs, async () => {
+      for (const lapsed of await tokens.lapsed(20)) {
+        await revoker.revoke(lapsed.data_center, { token: lapsed.refresh_token }, 'lapsed', lapsed.kind);
+      }
+    });
+  }
   const accessTokens = createAccessTokens({
       tokens,
       kv: deps.kv,
       clientFor,
-      logger,
       now,
+      giveBack: (connection, target, reason) => revoker.revoke(connection.data_center, target, reason, connection.kind),
       onRefresh: (refreshed, previous) =>
         inspector.recordHere('Access token refreshed', {
           connection: refreshed.kind,
@@ -96,6 +123,7 @@ export function createApp(deps: AppDependencies): Express {
           'expires at': new Date(refreshed.expires_at).toISOString(),
         }),
     });
+  const cache = createReadCache(deps.kv, config.cacheSeconds * 1000, now);
   const push = createPush({
     config,
     kv: deps.kv,
@@ -103,16 +131,20 @@ export function createApp(deps: AppDependencies): Express {
     clientFor,
     accessTokens,
     now,
-    ttlMs: SESSION_ABSOLUTE_MS,
+    ttlMs: CONNECTION_RETENTION_MS,
     connectionExists: async (id) => (await tokens.get(id)) !== null,
+    invalidate: (id) => cache.invalidate(id),
   });
   const ctx: AppContext = {
     config,
     logger,
     kv: deps.kv,
     tokens,
+    revoker,
+    application,
     accessTokens,
     inspector,
+    cache,
     states: createStateStore(deps.kv, now),
     pendingPermissions: createPendingPermissions(deps.kv, now),
     clientFor,
@@ -155,13 +187,29 @@ export function createApp(deps: AppDependencies): Express {
   });
   const limiters = rateLimiters(deps.rateLimits ?? config.rateLimits, deps.redis);
   app.use(['/connect', '/oauth/callback'], limiters.connect);
+  app.use(['/oauth/callback', '/permissions/callback'], noReferrer);
   app.use(limiters.post);
-  app.use(express.urlencoded({ extended: false, limit: '10kb', parameterLimit: 200 }));
-  app.use(createSessionMiddleware({ secret: config.sessionSecret, secureCookies: config.secureCookies, redis: deps.redis, now }));
+  // Bodies are read for POST only: no other route takes one, and an unread slow body costs nothing.
+  const forms = express.urlencoded({ extended: false, limit: '10kb', parameterLimit: 200 });
+  app.use((req, res, next) => (req.method === 'POST' ? forms(req, res, next) : next()));
+  app.use(
+    createSessionMiddleware({
+      secret: config.sessionSecret,
+      secureCookies: config.secureCookies,
+      redis: deps.redis,
+      now,
+      onEnd: (ended) => inspector.forgetTimeline(ended.inspectorId),
+    }),
+  );
   app.use((req, res, next) => {
     res.locals.flash = takeFlash(req);
+    res.locals.inspectorOn = config.inspector;
     next();
   });
+  app.use(noticeFromQuery);
+  app.use(['/calendars', '/permissions', '/organization', '/enterprise'], limiters.cronofyPages);
+  // One budget for everything the page asks of Cronofy, retries included.
+  app.use((_req, _res, next) => runWithDeadline(config.cronofy.timeoutMs, next));
   app.use(inspector.middleware);
   app.use(csrfTokenForViews);
   app.use(csrfProtection(new URL(config.appBaseUrl).origin));

@@ -9,6 +9,9 @@ import type { PendingPermissions } from './connections/pending-permissions';
 import type { KeyValueStore } from './store/kv';
 import type { Inspector } from './inspector/inspector';
 import type { Push } from './push';
+import type { ReadCache } from './cache/read-cache';
+import type { ApplicationIdentity } from './connections/identity';
+import type { Revoker } from './revocation/revoker';
 
 /** What route handlers are given: built once in createApp, no module-level state anywhere. */
 export interface AppContext {
@@ -16,12 +19,18 @@ export interface AppContext {
   logger: Logger;
   kv: KeyValueStore;
   tokens: TokenStore;
+  /** Gives grants back to Cronofy, queueing what fails (decision 010). */
+  revoker: Revoker;
+  /** Who this app is at Cronofy: names the connection records (connections/identity.ts). */
+  application: ApplicationIdentity;
   accessTokens: AccessTokens;
   states: StateStore;
   pendingPermissions: PendingPermissions;
   clientFor: (dataCenter: DataCenter) => CronofyClient;
   now: () => number;
   inspector: Inspector;
+  /** A connection's read-only Cronofy answers, for CRONOFY_CACHE_SECONDS; invalidate on any change. */
+  cache: ReadCache;
   redirectUris: { oauth: string; permissions: string };
   /** Push notification channels, the receiver and live updates. */
   push: Push;

@@ -16,6 +16,7 @@ import { createLogger } from './web/logging';
 import { countRedisErrors } from './metrics/redis';
 import { createMetrics } from './metrics/registry';
 import { startMetricsServer, type MetricsServer } from './metrics/server';
+import { createHttpServer } from './web/http-server';
 
 const LOCAL_REDIS = 'redis://127.0.0.1:6379';
 
@@ -71,20 +72,26 @@ async function main(): Promise<void> {
     kv = createMemoryStore();
   }
 
+  const stopWorkers = new AbortController();
   const app = createApp({
     config,
     logger,
     kv,
     redis,
     metrics,
+    revocation: { signal: stopWorkers.signal },
     sandbox: emulator ? { emulatorUrl: emulator.url, memoryStore: redis === null } : undefined,
   });
-  const server: Server = app.listen(config.port, () => {
+  const server: Server = createHttpServer(app);
+  const onListening = () => {
     logger.info(
       `Cronofy Connect demo on ${config.appBaseUrl}` +
+        (config.host ? ` (listening on ${config.host}:${config.port})` : '') +
         (emulator ? ` (sandbox mode: Cronofy emulator on ${emulator.url})` : ` (Cronofy data center ${config.cronofy.dataCenter})`),
     );
-  });
+  };
+  if (config.host) server.listen(config.port, config.host, onListening);
+  else server.listen(config.port, onListening);
   server.on('error', (err) => {
     logger.error({ err }, 'could not listen');
     process.exit(1);
@@ -107,6 +114,7 @@ async function main(): Promise<void> {
   const shutdown = (signal: string) => {
     if (stopping) return;
     stopping = true;
+    stopWorkers.abort();
     logger.info(`${signal}: finishing in-flight requests`);
     pushOf(app).closeStreams(); // live-update streams never finish on their own
     server.close(() => {

@@ -14,6 +14,8 @@ const ROOT = path.join(__dirname, '..');
 const BUILD_TIMEOUT_MS = 180_000;
 /** A whole process start and stop, which takes seconds on a loaded machine; a bound, not a timing assert. */
 const PROCESS_TIMEOUT_MS = 60_000;
+const cleanEnv = () =>
+  Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(CRONOFY_|EMULATOR_|APP_BASE_URL|PORT|HOST|NODE_ENV|SESSION_SECRET|TOKEN_|TRUST_PROXY|INSPECTOR|REDIS_URL|METRICS_)/.test(k)));
 
 beforeAll(() => {
   const built = spawnSync(process.execPath, [path.join(ROOT, 'scripts', 'build.mjs')], { cwd: ROOT, encoding: 'utf8' });
@@ -100,12 +102,12 @@ describe('docker-compose.yml', () => {
 });
 
 describe('node dist/server.js', () => {
-  it('starts in sandbox mode with metrics on METRICS_PORT, then on SIGTERM finishes the request in flight, stops and exits 0', async () => {
+  it('starts in sandbox mode on HOST with metrics on METRICS_PORT, then on SIGTERM finishes the request in flight, stops and exits 0', async () => {
     const [port, emulatorPort, metricsPort] = [await freePort(), await freePort(), await freePort()];
-    const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(CRONOFY_|EMULATOR_|APP_BASE_URL|PORT|NODE_ENV|SESSION_SECRET|TOKEN_|METRICS_)/.test(k)));
+    const clean = cleanEnv();
     const child = spawn(process.execPath, ['dist/server.js'], {
       cwd: ROOT,
-      env: { ...clean, PORT: String(port), EMULATOR_PORT: String(emulatorPort), METRICS_PORT: String(metricsPort), LOG_LEVEL: 'info' },
+      env: { ...clean, PORT: String(port), HOST: '127.0.0.1', EMULATOR_PORT: String(emulatorPort), METRICS_PORT: String(metricsPort), LOG_LEVEL: 'info' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let log = '';
@@ -117,6 +119,7 @@ describe('node dist/server.js', () => {
         check();
       });
     await logged(/sandbox mode: Cronofy emulator on http:\/\/localhost:\d+/);
+    expect(log).toContain(`listening on 127.0.0.1:${port}`); // HOST is the interface bound
 
     // The compiled app finds its views and the emulator its own: both pages render.
     const home = await fetch(`http://127.0.0.1:${port}/`);
@@ -147,5 +150,23 @@ describe('node dist/server.js', () => {
     expect(answer).toContain('{"status":"ok"}');
     expect(code).toBe(0);
     socket.destroy();
+  }, PROCESS_TIMEOUT_MS);
+
+  const real = { CRONOFY_CLIENT_ID: 'id', CRONOFY_CLIENT_SECRET: 'secret', REDIS_URL: 'redis://127.0.0.1:1', SESSION_SECRET: 'x'.repeat(32) };
+  it.each([
+    ['real credentials and no SESSION_SECRET (NODE_ENV unset)', { ...real, SESSION_SECRET: '' }, /SESSION_SECRET is required/],
+    ['NODE_ENV=production and an http APP_BASE_URL on a public host', { ...real, NODE_ENV: 'production', APP_BASE_URL: 'http://calendar.example.com' }, /APP_BASE_URL must be https:\/\//],
+    ['a hop count in TRUST_PROXY', { ...real, TRUST_PROXY: '1' }, /TRUST_PROXY must list the proxy's addresses/],
+  ])('refuses to start with %s, naming the variable', async (_name, env, message) => {
+    const child = spawn(process.execPath, ['dist/server.js'], {
+      cwd: ROOT,
+      env: { ...cleanEnv(), PORT: String(await freePort()), ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const [code] = (await once(child, 'exit')) as [number];
+    expect(code).toBe(1);
+    expect(stderr).toMatch(message);
   }, PROCESS_TIMEOUT_MS);
 });

@@ -1,12 +1,14 @@
-// POST /disconnect: revoke at Cronofy, then forget the tokens whether or not the revoke worked.
-// POST /logout: end the session here (store entry destroyed, cookie cleared); nothing is revoked.
+// POST /disconnect: forget the tokens (for every browser of this Cronofy account) and revoke at
+// Cronofy; a revoke that fails is queued and retried until Cronofy confirms ("revocation pending").
+// POST /logout: end the session only (store entry destroyed, cookie cleared). The connection stays,
+// kept for the person to sign in to again (decision 010); nothing is revoked.
 import { Router } from 'express';
 import type { AppContext } from '../context';
 import type { ConnectionKind } from '../connections/connection';
-import { revokeGrant } from '../connections/revoke';
 import { connectionIds, destroySession, flash, forgetConnection } from '../session/access';
 import { sessionCookieName } from '../session';
 import { mask } from '../inspector/mask';
+import type { RevokeOutcome } from '../revocation/revoker';
 import { forgetServiceAccount } from '../enterprise/release';
 
 export function accountRoutes(ctx: AppContext): Router {
@@ -18,26 +20,39 @@ export function accountRoutes(ctx: AppContext): Router {
     const kinds: ConnectionKind[] =
       requested === 'individual' || requested === 'organization' ? [requested] : ['individual', 'organization'];
 
+    const pending: string[] = [];
     const notRevoked: string[] = [];
     let disconnected = 0;
     for (const kind of kinds) {
       const id = ids[kind];
       if (!id) continue;
       const stored = await ctx.tokens.take(id); // a refresh landing after this revokes its own tokens
+      await ctx.cache.invalidate(id);
       forgetConnection(req, kind);
       disconnected++;
       if (!stored) continue;
       const { connection } = stored;
       await ctx.push.channels.close(connection).catch((err: unknown) => ctx.logger.warn({ err }, 'push channel not closed'));
-      if (await revokeGrant(ctx.clientFor, connection, 'disconnect', ctx.logger)) {
-        ctx.inspector.record(req, 'Revoked: POST /oauth/token/revoke', { connection: kind, token: mask(connection.refresh_token) });
+      const outcome: RevokeOutcome = await ctx.revoker.revoke(connection.data_center, { token: connection.refresh_token }, 'disconnect', kind);
+      const what = kind === 'organization' ? 'organization' : 'calendar';
+      if (outcome === 'revoked') ctx.inspector.record(req, 'Revoked: POST /oauth/token/revoke', { connection: kind, token: mask(connection.refresh_token) });
+      else if (outcome === 'pending') {
+        ctx.inspector.record(req, 'Revoke failed; queued and retried until Cronofy confirms', { connection: kind });
+        pending.push(what);
       } else {
-        ctx.inspector.record(req, 'Revoke failed; tokens forgotten anyway', { connection: kind });
-        notRevoked.push(kind === 'organization' ? 'organization' : 'calendar');
+        ctx.inspector.record(req, 'Revoke failed and could not be queued; tokens forgotten anyway', { connection: kind });
+        notRevoked.push(what);
       }
     }
     if (disconnected === 0) flash(req, 'info', 'Nothing was connected.');
-    else if (notRevoked.length === 0) flash(req, 'info', 'Disconnected. Cronofy has revoked the access, and this app has deleted the tokens.');
+    else if (notRevoked.length === 0 && pending.length === 0) flash(req, 'info', 'Disconnected. Cronofy has revoked the access, and this app has deleted the tokens.');
+    else if (notRevoked.length === 0)
+      flash(
+        req,
+        'info',
+        `Disconnected: this app deleted its tokens. Revocation pending: Cronofy could not be reached to revoke the ${pending.join(' and ')} access, ` +
+          'so the app keeps asking until Cronofy confirms.',
+      );
     else
       flash(
         req,
@@ -49,11 +64,14 @@ export function accountRoutes(ctx: AppContext): Router {
   });
 
   router.post('/logout', async (req, res) => {
+    // Enterprise Connect belongs to this session only (no sign-in by account): it ends with it.
     const { enterprise } = connectionIds(req);
-    if (enterprise) await forgetServiceAccount(ctx, enterprise);
-    for (const id of Object.values(connectionIds(req))) {
-      if (id) await ctx.tokens.remove(id);
+    if (enterprise) {
+      await forgetServiceAccount(ctx, enterprise);
+      await ctx.tokens.remove(enterprise);
+    for (const id of Object.values(connectionIds(req))) if (id) await ctx.cache.invalidate(id);
     }
+    await ctx.inspector.forget(req); // the timeline holds the account's email: it ends with the session
     await destroySession(req);
     res.clearCookie(sessionCookieName(ctx.config.secureCookies), { path: '/', httpOnly: true, sameSite: 'lax', secure: ctx.config.secureCookies });
     res.set('Clear-Site-Data', '"cache", "storage"');

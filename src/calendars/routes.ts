@@ -1,7 +1,10 @@
 import { Router } from 'express';
 import type { AppContext } from '../context';
-import { summarize } from '../connections/connection';
+import { type Connection, summarize } from '../connections/connection';
+import { ReconnectRequiredError } from '../cronofy/errors';
+import { ageOf } from '../cache/read-cache';
 import { connectionOf } from '../session/access';
+import { redirectHomeWith } from '../web/notices';
 import { groupByProfile } from './group';
 import { PROVIDER_NAMES } from '../connect/start';
 import { profileHealth, providerLabel } from '../linking/health';
@@ -10,28 +13,37 @@ export function calendarRoutes(ctx: AppContext): Router {
   const router = Router();
 
   router.get('/calendars', async (req, res) => {
-    const id = connectionOf(req, 'individual', 'Connect a calendar first: then its calendars are listed here.');
-    if (!id) return res.redirect('/');
-    // The connection as it stands after any refresh: no second read for the summary.
-    const [{ result, connection }, push] = await Promise.all([
-      ctx.accessTokens.withAccessToken(id, async (c) => {
-        const client = ctx.clientFor(c.data_center);
-        const calendars = await client.listCalendars({ accessToken: c.access_token });
-        // Profiles are kept a minute (and kept current by push notifications): one Cronofy call per page.
-        const cached = await ctx.push.profiles.get(c.id);
-        if (cached) return { calendars, profiles: cached };
-        const profiles = await client.listProfiles({ accessToken: c.access_token });
-        await ctx.push.profiles.set(c.id, profiles);
-        return { calendars, profiles };
+    const id = connectionOf(req, 'individual');
+    if (!id) return redirectHomeWith(res, 'connect-calendar');
+    let used: Connection | undefined;
+    const [calendars, profiles, push] = await Promise.all([
+      ctx.cache.read(id, 'calendars', async () => {
+        // The connection as it stands after any refresh: no second read for the summary.
+        const { result, connection } = await ctx.accessTokens.withAccessToken(id, (c) =>
+          ctx.clientFor(c.data_center).listCalendars({ accessToken: c.access_token }),
+        );
+        used = connection;
+        return result;
       }),
+      // Profiles are kept a minute (and kept current by push notifications): at most one Cronofy call per page.
+      (async () => {
+        const cached = await ctx.push.profiles.get(id);
+        if (cached) return cached;
+        const { result } = await ctx.accessTokens.withAccessToken(id, (c) => ctx.clientFor(c.data_center).listProfiles({ accessToken: c.access_token }));
+        await ctx.push.profiles.set(id, result);
+        return result;
+      })(),
       ctx.push.panel(id),
     ]);
+    const connection = used ?? (await ctx.tokens.get(id))?.connection; // a cached answer: read it
+    if (!connection) throw new ReconnectRequiredError('missing', id);
     res.render('calendars', {
-      profiles: groupByProfile(result.calendars),
-      health: profileHealth(result.profiles, new URL(ctx.clientFor(ctx.config.cronofy.dataCenter).hosts.appUrl).origin),
+      profiles: groupByProfile(calendars.value),
+      health: profileHealth(profiles, new URL(ctx.clientFor(ctx.config.cronofy.dataCenter).hosts.appUrl).origin),
       push,
       providers: PROVIDER_NAMES.map((name) => ({ name, label: providerLabel(name) })),
       connections: { individual: summarize(connection) },
+      fetched: ageOf(calendars, ctx.now()),
     });
   });
 

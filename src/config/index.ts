@@ -2,6 +2,10 @@
 // - Every problem is reported at once, each naming its variable.
 // - Empty strings count as unset.
 // - Sandbox mode: no CRONOFY_CLIENT_ID and NODE_ENV is not production.
+// - Safe defaults: outside sandbox mode SESSION_SECRET is required whatever NODE_ENV says;
+//   NODE_ENV=production refuses an http:// APP_BASE_URL unless its host is loopback; TRUST_PROXY
+//   takes the proxies' addresses, never a hop count or `true` (a direct client could then pick its
+//   own address with X-Forwarded-For); the flow inspector is opt-in in production.
 import { DATA_CENTERS, type DataCenter, isDataCenter } from '../cronofy/data-centers';
 import { parsePushConfig, type PushConfig } from './push-settings';
 
@@ -9,6 +13,8 @@ export const DEFAULT_SCOPE = 'read_account list_calendars read_events create_eve
 
 export interface Config {
   readonly port: number;
+  /** Interface to listen on; undefined: every interface (Node's default). */
+  readonly host: string | undefined;
   readonly appBaseUrl: string;
   readonly secureCookies: boolean;
   readonly production: boolean;
@@ -27,12 +33,22 @@ export interface Config {
   };
   readonly redisUrl: string | undefined;
   readonly sessionSecret: string;
-  readonly trustProxy: boolean | number | string;
+  /** false, or Express `trust proxy` addresses/subnets (`loopback`, `10.0.0.5`, `10.0.0.0/8`). */
+  readonly trustProxy: false | string;
+  /** The flow inspector (/inspector and its timeline): on in sandbox and development, opt-in in production. */
+  readonly inspector: boolean;
+  /** How long a connection's read-only answers (calendars, identity, members) are reused; 0: never. */
+  readonly cacheSeconds: number;
   readonly emulatorPort: number;
   readonly emulatorHost: string;
   readonly tokenEncryptionKey: Buffer | undefined;
   readonly logLevel: string;
-  readonly rateLimits: { readonly connectPerMinute: number; readonly postPerMinute: number };
+  readonly rateLimits: {
+    readonly connectPerMinute: number;
+    readonly postPerMinute: number;
+    /** Pages that call Cronofy, per session and per minute (per IP: ten times that). */
+    readonly cronofyPagesPerMinute: number;
+  };
   readonly push: PushConfig;
   /** GET /metrics on its own listener; port undefined: off. */
   readonly metrics: { readonly port: number | undefined; readonly host: string };
@@ -61,6 +77,11 @@ export function loadConfig(env: Env): Config {
   const emulatorPort = parsePort(read('EMULATOR_PORT') ?? '3001', 'EMULATOR_PORT', problems);
 
   const appBaseUrl = parseBaseUrl(read('APP_BASE_URL') ?? `http://localhost:${port}`, 'APP_BASE_URL', problems);
+  if (production && appBaseUrl.startsWith('http:') && URL.canParse(appBaseUrl) && !isLoopback(new URL(appBaseUrl).hostname)) {
+    problems.push(
+      `APP_BASE_URL must be https:// when NODE_ENV=production (got "${appBaseUrl}"): over http the session cookie is not Secure and there is no HSTS. Only a loopback host (localhost, 127.x.x.x, [::1]) may use http.`,
+    );
+  }
   const clientId = read('CRONOFY_CLIENT_ID');
   const clientSecret = read('CRONOFY_CLIENT_SECRET');
   const sandbox = !clientId && !production;
@@ -83,8 +104,8 @@ export function loadConfig(env: Env): Config {
   if (unrestrictedRaw !== 'true' && unrestrictedRaw !== 'false') problems.push(`CRONOFY_ENTERPRISE_UNRESTRICTED_ACCESS must be true or false (got "${unrestrictedRaw}")`);
 
   const sessionSecret = read('SESSION_SECRET');
-  if (production && (!sessionSecret || sessionSecret.length < 32)) {
-    problems.push('SESSION_SECRET is required and must be at least 32 characters when NODE_ENV=production');
+  if (!sandbox && (!sessionSecret || sessionSecret.length < 32)) {
+    problems.push('SESSION_SECRET is required and must be at least 32 characters outside sandbox mode (with CRONOFY_CLIENT_ID set or NODE_ENV=production): openssl rand -hex 32');
   }
 
   const redisUrl = read('REDIS_URL');
@@ -95,6 +116,14 @@ export function loadConfig(env: Env): Config {
   const timeoutMs = parseCount(read('CRONOFY_TIMEOUT_MS') ?? '10000', 'CRONOFY_TIMEOUT_MS', problems);
   const connectPerMinute = parseCount(read('RATE_LIMIT_CONNECT_PER_MINUTE') ?? '30', 'RATE_LIMIT_CONNECT_PER_MINUTE', problems);
   const postPerMinute = parseCount(read('RATE_LIMIT_POST_PER_MINUTE') ?? '60', 'RATE_LIMIT_POST_PER_MINUTE', problems);
+  const cronofyPagesPerMinute = parseCount(read('RATE_LIMIT_PAGES_PER_MINUTE') ?? '60', 'RATE_LIMIT_PAGES_PER_MINUTE', problems);
+  const cacheRaw = read('CRONOFY_CACHE_SECONDS') ?? '30';
+  const cacheSeconds = cacheRaw === '0' ? 0 : parseCount(cacheRaw, 'CRONOFY_CACHE_SECONDS', problems);
+  const trustProxy = parseTrustProxy(read('TRUST_PROXY'), problems);
+  const inspectorRaw = read('INSPECTOR');
+  if (inspectorRaw !== undefined && inspectorRaw !== 'true' && inspectorRaw !== 'false') problems.push(`INSPECTOR must be true or false (got "${inspectorRaw}")`);
+  const host = read('HOST');
+  if (host !== undefined && !/^[A-Za-z0-9.:-]{1,253}$/.test(host)) problems.push(`HOST must be an interface address or host name, e.g. 127.0.0.1 or 0.0.0.0 (got "${host}")`);
 
   const push = parsePushConfig(read, { sandbox, production, appBaseUrl }, problems);
   const metricsPortRaw = read('METRICS_PORT');
@@ -105,6 +134,7 @@ export function loadConfig(env: Env): Config {
 
   return Object.freeze({
     port,
+    host,
     appBaseUrl,
     secureCookies: appBaseUrl.startsWith('https:'),
     production,
@@ -121,12 +151,14 @@ export function loadConfig(env: Env): Config {
     }),
     redisUrl,
     sessionSecret: sessionSecret ?? DEV_SESSION_SECRET,
-    trustProxy: parseTrustProxy(read('TRUST_PROXY')),
+    trustProxy,
+    inspector: inspectorRaw === undefined ? !production : inspectorRaw === 'true',
+    cacheSeconds,
     emulatorPort,
     emulatorHost: read('EMULATOR_HOST') ?? 'localhost',
     tokenEncryptionKey,
     logLevel: read('LOG_LEVEL') ?? 'info',
-    rateLimits: Object.freeze({ connectPerMinute, postPerMinute }),
+    rateLimits: Object.freeze({ connectPerMinute, postPerMinute, cronofyPagesPerMinute }),
     push,
     metrics: Object.freeze({ port: metricsPort, host: read('METRICS_HOST') ?? '127.0.0.1' }),
   });
@@ -172,10 +204,24 @@ function parseKey(raw: string | undefined, problems: string[]): Buffer | undefin
   return key;
 }
 
-// Express's own syntax: a hop count, true/false, or a list of addresses/subnets. Scoped values are
-// safer than `true`, which trusts X-Forwarded-* from anyone.
-function parseTrustProxy(raw: string | undefined): boolean | number | string {
+/** localhost, 127.0.0.0/8 or [::1]: the only hosts where http:// keeps traffic on the machine. */
+export function isLoopback(hostname: string): boolean {
+  const host = hostname.toLowerCase();
+  return host === 'localhost' || host === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+}
+
+// Express's `trust proxy` as addresses only: `loopback`, `10.0.0.5`, `10.0.0.0/8`, comma-separated.
+// A hop count or `true` trusts whatever X-Forwarded-For a client that reaches the port directly
+// sends, so it could pick its own rate-limit bucket.
+function parseTrustProxy(raw: string | undefined, problems: string[]): false | string {
   if (raw === undefined || raw === 'false') return false;
-  if (raw === 'true') return true;
-  return /^\d+$/.test(raw) ? Number(raw) : raw;
+  const parts = raw.split(',').map((part) => part.trim());
+  const address = /^(loopback|linklocal|uniquelocal|[0-9.]+(\/\d{1,2})?|[0-9a-fA-F:]+(\/\d{1,3})?)$/;
+  if (raw === 'true' || /^\d+$/.test(raw) || !parts.every((part) => address.test(part) && !/^\d+$/.test(part))) {
+    problems.push(
+      `TRUST_PROXY must list the proxy's addresses (e.g. 10.0.0.5, 10.0.0.0/8 or loopback), not a hop count or true (got "${raw}"): otherwise a client that reaches the port directly picks its own address with X-Forwarded-For`,
+    );
+    return false;
+  }
+  return parts.join(', ');
 }

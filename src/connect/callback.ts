@@ -3,24 +3,26 @@
 //    Anything else is a 400 page and no token request (RFC 9700 §2.1, §4.2.4).
 // 2. check error: the person declined (access_denied) or Cronofy reported a problem. Checked only
 //    after the state, so a forged "declined" link changes nothing.
-// 3. exchange: the `code`, once, at the data center recorded with the flow, with the same redirect_uri.
-// 4. store: the tokens go to the token store and the session id is regenerated;
-// 5. replace previous: the push channel moves to the new connection (push/channels.ts), and an
-//    earlier connection of the same kind is revoked. The browser is then sent
-//    on with a 302 so the code never sits in the address bar of a rendered page.
-import { randomBytes } from 'node:crypto';
+// 3. one callback per browser: steps 4-5 hold this browser's callback lock (browser-lock.ts), so
+//    two tabs finishing at once never both exchange a code.
+// 4. exchange: the `code`, once, at the data center recorded with the flow, with the same redirect_uri.
+// 5. keep or give back (keep-grant.ts): from here a grant exists at Cronofy, and every step runs
+//    inside one guard that revokes on failure: check the answer, store by Cronofy account, renew
+//    the session id and flow binding, replace the previous connection. The browser is then sent on
+//    with a 302 so the code never sits in the address bar of a rendered page.
 import type { Request, RequestHandler } from 'express';
 import type { AppContext } from '../context';
 import type { Connection, ConnectionKind } from '../connections/connection';
 import { CronofyError } from '../cronofy/errors';
-import { revokeGrant } from '../connections/revoke';
-import { connectionIds, connectionOf, flowBindingOf, regenerateSession } from '../session/access';
+import type { TokenResponse } from '../cronofy/types';
+import { flowBindingOf } from '../session/access';
 import { PageError, invalidCallback, startAgain } from '../web/errors';
 import { CODE_CHARSET, ERROR_CHARSET, STATE_CHARSET, singleParam } from '../web/params';
 import type { PendingFlow } from '../connections/state-store';
 import { mask } from '../inspector/mask';
 import { flowKind, flowOutcome } from '../metrics/flows';
-import { releaseServiceAccount } from '../enterprise/release';
+import { withBrowserLock } from './browser-lock';
+import { keepGrant } from './keep-grant';
 
 const FLOW_NAMES: Record<ConnectionKind, string> = { individual: 'Individual Connect', organization: 'Organization Connect', enterprise: 'Enterprise Connect' };
 const LANDING: Record<ConnectionKind, string> = { individual: '/calendars', organization: '/organization', enterprise: '/enterprise' };
@@ -44,10 +46,11 @@ export function oauthCallback(ctx: AppContext): RequestHandler {
       res.status(200).render('declined', { kind: flow.kind });
       return;
     }
-    const connection = await exchange(ctx, req, flow, answer.code);
-    const previous = await store(ctx, req, connection);
-    await replacePushChannel(ctx, connection, previous);
-    await replacePrevious(ctx, flow.kind, previous);
+    const { connection } = await withBrowserLock(ctx.kv, flowBindingOf(req), flow.kind, async () => {
+      const tokens = await exchange(ctx, req, flow, answer.code);
+      return keepGrant(ctx, req, flow, tokens);
+    });
+    recordKept(ctx, req, flow, connection);
     flowOutcome(res, 'connected');
     res.redirect(LANDING[flow.kind]);
   };
@@ -94,58 +97,16 @@ function checkError(
   return { declined: false, code: code.value };
 }
 
-/**
- * 4. The tokens into the token store and a new session id holding the connection; the id of the
- * connection of the same kind this one replaces, if any. When either write fails nobody can use the
- * tokens, so they are given back to Cronofy.
- */
-async function store(ctx: AppContext, req: Request, connection: Connection): Promise<string | undefined> {
-  const previous = connectionOf(req, connection.kind);
-  try {
-    await ctx.tokens.create(connection);
-    await regenerateSession(req, {
-      connections: { ...connectionIds(req), [connection.kind]: connection.id },
-      flash: { kind: 'info', text: connectedMessage(connection) },
-    });
-  } catch (err) {
-    await ctx.tokens.remove(connection.id).catch(() => undefined);
-    await revokeGrant(ctx.clientFor, connection, 'not stored', ctx.logger);
-    throw err;
-  }
-  return previous;
-}
-
-/** 5. Connecting again replaces the earlier connection of this kind: its grant goes back to Cronofy. */
-/** 5a. The replaced connection's push channel closes and this one's opens; push problems never fail a connect. */
-async function replacePushChannel(ctx: AppContext, connection: Connection, previousId: string | undefined): Promise<void> {
-  try {
-    const old = previousId ? await ctx.tokens.get(previousId) : null;
-    if (old) await ctx.push.channels.close(old.connection);
-    await ctx.push.channels.open(connection);
-  } catch (err) {
-    ctx.logger.warn({ err }, 'push channel not opened');
-  }
-}
-
-async function replacePrevious(ctx: AppContext, kind: ConnectionKind, previous: string | undefined): Promise<void> {
-  if (!previous) return;
-  // A replaced service account takes the people authorized through it along (enterprise/release.ts).
-  if (kind === 'enterprise') return void (await releaseServiceAccount(ctx, previous).catch(() => undefined));
-  const old = await ctx.tokens.take(previous).catch(() => null);
-  if (old) await revokeGrant(ctx.clientFor, old.connection, 'replaced', ctx.logger);
-}
-
-/** 3. The code, exchanged once at the data center recorded with the flow, with the same redirect_uri. */
-async function exchange(ctx: AppContext, req: Request, flow: PendingFlow, code: string): Promise<Connection> {
+/** 4. The code, exchanged once at the data center recorded with the flow. Before this answer no grant exists. */
+async function exchange(ctx: AppContext, req: Request, flow: PendingFlow, code: string): Promise<TokenResponse> {
   ctx.inspector.record(
     req,
     'Token request: POST /oauth/token',
     { grant_type: 'authorization_code', code: mask(code), redirect_uri: flow.redirect_uri, client_secret: '(sent, not shown)' },
     flowNameOf(flow),
   );
-  let answer;
   try {
-    answer = await ctx.clientFor(flow.data_center).requestAccessToken({ code, redirect_uri: flow.redirect_uri });
+    return await ctx.clientFor(flow.data_center).requestAccessToken({ code, redirect_uri: flow.redirect_uri });
   } catch (err) {
     if (err instanceof CronofyError && err.code === 'invalid_grant') {
       throw new PageError({
@@ -158,23 +119,9 @@ async function exchange(ctx: AppContext, req: Request, flow: PendingFlow, code: 
     }
     throw err;
   }
-  if (!answer.refresh_token) throw new CronofyError('unexpected', 'The token answer had no refresh_token');
+}
 
-  const now = ctx.now();
-  const connection: Connection = {
-    id: randomBytes(16).toString('hex'),
-    kind: flow.kind,
-    data_center: flow.data_center,
-    access_token: answer.access_token,
-    refresh_token: answer.refresh_token,
-    expires_at: now + answer.expires_in * 1000,
-    scope: answer.scope,
-    account_id: answer.account_id,
-    sub: answer.sub,
-    linking_profile: answer.linking_profile,
-    service_account_id: answer.service_account_id,
-    connected_at: now,
-  };
+function recordKept(ctx: AppContext, req: Request, flow: PendingFlow, connection: Connection): void {
   ctx.inspector.record(
     req,
     'Token response stored server-side; session id regenerated',
@@ -190,12 +137,4 @@ async function exchange(ctx: AppContext, req: Request, flow: PendingFlow, code: 
     },
     flowNameOf(flow),
   );
-  return connection;
-}
-
-function connectedMessage(connection: Connection): string {
-  if (connection.kind === 'organization') return 'Your organization is connected.';
-  if (connection.kind === 'enterprise') return 'The service account is connected: you can now authorize people by email.';
-  const profile = connection.linking_profile;
-  return profile ? `Connected ${profile.profile_name} (${profile.provider_name}).` : 'Your calendar is connected.';
 }

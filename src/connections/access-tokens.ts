@@ -4,29 +4,30 @@
 //   across app processes (a Redis lock: SET NX PX, released only by its holder); the others wait
 //   for the holder's "refreshed" message and read the new tokens from the store;
 // - always keep the refresh token Cronofy returns, the old one only when none is returned;
-// - invalid_grant on refresh: the authorization is dead, forget it and ask to reconnect;
-// - a refresh that lands after a disconnect does not bring the tokens back.
+// - invalid_grant on refresh: forget the connection, revoke by sub (an earlier refresh whose answer
+//   was lost may have left a rotated grant live at Cronofy), and ask to reconnect;
+// - a refresh that lands after a disconnect does not bring the tokens back: it revokes them;
+// - an answer with an impossible expires_in is revoked and the connection forgotten.
 import { randomBytes } from 'node:crypto';
 import type { CronofyClient } from '../cronofy/client';
 import type { DataCenter } from '../cronofy/data-centers';
 import { CronofyError, ReconnectRequiredError } from '../cronofy/errors';
-import type { Logger } from 'pino';
+import { saneExpiresIn } from '../cronofy/expires-in';
 import type { KeyValueStore } from '../store/kv';
 import type { Connection } from './connection';
 import type { StoredConnection, TokenStore } from './token-store';
-import { revokeGrant } from './revoke';
 
 export interface AccessTokensOptions {
   tokens: TokenStore;
   kv: KeyValueStore;
   clientFor: (dataCenter: DataCenter) => CronofyClient;
-  /** Told (at warn) about a revoke that failed. */
-  logger: Pick<Logger, 'warn'>;
   /** Refresh when the access token has less than this left; default 60 s. */
   refreshSkewMs?: number;
   /** A lock holder that died is replaced after this; default 15 s (longer than a token call). */
   lockTtlMs?: number;
   now?: () => number;
+  /** Gives a grant back to Cronofy (queued when Cronofy cannot be reached). */
+  giveBack: (connection: Connection, target: { token: string } | { sub: string }, reason: string) => Promise<unknown>;
   /** Told when a refresh happened (for the flow inspector and logs). */
   onRefresh?: (refreshed: Connection, previous: Connection) => void;
 }
@@ -36,7 +37,7 @@ const CHANNEL_PREFIX = 'cronofy-connect:refreshed:';
 const MAX_LOCK_ROUNDS = 3;
 
 export function createAccessTokens(options: AccessTokensOptions) {
-  const { tokens, kv, clientFor, logger } = options;
+  const { tokens, kv, clientFor } = options;
   const skew = options.refreshSkewMs ?? 60_000;
   const lockTtl = options.lockTtlMs ?? 15_000;
   const now = options.now ?? Date.now;
@@ -97,6 +98,9 @@ export function createAccessTokens(options: AccessTokensOptions) {
         if (!(await tokens.removeIfVersion(connection.id, version))) {
           const latest = await tokens.get(connection.id);
           if (latest) return latest.connection;
+        } else {
+          const target = connection.sub ? { sub: connection.sub } : { token: connection.refresh_token };
+          await options.giveBack(connection, target, 'invalid_grant on refresh');
         }
         throw new ReconnectRequiredError(
           'revoked',
@@ -106,6 +110,11 @@ export function createAccessTokens(options: AccessTokensOptions) {
       throw err;
     }
 
+    if (!saneExpiresIn(answer.expires_in)) {
+      await options.giveBack(connection, { token: answer.refresh_token ?? connection.refresh_token }, 'impossible expires_in on refresh');
+      await tokens.removeIfVersion(connection.id, version);
+      throw new ReconnectRequiredError('revoked', connection.id, 'Cronofy answered the token refresh with an impossible token lifetime.');
+    }
     const refreshed: Connection = {
       ...connection,
       access_token: answer.access_token,
@@ -116,7 +125,7 @@ export function createAccessTokens(options: AccessTokensOptions) {
     };
     if (!(await tokens.replace(version, refreshed))) {
       // Disconnected (or logged out) while the refresh was on the wire: the tokens stay gone.
-      await revokeGrant(clientFor, refreshed, 'refreshed after disconnect', logger);
+      await options.giveBack(refreshed, { token: refreshed.refresh_token }, 'refreshed after disconnect');
       throw new ReconnectRequiredError('missing', connection.id);
     }
     options.onRefresh?.(refreshed, connection);

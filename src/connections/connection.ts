@@ -18,7 +18,10 @@ export interface Connection {
   linking_profile?: LinkingProfile;
   /** Enterprise Connect: the service account (ser_…) this token acts as. */
   service_account_id?: string;
+  /** Epoch ms of the first connect of this Cronofy account (kept across sign-ins). */
   connected_at: number;
+  /** Epoch ms of the latest sign-in (connect flow) with this account; the record is kept 30 days from it. */
+  signed_in_at?: number;
   refreshed_at?: number;
 }
 

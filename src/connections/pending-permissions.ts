@@ -17,6 +17,13 @@ export function createPendingPermissions(kv: KeyValueStore, now: () => number = 
     async put(sessionId: string, pending: PendingPermissionsRequest): Promise<void> {
       await kv.set(PREFIX + sessionId, JSON.stringify(pending), PERMISSIONS_TTL_MS);
     },
+    /** Reads without using it up: a return that proves nothing must not discard the request. */
+    async peek(sessionId: string): Promise<PendingPermissionsRequest | null> {
+      const raw = await kv.get(PREFIX + sessionId);
+      if (raw === null) return null;
+      const pending = JSON.parse(raw) as PendingPermissionsRequest;
+      return now() - pending.created_at > PERMISSIONS_TTL_MS ? null : pending;
+    },
     async take(sessionId: string): Promise<PendingPermissionsRequest | null> {
       const raw = await kv.take(PREFIX + sessionId);
       if (raw === null) return null;

@@ -9,7 +9,7 @@ import type { DataCenter } from '../cronofy/data-centers';
 import type { ConnectionKind } from '../connections/connection';
 import type { KeyValueStore } from '../store/kv';
 
-const STATE_TTL_MS = 10 * 60 * 1000;
+export const STATE_TTL_MS = 10 * 60 * 1000;
 const PREFIX = 'cronofy-connect:state:';
 
 export interface PendingFlow {

@@ -5,6 +5,11 @@
 //
 // Stored value: "<version>.<payload>", payload being the JSON record, or "enc:" + AES-256-GCM of it
 // when TOKEN_ENCRYPTION_KEY is set.
+//
+// Retention (decision 010): a record is kept CONNECTION_RETENTION_MS after its latest sign-in. A
+// sorted set per application says when each record lapses; lapsed() hands lapsed records over for
+// revocation, so a record never just disappears with its grant still live at Cronofy. The key's own
+// expiry (a day later) only cleans up after a worker that never ran.
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import type { KeyValueStore } from '../store/kv';
 import type { Connection } from './connection';
@@ -16,14 +21,21 @@ export interface StoredConnection {
 
 export interface TokenStoreOptions {
   kv: KeyValueStore;
-  /** How long a connection is kept; the session's absolute lifetime. */
-  ttlMs: number;
+  /** Names this application's retention schedule (identity.ts applicationKey). */
+  namespace: string;
   encryptionKey?: Buffer;
+  now?: () => number;
+  retentionMs?: number;
 }
 
 const PREFIX = 'cronofy-connect:connection:';
+export const CONNECTION_RETENTION_MS = 30 * 24 * 60 * 60 * 1000;
+const SAFETY_MARGIN_MS = 24 * 60 * 60 * 1000;
 
-export function createTokenStore({ kv, ttlMs, encryptionKey }: TokenStoreOptions) {
+export function createTokenStore({ kv, namespace, encryptionKey, now = Date.now, retentionMs = CONNECTION_RETENTION_MS }: TokenStoreOptions) {
+  const ttlMs = retentionMs + SAFETY_MARGIN_MS;
+  const schedule = `cronofy-connect:connection-lapse:${namespace}`;
+  const lapsesAt = (connection: Connection) => (connection.signed_in_at ?? connection.connected_at) + retentionMs;
   const seal = (connection: Connection): string => {
     const json = JSON.stringify(connection);
     if (!encryptionKey) return json;
@@ -58,8 +70,35 @@ export function createTokenStore({ kv, ttlMs, encryptionKey }: TokenStoreOptions
   return {
     key: (id: string) => PREFIX + id,
 
+    /** Writes the record of a sign-in (replacing any record of the same account); returns the one replaced. */
+    async put(connection: Connection): Promise<StoredConnection | null> {
+      const previous = parse(await kv.swap(PREFIX + connection.id, `${newVersion()}.${seal(connection)}`, ttlMs));
+      await kv.schedule(schedule, connection.id, lapsesAt(connection));
+      return previous;
+    },
+
+    /** Writes a new record (its id is fresh). */
     async create(connection: Connection): Promise<void> {
-      await kv.set(PREFIX + connection.id, `${newVersion()}.${seal(connection)}`, ttlMs);
+      await this.put(connection);
+    },
+
+    /** Records whose retention ended, each deleted here (unless signed in again meanwhile): revoke their grants. */
+    async lapsed(limit: number): Promise<Connection[]> {
+      const gone: Connection[] = [];
+      for (const id of await kv.due(schedule, now(), limit)) {
+        const stored = parse(await kv.get(PREFIX + id));
+        if (stored && lapsesAt(stored.connection) > now()) {
+          await kv.schedule(schedule, id, lapsesAt(stored.connection));
+          continue;
+        }
+        await kv.unschedule(schedule, id);
+        if (stored && (await kv.delIfPrefix(PREFIX + id, `${stored.version}.`))) gone.push(stored.connection);
+        else {
+          const current = parse(await kv.get(PREFIX + id)); // signed in again meanwhile: keep its schedule
+          if (current) await kv.schedule(schedule, id, lapsesAt(current.connection));
+        }
+      }
+      return gone;
     },
 
     async get(id: string): Promise<StoredConnection | null> {

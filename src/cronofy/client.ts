@@ -2,6 +2,10 @@
 // - Knows nothing of Express or sessions, holds no token state: every call is given its token.
 // - Every call has a timeout and a bounded answer size; only idempotent GETs are retried
 //   (5xx, 429 with a short Retry-After, network errors), never a code exchange.
+// - One deadline covers a call and its retries, and inside a page (cronofy/deadline.ts) every
+//   call of that page: a hung Cronofy costs a page at most `timeoutMs`, not a multiple of it.
+// - A 429 holds every call to this data center, from every instance (cronofy/quota-hold.ts):
+//   during a hold a call waits a short hold out, and fails at once with rate_limited otherwise.
 // - Errors are CronofyError, built from the status and Cronofy's body, never from axios's error
 //   object (which carries the Authorization header and the client secret).
 import http from 'node:http';
@@ -9,6 +13,8 @@ import https from 'node:https';
 import axios, { type AxiosInstance, type AxiosResponse, isAxiosError } from 'axios';
 import type { CronofyHosts } from './data-centers';
 import { CronofyError, type CronofyErrorCode } from './errors';
+import { pageDeadline } from './deadline';
+import type { QuotaHold } from './quota-hold';
 import type {
   Calendar,
   Channel,
@@ -43,6 +49,8 @@ export interface CronofyClientOptions {
   maxRetryAfterSeconds?: number;
   /** Told about every HTTP call made (for logs and the flow inspector); never sees tokens. */
   onCall?: (call: CronofyCall) => void;
+  /** The application-wide hold after a 429, shared by every instance; none: no hold. */
+  hold?: QuotaHold;
 }
 
 /** How a call is authorized: the connection's access token, optionally acting for a member. */
@@ -105,16 +113,27 @@ export function createCronofyClient(options: CronofyClientOptions) {
     }
     if (init.data !== undefined) headers['Content-Type'] = 'application/json; charset=utf-8';
 
+    const deadline = Math.min(performance.now() + timeoutMs, pageDeadline() ?? Infinity);
+    const timeLeft = () => deadline - performance.now();
+    const outOfTime = () =>
+      new CronofyError('unavailable', `Cronofy did not answer ${method} ${path} within the page's time`, { error: 'deadline', endpoint: `${method} ${path}` });
+
     for (let attempt = 0; ; attempt++) {
+      const held = (await options.hold?.remainingMs()) ?? 0;
+      if (held > 0) {
+        if (held > maxRetryAfter * 1000 || held >= timeLeft()) throw heldError(held, `${method} ${path}`);
+        await delay(held);
+      }
+      if (timeLeft() <= 0) throw outOfTime();
       const started = performance.now();
       let response: AxiosResponse | undefined;
       let failure: unknown;
       // axios's timeout only notices silence; the abort bounds the whole call. (A timer cleared
       // afterwards, not AbortSignal.timeout, which would keep every call's signal alive for timeoutMs.)
       const abort = new AbortController();
-      const timer = setTimeout(() => abort.abort(), timeoutMs);
+      const timer = setTimeout(() => abort.abort(), timeLeft());
       try {
-        response = await http_.request({ method, url, data: init.data, headers, signal: abort.signal });
+        response = await http_.request({ method, url, data: init.data, headers, signal: abort.signal, timeout: Math.max(1, Math.ceil(timeLeft())) });
       } catch (err) {
         failure = err;
       } finally {
@@ -132,8 +151,9 @@ export function createCronofyClient(options: CronofyClientOptions) {
       if (failure !== undefined) {
         // An answer too large to read would be as large again: only network failures are retried.
         const unreadable = isAxiosError(failure) && failure.code === 'ERR_BAD_RESPONSE';
-        if (retryable && !unreadable) {
-          await delay(backoff(attempt));
+        const pause = backoff(attempt);
+        if (retryable && !unreadable && pause < timeLeft()) {
+          await delay(pause);
           continue;
         }
         throw networkError(failure, `${method} ${path}`);
@@ -142,10 +162,12 @@ export function createCronofyClient(options: CronofyClientOptions) {
       if (answer.status < 400) return answer;
       const error = statusError(answer, `${method} ${path}`);
       const wait = error.details.retryAfter;
+      if (error.code === 'rate_limited') await options.hold?.hold(wait ?? backoff(attempt) / 1000);
+      const pause = wait !== undefined ? wait * 1000 : backoff(attempt);
       const worthRetrying =
         error.code === 'unavailable' || (error.code === 'rate_limited' && (wait ?? 0) <= maxRetryAfter);
-      if (retryable && worthRetrying) {
-        await delay(wait !== undefined ? wait * 1000 : backoff(attempt));
+      if (retryable && worthRetrying && pause < timeLeft()) {
+        await delay(pause); // then the hold is read again: another instance may have lengthened it
         continue;
       }
       throw error;
@@ -362,14 +384,23 @@ function networkError(err: unknown, endpoint: string): CronofyError {
   });
 }
 
+function heldError(ms: number, endpoint: string): CronofyError {
+  return new CronofyError('rate_limited', `Calls to Cronofy are on hold for ${Math.ceil(ms / 1000)} s after a 429 (${endpoint} not sent)`, {
+    status: 429,
+    retryAfter: Math.ceil(ms / 1000),
+    endpoint,
+  });
+}
+
 function unexpected(endpoint: string): CronofyError {
   return new CronofyError('unexpected', `Cronofy's answer to ${endpoint} was not what the API documents`, { endpoint });
 }
 
-/** Seconds, from a number or an HTTP date; undefined when absent or unreadable. */
+/** Seconds, from delay-seconds or an HTTP date (RFC 9110 §10.2.3); undefined when absent or unreadable. */
 function parseRetryAfter(value: unknown): number | undefined {
   if (typeof value !== 'string' || value === '') return undefined;
-  if (/^\d+$/.test(value)) return Number(value);
+  if (/^\d{1,12}$/.test(value)) return Number(value);
+  if (!/^[A-Z][a-z]{2}, \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} GMT$/.test(value)) return undefined;
   const date = Date.parse(value);
   return Number.isNaN(date) ? undefined : Math.max(0, Math.ceil((date - Date.now()) / 1000));
 }

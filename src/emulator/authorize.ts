@@ -2,15 +2,16 @@
 // - client_id and redirect_uri are checked first; if either is wrong there is nowhere safe to send
 //   the person, so they get a 400 page and no redirect (RFC 6749 §4.1.2.1).
 // - Other problems (response_type, scope) and Deny go back to redirect_uri with `error` and `state`.
-// - The form carries the request in hidden fields and the POST checks it all again: no cookies.
+// - The form carries the request in hidden fields and the POST checks it all again. The one cookie
+//   is the linking cookie (linking.ts); avoid_linking=true leaves it alone.
 import { Router, type Request, type Response } from 'express';
 import { one, withQuery, type EmulatorContext } from './context';
-import { linkingParams, preselected } from './linking';
+import { linkingParams, preselected } from './link-tokens';
 import { describeScope, ORGANIZATION_SCOPE, parseScope } from './scopes';
 import type { Subject } from './state';
 
 type Checked =
-  | { ok: true; redirectUri: string; scopes: string[]; state?: string }
+  | { ok: true; redirectUri: string; scopes: string[]; state?: string; avoidLinking: boolean }
   | { ok: false; page: { heading: string; text: string } }
   | { ok: false; redirect: string };
 
@@ -35,7 +36,8 @@ function check(ctx: EmulatorContext, params: Record<string, unknown>): Checked {
   }
   const scope = parseScope(one(params.scope));
   if (!scope.ok) return { ok: false, redirect: withQuery(redirectUri, { error: 'invalid_scope', error_description: scope.reason, state }) };
-  return { ok: true, redirectUri, scopes: scope.scopes, state };
+  // SDKs send true/false in any case, and pycronofy always sends False (lifecycle notes, "Account linking").
+  return { ok: true, redirectUri, scopes: scope.scopes, state, avoidLinking: one(params.avoid_linking)?.toLowerCase() === 'true' };
 }
 
 function choicesFor(ctx: EmulatorContext, organization: boolean): { id: string; label: string; detail: string; subject: Subject }[] {
@@ -66,6 +68,7 @@ export function authorizeRoutes(ctx: EmulatorContext): Router {
     if ('error' in linking) return void res.redirect(withQuery(checked.redirectUri, { error: 'invalid_request', error_description: linking.error, state: checked.state }));
     const hidden: Record<string, string> = { response_type: 'code', client_id: ctx.clientId, redirect_uri: checked.redirectUri, scope: checked.scopes.join(' '), ...linking.hidden };
     if (checked.state !== undefined) hidden.state = checked.state;
+    if (checked.avoidLinking) hidden.avoid_linking = 'true';
     res.setHeader('Content-Security-Policy', pagePolicy(checked.redirectUri));
     const choices = choicesFor(ctx, organization);
     res.render('consent', {
@@ -93,9 +96,18 @@ export function authorizeRoutes(ctx: EmulatorContext): Router {
     const linking = linkingParams(ctx, body);
     if ('error' in linking) return void res.redirect(withQuery(checked.redirectUri, { error: 'invalid_request', error_description: linking.error, state: checked.state }));
     const linkToken = linking.hidden.link_token;
-    const subject = linkToken !== undefined && choice.subject.kind === 'account' ? ctx.linkTokens.link(linkToken, choice.subject.account) : choice.subject;
-    if (!subject) return void res.redirect(withQuery(checked.redirectUri, { error: 'invalid_request', error_description: 'link_token is unknown, used or expired', state: checked.state }));
-    const code = ctx.state.issueCode(subject, checked.redirectUri, checked.scopes);
+    let code: string;
+    if (linkToken !== undefined && choice.subject.kind === 'account') {
+      // Explicit linking (link-tokens.ts): the chosen account joins the token's account.
+      const linked = ctx.linkTokens.link(linkToken, choice.subject.account);
+      if (!linked) return void res.redirect(withQuery(checked.redirectUri, { error: 'invalid_request', error_description: 'link_token is unknown, used or expired', state: checked.state }));
+      code = ctx.state.issueCode(linked, checked.redirectUri, checked.scopes, { linkingProfile: linked.kind === 'account' ? linked.linkingProfile : undefined });
+    } else {
+      // Implicit linking by the browser's cookie (linking.ts), unless avoid_linking.
+      const { subject, link } = ctx.state.linking.subjectFor(req, res, choice.subject, checked.avoidLinking);
+      const linkingProfile = choice.subject.kind === 'account' ? choice.subject.account.profiles[0] : undefined;
+      code = ctx.state.issueCode(subject, checked.redirectUri, checked.scopes, { link, linkingProfile });
+    }
     res.redirect(withQuery(checked.redirectUri, { code, state: checked.state }));
   });
 

@@ -1,5 +1,5 @@
 import type { Channels } from './channels';
-import type { LinkTokens } from './linking';
+import type { LinkTokens } from './link-tokens';
 import type { ProfileHealth } from './profiles';
 import type { EmulatorState } from './state';
 
@@ -16,7 +16,7 @@ export interface EmulatorContext {
   applicationName: string;
   pageSize: number;
   memberPageSize: number;
-  /** Push notification channels, profile health and link tokens (channels.ts, profiles.ts, linking.ts). */
+  /** Push notification channels, profile health and link tokens (channels.ts, profiles.ts, link-tokens.ts). */
   channels: Channels;
   profiles: ProfileHealth;
   linkTokens: LinkTokens;

@@ -5,6 +5,7 @@
 //   windows; over it: 429 with Retry-After in seconds (whether Cronofy sends one is unconfirmed, docs/cronofy-notes.md U10).
 import { setTimeout as delay } from 'node:timers/promises';
 import express, { Router, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
+import { createHolds, dropAnswer } from './hold';
 import type { Callbacks } from './callbacks';
 import type { EmulatorState } from './state';
 import type { EmulatorControl, FaultOptions, PushControl, RecordedRequest } from './types';
@@ -20,6 +21,7 @@ export function createControl(state: EmulatorState, callbacks: Callbacks) {
   const recorded: RecordedRequest[] = [];
   const faults = new Map<string, PendingFault[]>();
   let permissionsUrl: string | null = null;
+  const holds = createHolds();
 
   const control: Omit<EmulatorControl, keyof PushControl> = {
     expireAccessTokens: () => state.expireAccessTokens(),
@@ -33,6 +35,9 @@ export function createControl(state: EmulatorState, callbacks: Callbacks) {
     overridePermissionsUrl: (url) => {
       permissionsUrl = url;
     },
+    held: (name) => holds.held(name),
+    release: (name) => holds.release(name),
+    liveGrants: () => state.liveGrants(),
     requests: () => recorded.map((r) => ({ ...r })),
     clearRequests: () => {
       recorded.length = 0;
@@ -43,6 +48,7 @@ export function createControl(state: EmulatorState, callbacks: Callbacks) {
       state.reset();
       callbacks.clear();
       faults.clear();
+      holds.releaseAll();
       permissionsUrl = null;
       recorded.length = 0;
     },
@@ -76,6 +82,8 @@ export function createControl(state: EmulatorState, callbacks: Callbacks) {
     fault.remaining -= 1;
     if (fault.remaining <= 0) queue.splice(queue.indexOf(fault), 1);
     if (fault.delayMs) await delay(fault.delayMs, undefined, { ref: false }); // a hang must not keep a test process alive
+    if (fault.hold !== undefined) await holds.park(fault.hold);
+    if (fault.dropAnswer) dropAnswer(req, res);
     if (fault.status === undefined) return next();
     res.status(fault.status).set(fault.headers ?? {});
     if (fault.body === undefined) res.end();
@@ -126,6 +134,13 @@ export function controlRoutes(control: Omit<EmulatorControl, keyof PushControl>)
     control.overridePermissionsUrl(typeof url === 'string' ? url : null);
     res.status(204).end();
   });
+  router.post('/__emulator/release', (req, res) => {
+    const name = (req.body as { name?: unknown }).name;
+    if (typeof name !== 'string') return void res.status(400).json({ error: 'name (a string) is required' });
+    control.release(name);
+    res.status(204).end();
+  });
+  router.get('/__emulator/grants', (_req, res) => res.json(control.liveGrants()));
   router.get('/__emulator/requests', (_req, res) => res.json(control.requests()));
   router.get('/__emulator/callbacks', (_req, res) => res.json(control.callbacks()));
   router.delete('/__emulator/requests', (_req, res) => {

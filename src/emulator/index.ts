@@ -2,6 +2,7 @@
 // /v1/*) on one origin. It imports nothing from the rest of src/; the app uses only startEmulator.
 // Endpoint table (see docs/emulator.md):
 //   GET|POST /oauth/authorize             consent page, redirect with code or error    authorize.ts
+//                                         (implicit account linking by cookie          linking.ts)
 //   POST     /oauth/token                 authorization_code and refresh_token grants  token.ts
 //   POST     /oauth/token/revoke          revoke by token or sub                       token.ts
 //   GET      /v1/userinfo /v1/account /v1/profiles /v1/calendars                        api.ts
@@ -10,7 +11,7 @@
 //   POST|DELETE /v1/calendars/:calendar_id/events                                      events.ts
 //   POST     /v1/permissions, GET|POST /permissions/requests/:id (approval page)        permissions.ts
 //   POST|GET /v1/channels  DELETE /v1/channels/:id  (+ signed deliveries, notify.ts)  channels.ts
-//   POST     /v1/link_tokens                                                            linking.ts
+//   POST     /v1/link_tokens                                                            link-tokens.ts
 //   GET|POST /relink/:profile_id          the relink page of a disconnected profile    profiles.ts
 //   GET|POST /playground*                 sandbox demo: change a calendar, disconnect   playground.ts
 //   GET|POST /enterprise_connect/oauth/authorize, POST /v1/service_account_authorizations,
@@ -22,7 +23,7 @@ import path from 'node:path';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { apiRoutes } from './api';
 import { channelRoutes, createChannels } from './channels';
-import { createLinkTokens, linkTokenRoutes } from './linking';
+import { createLinkTokens, linkTokenRoutes } from './link-tokens';
 import { createNotifier } from './notify';
 import { createProfileHealth, relinkRoutes } from './profiles';
 import { playgroundRoutes } from './playground';
@@ -51,6 +52,7 @@ function buildApp(options: EmulatorOptions, publicUrl: () => string) {
     accessTokenTtl: options.accessTokenTtl ?? 3600,
     serviceAccountTokenTtl: options.serviceAccountTokenTtl ?? 1800,
     rotateRefreshTokens: options.rotateRefreshTokens ?? true,
+    relinkRefreshToken: options.relinkRefreshToken ?? 'same',
     now: options.now,
   });
   const callbacks = createCallbacks({ clientSecret: options.clientSecret ?? SANDBOX_CLIENT_SECRET, deliver: options.deliverCallbacks ?? true, log });

@@ -27,6 +27,8 @@ function fromEnv(env: NodeJS.ProcessEnv): { options: EmulatorOptions; problems: 
   };
   const controlApi = flag('EMULATOR_CONTROL_API', false);
   const rateLimit = flag('EMULATOR_RATE_LIMIT', true);
+  const relink = value('EMULATOR_RELINK_REFRESH_TOKEN') ?? 'same';
+  if (relink !== 'same' && relink !== 'new') problems.push(`EMULATOR_RELINK_REFRESH_TOKEN must be same or new (got "${relink}")`);
   return {
     options: {
       port,
@@ -38,6 +40,7 @@ function fromEnv(env: NodeJS.ProcessEnv): { options: EmulatorOptions; problems: 
       redirectUris,
       accessTokenTtl: integer('EMULATOR_ACCESS_TOKEN_TTL', 3600, 1, 31_536_000),
       controlApi,
+      relinkRefreshToken: relink === 'new' ? 'new' : 'same',
       rateLimit: rateLimit ? undefined : false,
       rotatingClientSecrets: (value('EMULATOR_ROTATING_CLIENT_SECRETS') ?? '').split(',').map((s) => s.trim()).filter(Boolean),
       log: (line) => console.warn(line),

@@ -5,6 +5,7 @@
 // - A grant has one live refresh token; with rotation each refresh replaces it and the old one is dead.
 // - Revoking a grant (by any of its tokens, or by sub) stops every token it issued (RFC 7009 §2.1).
 import { randomBytes } from 'node:crypto';
+import { createLinking } from './linking';
 import type { SeedServiceAccount } from './enterprise-seed';
 import type { SeedAccount, SeedEvent, SeedOrganization, SeedProfile, World } from './seed';
 import { utcTime } from './times';
@@ -36,6 +37,9 @@ interface Code {
   scopes: string[];
   expiresAt: number;
   grant?: Grant;
+  /** The browser link it was allowed under (linking.ts), and the profile that Allow added. */
+  link?: string;
+  linkingProfile?: SeedProfile;
 }
 
 export interface PermissionsRequest {
@@ -59,6 +63,8 @@ export interface IssuedTokens {
   grant: Grant;
   access_token: string;
   refresh_token: string;
+  /** The profile the authorization added (code exchanges only). */
+  linkingProfile?: SeedProfile;
 }
 
 const CODE_TTL_MS = 10 * 60_000;
@@ -68,10 +74,16 @@ const SWEEP_AT = 1000;
 /** 32 characters from [A-Za-z0-9_-]. */
 export const randomToken = (): string => randomBytes(24).toString('base64url');
 
-export function createState(
-  world: World,
-  settings: { accessTokenTtl: number; serviceAccountTokenTtl?: number; rotateRefreshTokens: boolean; now?: () => number },
-) {
+export interface StateSettings {
+  accessTokenTtl: number;
+  serviceAccountTokenTtl?: number;
+  rotateRefreshTokens: boolean;
+  /** A linked re-authorization keeps the grant's refresh token ('same', default) or replaces it ('new'). */
+  relinkRefreshToken?: 'same' | 'new';
+  now?: () => number;
+}
+
+export function createState(world: World, settings: StateSettings) {
   const now = settings.now ?? Date.now;
   const codes = new Map<string, Code>();
   const usedCodes = new Map<string, Code>();
@@ -92,6 +104,7 @@ export function createState(
     delete after.deleted;
     return after;
   }
+  const linking = createLinking();
 
   /** Dead entries go once a map is large, so a long-running emulator stays small. */
   let lastSweep = 0;
@@ -130,10 +143,12 @@ export function createState(
     world,
     accessTokenTtl: settings.accessTokenTtl,
 
-    issueCode(subject: Subject, redirectUri: string, scopes: string[]): string {
+    linking,
+
+    issueCode(subject: Subject, redirectUri: string, scopes: string[], linked: { link?: string; linkingProfile?: SeedProfile } = {}): string {
       sweep();
       const code = randomToken();
-      codes.set(code, { subject, redirectUri, scopes, expiresAt: now() + CODE_TTL_MS });
+      codes.set(code, { subject, redirectUri, scopes, expiresAt: now() + CODE_TTL_MS, ...linked });
       return code;
     },
 
@@ -149,11 +164,24 @@ export function createState(
       codes.delete(code);
       usedCodes.set(code, entry);
       if (entry.expiresAt <= now() || entry.redirectUri !== redirectUri) return undefined;
+      const sub = subOf(entry.subject);
+      const relinked = entry.link !== undefined ? linking.grantFor(entry.link, sub) : undefined;
+      if (relinked) {
+        relinked.scopes = [...new Set([...relinked.scopes, ...entry.scopes])];
+        if (settings.relinkRefreshToken === 'new') {
+          refreshTokens.delete(relinked.refreshToken);
+          relinked.refreshToken = randomToken();
+          refreshTokens.set(relinked.refreshToken, relinked);
+        }
+        entry.grant = relinked;
+        return { ...issue(relinked), linkingProfile: entry.linkingProfile };
+      }
       const grant: Grant = { subject: entry.subject, scopes: entry.scopes, revoked: false, refreshToken: randomToken() };
       if (entry.subject.kind === 'service_account') grant.ttlSeconds = settings.serviceAccountTokenTtl ?? 1800;
       refreshTokens.set(grant.refreshToken, grant);
       entry.grant = grant;
-      return issue(grant);
+      if (entry.link !== undefined) linking.remember(entry.link, sub, grant);
+      return { ...issue(grant), linkingProfile: entry.linkingProfile };
     },
 
     /** undefined: invalid_grant (unknown, rotated away, or revoked). */
@@ -184,6 +212,11 @@ export function createState(
       }
       const grants = new Set([...refreshTokens.values(), ...[...accessTokens.values()].map((t) => t.grant)]);
       for (const grant of grants) if (subOf(grant.subject) === tokenOrSub.sub) revokeGrant(grant);
+    },
+
+    /** Every grant not revoked: its sub and live refresh token (tests check that the app holds each). */
+    liveGrants(): { sub: string; refresh_token: string }[] {
+      return [...new Set(refreshTokens.values())].filter((g) => !g.revoked).map((g) => ({ sub: subOf(g.subject), refresh_token: g.refreshToken }));
     },
 
     expireAccessTokens(): void {
@@ -250,6 +283,7 @@ export function createState(
     reset(): void {
       for (const map of [codes, usedCodes, accessTokens, refreshTokens, permissionsRequests, managed, external]) map.clear();
       unrestricted.clear();
+      linking.reset();
     },
   };
 }

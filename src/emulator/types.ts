@@ -33,6 +33,8 @@ export interface EmulatorOptions {
   deliverCallbacks?: boolean;
   /** Refresh tokens rotate on use (the old one stops working); default true. */
   rotateRefreshTokens?: boolean;
+  /** A re-authorization linked to a browser's live grant keeps its refresh token ('same', default) or gets a new one ('new'). */
+  relinkRefreshToken?: 'same' | 'new';
   /** Per-application rate limit; default { perSecond: 50, perMinute: 500 }; false turns it off. */
   rateLimit?: false | { perSecond: number; perMinute: number };
   /** Serve /playground, where a person adds events and disconnects profiles (sandbox demo); default false. */
@@ -85,6 +87,10 @@ export interface FaultOptions {
   headers?: Record<string, string>;
   /** Wait this long before answering (with the fault status, or the real answer when no status). */
   delayMs?: number;
+  /** Park the request under this name until release(name); held(name) resolves once it is parked. */
+  hold?: string;
+  /** Handle the request for real, then cut the connection: the caller never gets the answer. */
+  dropAnswer?: boolean;
 }
 
 /** What a push notification delivery looked like (control.pushDeliveries()). */
@@ -125,6 +131,12 @@ export interface EmulatorControl extends PushControl {
   failNext(path: string, fault: FaultOptions): void;
   /** Answer POST /v1/permissions with this URL in permissions_request.url (e.g. a foreign host); null restores. */
   overridePermissionsUrl(url: string | null): void;
+  /** Resolves once a request is parked by a `hold` fault of this name. */
+  held(name: string): Promise<void>;
+  /** Lets every request parked under `name` go on. */
+  release(name: string): void;
+  /** Grants not revoked: the sub and the live refresh token of each. */
+  liveGrants(): { sub: string; refresh_token: string }[];
   /** Requests received so far, oldest first. */
   requests(): RecordedRequest[];
   clearRequests(): void;

@@ -1,6 +1,8 @@
 // The flow inspector: for the current browser session, what crossed the wire in each flow, in
 // order. Every token, code, state and secret is masked before it is stored; the timeline is kept
-// in Redis for the session's lifetime only, newest 200 steps.
+// in Redis, newest 200 steps, expiring like the session (idle TTL, renewed by each step) and
+// deleted on logout (`forget`). Switched off (`enabled: false`, production without INSPECTOR=true)
+// it records nothing.
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Request, RequestHandler } from 'express';
 import type { KeyValueStore } from '../store/kv';
@@ -18,7 +20,8 @@ export interface InspectorStep {
   detail: Detail;
 }
 
-const PREFIX = 'cronofy-connect:inspector:';
+export const INSPECTOR_PREFIX = 'cronofy-connect:inspector:';
+const PREFIX = INSPECTOR_PREFIX;
 const MAX_STEPS = 200;
 
 const FLOWS: [RegExp, string][] = [
@@ -36,13 +39,13 @@ function flowOf(path: string): string {
   return FLOWS.find(([pattern]) => pattern.test(path))?.[1] ?? 'Other';
 }
 
-export function createInspector(kv: KeyValueStore, ttlMs: number, now: () => number) {
+export function createInspector(kv: KeyValueStore, ttlMs: number, now: () => number, enabled = true) {
   const current = new AsyncLocalStorage<Request>();
   const named = new WeakMap<Request, string>();
 
   function record(req: Request | undefined, step: string, detail: Detail, flow?: string): void {
     const id = inspectorIdOf(req);
-    if (!req || !id) return;
+    if (!enabled || !req || !id) return;
     const entry: InspectorStep = {
       at: now(),
       flow: flow ?? named.get(req) ?? flowOf(req.path),
@@ -52,6 +55,11 @@ export function createInspector(kv: KeyValueStore, ttlMs: number, now: () => num
     };
     // A lost inspector step must never fail the request that made it.
     kv.pushBounded(PREFIX + id, JSON.stringify(entry), MAX_STEPS, ttlMs).catch(() => undefined);
+  }
+
+  /** Deletes a timeline by its id (a session that reached its absolute lifetime). */
+  async function forgetTimeline(id: string | undefined): Promise<void> {
+    if (id) await kv.del(PREFIX + id);
   }
 
   return {
@@ -71,6 +79,10 @@ export function createInspector(kv: KeyValueStore, ttlMs: number, now: () => num
     recordHere(step: string, detail: Detail): void {
       record(current.getStore(), step, detail);
     },
+    enabled,
+    /** Deletes this session's timeline (logout). */
+    forget: (req: Request): Promise<void> => forgetTimeline(inspectorIdOf(req)),
+    forgetTimeline,
     async timeline(req: Request): Promise<InspectorStep[]> {
       const id = inspectorIdOf(req);
       if (!id) return [];

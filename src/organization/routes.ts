@@ -10,8 +10,10 @@ import type { AppContext } from '../context';
 import type { MemberList } from '../cronofy/client';
 import { groupByProfile } from '../calendars/group';
 import { connectionOf } from '../session/access';
+import { redirectHomeWith } from '../web/notices';
 import { PageError } from '../web/errors';
 import { singleParam } from '../web/params';
+import { ageOf, type Cached } from '../cache/read-cache';
 
 /** acc_ followed by letters and digits: Cronofy's sub format, and nothing a header could be split with. */
 const SUB_PATTERN = /^[a-z]{2,8}_[A-Za-z0-9]{1,64}$/;
@@ -20,37 +22,39 @@ const EMAIL_PATTERN = /^[^\s@<>"]{1,64}@[^\s@<>"]{1,190}$/;
 export function organizationRoutes(ctx: AppContext): Router {
   const router = Router();
 
-  const NOT_CONNECTED = 'Connect an organization first: then its members are listed here.';
-
-  async function membersOf(id: string): Promise<MemberList> {
-    const { result } = await ctx.accessTokens.withAccessToken(id, (c) =>
-      ctx.clientFor(c.data_center).listOrganizationalUnitMembers({ accessToken: c.access_token }),
-    );
-    return result;
-  }
+  const cachedMembers = (id: string): Promise<Cached<MemberList>> =>
+    ctx.cache.read(id, 'members', async () => {
+      const { result } = await ctx.accessTokens.withAccessToken(id, (c) =>
+        ctx.clientFor(c.data_center).listOrganizationalUnitMembers({ accessToken: c.access_token }),
+      );
+      return result;
+    });
+  const membersOf = async (id: string): Promise<MemberList> => (await cachedMembers(id)).value;
 
   router.get('/organization', async (req, res) => {
-    const id = connectionOf(req, 'organization', NOT_CONNECTED);
-    if (!id) return res.redirect('/');
-    const { members, unreadPages } = await membersOf(id);
-    res.render('organization', { members, unreadPages, email: '', notFound: false });
+    const id = connectionOf(req, 'organization');
+    if (!id) return redirectHomeWith(res, 'connect-organization');
+    const cached = await cachedMembers(id);
+    const { members, unreadPages } = cached.value;
+    res.render('organization', { members, unreadPages, email: '', notFound: false, fetched: ageOf(cached, ctx.now()) });
   });
 
   router.get('/organization/find', async (req, res) => {
-    const id = connectionOf(req, 'organization', NOT_CONNECTED);
-    if (!id) return res.redirect('/');
+    const id = connectionOf(req, 'organization');
+    if (!id) return redirectHomeWith(res, 'connect-organization');
     const email = singleParam(req, 'email', 256, EMAIL_PATTERN);
-    const { members, unreadPages } = await membersOf(id);
+    const cached = await cachedMembers(id);
+    const { members, unreadPages } = cached.value;
     const wanted = email.ok ? email.value?.toLowerCase() : undefined;
     const member = wanted ? members.find((m) => m.email.toLowerCase() === wanted) : undefined;
     if (member) return res.redirect(`/organization/members/${encodeURIComponent(member.sub)}`);
     const typed = typeof req.query.email === 'string' ? req.query.email.slice(0, 256) : '';
-    res.status(email.ok && wanted ? 404 : 400).render('organization', { members, unreadPages, email: typed, notFound: true, valid: email.ok && !!wanted });
+    res.status(email.ok && wanted ? 404 : 400).render('organization', { members, unreadPages, email: typed, notFound: true, valid: email.ok && !!wanted, fetched: ageOf(cached, ctx.now()) });
   });
 
   router.get('/organization/members/:sub', async (req, res) => {
-    const id = connectionOf(req, 'organization', NOT_CONNECTED);
-    if (!id) return res.redirect('/');
+    const id = connectionOf(req, 'organization');
+    if (!id) return redirectHomeWith(res, 'connect-organization');
     const sub = req.params.sub;
     if (typeof sub !== 'string' || !SUB_PATTERN.test(sub)) {
       throw new PageError({
@@ -71,12 +75,16 @@ export function organizationRoutes(ctx: AppContext): Router {
         next: [{ href: '/organization', label: 'Back to the members' }],
       });
     }
-    const { result: [userInfo, calendars] } = await ctx.accessTokens.withAccessToken(id, (c) => {
-      const client = ctx.clientFor(c.data_center);
-      const bearer = { accessToken: c.access_token, impersonate: sub };
-      return Promise.all([client.userInfo(bearer), client.listCalendars(bearer)]);
+    const answer = await ctx.cache.read(id, `member:${sub}`, async () => {
+      const { result } = await ctx.accessTokens.withAccessToken(id, (c) => {
+        const client = ctx.clientFor(c.data_center);
+        const bearer = { accessToken: c.access_token, impersonate: sub };
+        return Promise.all([client.userInfo(bearer), client.listCalendars(bearer)]);
+      });
+      return result;
     });
-    res.render('member', { member, userInfo, profiles: groupByProfile(calendars) });
+    const [userInfo, calendars] = answer.value;
+    res.render('member', { member, userInfo, profiles: groupByProfile(calendars), fetched: ageOf(answer, ctx.now()) });
   });
 
   return router;

@@ -20,6 +20,7 @@ function groupSteps(steps: InspectorStep[]): FlowGroup[] {
 
 export function inspectorRoutes(inspector: Inspector): Router {
   const router = Router();
+  if (!inspector.enabled) return router; // off: /inspector is a 404 like any unknown page
   router.get('/inspector', async (req, res) => {
     res.render('inspector', { groups: groupSteps(await inspector.timeline(req)) });
   });

@@ -3,15 +3,19 @@
 // - POST /permissions: only calendar ids of this account (else 400, no call to Cronofy), then
 //   POST /v1/permissions. `accepted: true` (Enterprise Connect): granted at once. A `url`: followed
 //   only when it is on the Cronofy app host (or the emulator's), with a pending request remembered.
-// - GET /permissions/callback: needs that pending request; access_denied gets its own page;
-//   otherwise the calendars are read again: the API, not the query string, says what was granted.
+// - GET /permissions/callback: needs that pending request; the calendars are read again: the API,
+//   not the query string, says what was granted. The return carries no state, so anyone can send a
+//   person to it with error=access_denied: that shows the declined page but keeps the pending
+//   request (unless the API shows everything granted), so the real return still completes.
 import { Router } from 'express';
 import type { AppContext } from '../context';
 import type { Calendar } from '../cronofy/types';
 import { connectionOf } from '../session/access';
+import { redirectHomeWith } from '../web/notices';
 import { PageError } from '../web/errors';
 import { ERROR_CHARSET, singleParam } from '../web/params';
 import { flowOutcome } from '../metrics/flows';
+import { ageOf, type Cached } from '../cache/read-cache';
 
 const MAX_CALENDARS_PER_REQUEST = 50;
 const CALENDAR_ID = /^[A-Za-z0-9_@.=+-]{1,200}$/;
@@ -20,25 +24,26 @@ export function permissionRoutes(ctx: AppContext): Router {
   const router = Router();
   const pending = ctx.pendingPermissions;
 
-  async function calendarsOf(connectionId: string): Promise<Calendar[]> {
-    const { result } = await ctx.accessTokens.withAccessToken(connectionId, (c) =>
-      ctx.clientFor(c.data_center).listCalendars({ accessToken: c.access_token }),
-    );
-    return result;
-  }
-
-  const NOT_CONNECTED = 'Connect a calendar first: extended permissions are requested for its calendars.';
+  /** A connection's calendars, from the read cache (CRONOFY_CACHE_SECONDS) when it holds them. */
+  const cachedCalendars = (connectionId: string): Promise<Cached<Calendar[]>> =>
+    ctx.cache.read(connectionId, 'calendars', async () => {
+      const { result } = await ctx.accessTokens.withAccessToken(connectionId, (c) =>
+        ctx.clientFor(c.data_center).listCalendars({ accessToken: c.access_token }),
+      );
+      return result;
+    });
+  const calendarsOf = async (connectionId: string): Promise<Calendar[]> => (await cachedCalendars(connectionId)).value;
 
   router.get('/permissions', async (req, res) => {
-    const id = connectionOf(req, 'individual', NOT_CONNECTED);
-    if (!id) return res.redirect('/');
-    const calendars = (await calendarsOf(id)).filter((c) => !c.calendar_deleted);
-    res.render('permissions', { calendars });
+    const id = connectionOf(req, 'individual');
+    if (!id) return redirectHomeWith(res, 'connect-for-permissions');
+    const cached = await cachedCalendars(id);
+    res.render('permissions', { calendars: cached.value.filter((c) => !c.calendar_deleted), fetched: ageOf(cached, ctx.now()) });
   });
 
   router.post('/permissions', async (req, res) => {
-    const id = connectionOf(req, 'individual', NOT_CONNECTED);
-    if (!id) return res.redirect('/');
+    const id = connectionOf(req, 'individual');
+    if (!id) return redirectHomeWith(res, 'connect-for-permissions');
     const requested = selectedIds(req.body);
     if (requested.length === 0) {
       throw new PageError({
@@ -60,6 +65,7 @@ export function permissionRoutes(ctx: AppContext): Router {
       });
     }
 
+    await ctx.cache.invalidate(id); // whatever Cronofy answers, the permission levels may change
     const { result: answer, connection } = await ctx.accessTokens.withAccessToken(id, (c) =>
       ctx.clientFor(c.data_center).elevatedPermissions(
         { accessToken: c.access_token },
@@ -72,6 +78,7 @@ export function permissionRoutes(ctx: AppContext): Router {
     // The approval page belongs to the connection's data center, recorded when it was made.
     const cronofyAppOrigin = new URL(ctx.clientFor(connection.data_center).hosts.appUrl).origin;
 
+    await ctx.cache.invalidate(id); // and again: a page read meanwhile may have cached the old levels
     ctx.inspector.record(req, 'Permissions requested: POST /v1/permissions', {
       calendars: requested.join(', '),
       permission_level: 'unrestricted',
@@ -99,7 +106,9 @@ export function permissionRoutes(ctx: AppContext): Router {
   });
 
   router.get('/permissions/callback', async (req, res) => {
-    const request = await pending.take(req.sessionID);
+    const error = singleParam(req, 'error', 64, ERROR_CHARSET);
+    const unverifiedDecline = error.ok && error.value === 'access_denied';
+    const request = unverifiedDecline ? await pending.peek(req.sessionID) : await pending.take(req.sessionID);
     if (!request || request.connection_id !== connectionOf(req, 'individual')) {
       throw new PageError({
         status: 400,
@@ -109,11 +118,15 @@ export function permissionRoutes(ctx: AppContext): Router {
         next: [{ href: '/permissions', label: 'Request permissions' }],
       });
     }
-    const error = singleParam(req, 'error', 64, ERROR_CHARSET);
     ctx.inspector.record(req, 'Back from the approval page', { error: error.ok ? (error.value ?? 'none') : 'malformed' });
-    if (error.ok && error.value === 'access_denied') {
-      flowOutcome(res, 'declined');
-      return res.render('permissions-declined');
+    if (unverifiedDecline) {
+      const result = await outcome(request.connection_id, request.calendar_ids, 'approved');
+      if (result.notGranted.length > 0) {
+        flowOutcome(res, 'declined');
+        return res.render('permissions-declined');
+      }
+      await pending.take(req.sessionID); // the API shows it all granted: this was no decline
+      return res.render('permissions-result', result);
     }
     if (!error.ok || error.value !== undefined) {
       throw new PageError({
@@ -124,6 +137,7 @@ export function permissionRoutes(ctx: AppContext): Router {
         next: [{ href: '/permissions', label: 'Request permissions' }],
       });
     }
+    await ctx.cache.invalidate(request.connection_id);
     const result = await outcome(request.connection_id, request.calendar_ids, 'approved');
     ctx.inspector.record(req, 'Back from the approval page; calendars read again', {
       granted: result.granted.map((c) => c.calendar_id).join(', ') || 'none',

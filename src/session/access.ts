@@ -15,9 +15,10 @@ export type SessionConnections = Partial<Record<ConnectionKind, ConnectionSummar
 export type Flash = AppSessionData['flash'];
 
 /**
- * Which of our fields survive a new session id. Connections, the flow binding (so a second tab's
- * pending flow still completes), the inspector timeline and the start time (the absolute lifetime
- * counts from the first session) stay; a flash is set afresh. Libraries' fields (the cookie,
+ * Which of our fields survive a new session id. Connections, the inspector timeline and the start
+ * time (the absolute lifetime counts from the first session) stay; a flash is set afresh. The flow
+ * binding does not: a new id gets a new binding (the caller passes it and retires the old one), so
+ * a flow prepared in a session an attacker planted cannot complete in the renewed one (decision 004). Libraries' fields (the cookie,
  * csrf-sync's token) are the new session's own.
  */
 const KEPT_ON_REGENERATE: { readonly [K in keyof AppSessionData]-?: boolean } = {
@@ -25,7 +26,7 @@ const KEPT_ON_REGENERATE: { readonly [K in keyof AppSessionData]-?: boolean } = 
   connections: true,
   flash: false,
   inspectorId: true,
-  flowBinding: true,
+  flowBinding: false,
 };
 
 /** Calls the session's callback-style `operation`; a store failure rejects with a StorageError. */

@@ -8,7 +8,7 @@ import session from 'express-session';
 import { RedisStore } from 'connect-redis';
 import type Redis from 'ioredis';
 import './types';
-import { createdAtOf } from './access';
+import { createdAtOf, inspectorIdOf } from './access';
 import { StorageError } from '../store/errors';
 
 export const SESSION_IDLE_MS = 30 * 60 * 1000;
@@ -21,6 +21,8 @@ export interface SessionOptions {
   /** null: express-session's in-process MemoryStore (sandbox without Redis only). */
   redis: Redis | null;
   now?: () => number;
+  /** Told when a session ends at its absolute lifetime (to delete what hangs off it). */
+  onEnd?: (ended: { inspectorId: string | undefined }) => Promise<void>;
 }
 
 export function sessionCookieName(secureCookies: boolean): string {
@@ -50,7 +52,12 @@ export function createSessionMiddleware(options: SessionOptions): RequestHandler
   const absoluteLifetime: RequestHandler = (req, _res, next) => {
     const started = createdAtOf(req);
     if (started !== undefined && now() - started > SESSION_ABSOLUTE_MS) {
-      req.session.regenerate((err) => next(err ? new StorageError('session.regenerate', err) : undefined));
+      const ended = { inspectorId: inspectorIdOf(req) };
+      req.session.regenerate((err) => {
+        if (err) return next(new StorageError('session.regenerate', err));
+        if (!options.onEnd) return next();
+        options.onEnd(ended).then(() => next(), next);
+      });
       return;
     }
     next();

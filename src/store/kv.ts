@@ -4,6 +4,8 @@
 export interface KeyValueStore {
   get(key: string): Promise<string | null>;
   set(key: string, value: string, ttlMs: number): Promise<void>;
+  /** Write and return the value it replaced, in one step (SET … GET). Fails if the key holds a non-string. */
+  swap(key: string, value: string, ttlMs: number): Promise<string | null>;
   /** Read and delete in one step (GETDEL): what makes a value single-use. */
   take(key: string): Promise<string | null>;
   del(key: string): Promise<void>;
@@ -22,6 +24,12 @@ export interface KeyValueStore {
   pushBounded(key: string, value: string, max: number, ttlMs: number): Promise<void>;
   /** A list's items, newest first. */
   list(key: string): Promise<string[]>;
+  /** Add or move `member` in a sorted set, due at `atMs` (ZADD): a durable schedule. */
+  schedule(key: string, member: string, atMs: number): Promise<void>;
+  /** Up to `limit` members due at or before `upToMs`, soonest first (ZRANGEBYSCORE). */
+  due(key: string, upToMs: number, limit: number): Promise<string[]>;
+  /** Remove `member` from the schedule (ZREM). */
+  unschedule(key: string, member: string): Promise<void>;
   /** True when the store answers. */
   ping(): Promise<boolean>;
 }

@@ -5,6 +5,7 @@ import type { KeyValueStore } from './kv';
 export function createMemoryStore(now: () => number = Date.now): KeyValueStore {
   const entries = new Map<string, { value: string; expiresAt: number }>();
   const lists = new Map<string, { items: string[]; expiresAt: number }>();
+  const schedules = new Map<string, Map<string, number>>();
   const bus = new EventEmitter();
   bus.setMaxListeners(0);
 
@@ -24,6 +25,11 @@ export function createMemoryStore(now: () => number = Date.now): KeyValueStore {
     },
     async set(key, value, ttlMs) {
       entries.set(key, { value, expiresAt: now() + ttlMs });
+    },
+    async swap(key, value, ttlMs) {
+      const previous = read(key);
+      entries.set(key, { value, expiresAt: now() + ttlMs });
+      return previous;
     },
     async take(key) {
       const value = read(key);
@@ -73,6 +79,20 @@ export function createMemoryStore(now: () => number = Date.now): KeyValueStore {
       const list = lists.get(key);
       if (!list || list.expiresAt <= now()) return [];
       return list.items;
+    },
+    async schedule(key, member, atMs) {
+      const set = schedules.get(key) ?? new Map<string, number>();
+      schedules.set(key, set.set(member, atMs));
+    },
+    async due(key, upToMs, limit) {
+      return [...(schedules.get(key) ?? new Map<string, number>())]
+        .filter(([, at]) => at <= upToMs)
+        .sort((a, b) => a[1] - b[1])
+        .slice(0, limit)
+        .map(([member]) => member);
+    },
+    async unschedule(key, member) {
+      schedules.get(key)?.delete(member);
     },
     async ping() {
       return true;

@@ -73,6 +73,7 @@ export function createRedisStore(client: Redis): KeyValueStore & { close(): Prom
       await guarded('kv.set', () => redis.set(key, value, 'PX', ttlMs));
     },
     take: (key) => guarded('kv.take', () => redis.getdel(key)),
+    swap: (key, value, ttlMs) => guarded('kv.swap', () => redis.set(key, value, 'PX', ttlMs, 'GET')),
     async del(key) {
       await guarded('kv.del', () => redis.del(key));
     },
@@ -106,6 +107,13 @@ export function createRedisStore(client: Redis): KeyValueStore & { close(): Prom
       await guarded('kv.pushBounded', () => redis.ccPushBounded(key, value, String(max), String(ttlMs)));
     },
     list: (key) => guarded('kv.list', () => redis.lrange(key, 0, -1)),
+    async schedule(key, member, atMs) {
+      await guarded('kv.schedule', () => redis.zadd(key, atMs, member));
+    },
+    due: (key, upToMs, limit) => guarded('kv.due', () => redis.zrangebyscore(key, '-inf', upToMs, 'LIMIT', 0, limit)),
+    async unschedule(key, member) {
+      await guarded('kv.unschedule', () => redis.zrem(key, member));
+    },
     async ping() {
       try {
         return (await redis.ping()) === 'PONG';

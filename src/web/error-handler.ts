@@ -3,9 +3,11 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import { CronofyError, ReconnectRequiredError } from '../cronofy/errors';
+import { MAX_HOLD_SECONDS } from '../cronofy/quota-hold';
 import { forgetConnectionId } from '../session/access';
 import { StorageError } from '../store/errors';
 import { PageError, startAgain } from './errors';
+import { redactPath } from './logging';
 
 export const notFound: RequestHandler = (req, _res, next) => {
   next(new PageError({ status: 404, code: 'not_found', title: 'Page not found', message: `There is nothing at ${req.path.slice(0, 100)}.` }));
@@ -15,7 +17,7 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (err: unknown, req, res, _next) => {
     const lost = (err instanceof ReconnectRequiredError && forgetConnectionId(req, err.connectionId)) || 'individual';
     const page = toPage(err, lost);
-    if (page.status >= 500) logger.error({ err, path: req.path }, 'request failed');
+    if (page.status >= 500) logger.error({ err, path: redactPath(req.path) }, 'request failed');
     if (res.headersSent) return;
     res.status(page.status).set(page.headers).set('Cache-Control', 'no-store');
     res.render('error', { title: page.title, message: page.message, next: page.next, status: page.status });
@@ -83,7 +85,7 @@ function cronofyPage(err: CronofyError): PageError {
         title: 'Too many requests to Cronofy',
         message: 'Cronofy is limiting how fast this app can call it. Wait a few seconds and try again.',
         next: [{ href: '/', label: 'Back to the start' }],
-        headers: { 'Retry-After': String(err.details.retryAfter ?? 5) },
+        headers: { 'Retry-After': String(boundedRetryAfter(err.details.retryAfter)) },
       });
     case 'unavailable':
       return new PageError({
@@ -123,6 +125,12 @@ function cronofyPage(err: CronofyError): PageError {
         message: 'The request to Cronofy failed in a way the app does not expect. Nothing was changed. Try again; if it keeps happening, check the server log.',
       });
   }
+}
+
+/** Whole seconds between 1 and the longest hold; 5 when Cronofy gave none (or nothing readable). */
+function boundedRetryAfter(seconds: number | undefined): number {
+  if (seconds === undefined || !Number.isFinite(seconds)) return 5;
+  return Math.min(MAX_HOLD_SECONDS, Math.max(1, Math.ceil(seconds)));
 }
 
 function httpStatusOf(err: unknown): number | undefined {

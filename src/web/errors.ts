@@ -11,6 +11,9 @@ export type PageErrorCode =
   | 'invalid_callback' // state missing, unknown, used, expired or another session's
   | 'authorization_error' // Cronofy's redirect carried an error other than access_denied
   | 'code_rejected' // invalid_grant on the code exchange
+  | 'token_answer_refused' // the token answer failed a check; the grant was revoked
+  | 'grant_not_stored' // the token record could not be written; the grant was revoked
+  | 'another_tab_first' // another callback of this browser holds the lock or renewed the session
   | 'bad_member_id'
   | 'not_a_member'
   | 'no_calendar_chosen'

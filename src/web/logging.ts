@@ -1,13 +1,16 @@
 // Structured logs that never hold a secret:
 // - request lines carry method, path and a query with code/state/token values replaced;
 // - no request or response headers (cookies, Authorization, Set-Cookie) are logged at all;
-// - errors are reduced to name, message, code and status: never an axios error's config.
+// - errors are reduced to name, message, code and status: never an axios error's config;
+// - personal data is not logged either: an `email` query value and the member sub in
+//   /organization/members/<sub> are replaced (redactPath).
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import pino, { type DestinationStream, type Logger } from 'pino';
 import pinoHttp from 'pino-http';
 import type { RequestHandler } from 'express';
 
+const PERSONAL_PARAMS = /^(email)$/i;
 const SECRET_PARAMS = /^(code|state|token|access_token|refresh_token|client_secret|id_token|_csrf|session|sid)$/i;
 
 export function createLogger(level: string, destination?: DestinationStream): Logger {
@@ -21,13 +24,18 @@ export function redactUrl(rawUrl: string): string {
     .replace(/^\/enterprise\/callback\/[^/?]+/, '/enterprise/callback/[redacted]')
     .replace(/^\/push\/[^/?]+/, '/push/[redacted]');
   const at = url.indexOf('?');
-  if (at === -1) return url;
+  if (at === -1) return redactPath(url);
   const params = new URLSearchParams(url.slice(at + 1));
   for (const key of new Set(params.keys())) {
-    if (SECRET_PARAMS.test(key)) params.set(key, '[redacted]');
+    if (SECRET_PARAMS.test(key) || PERSONAL_PARAMS.test(key)) params.set(key, '[redacted]');
     else if (key === 'error_description') params.set(key, '[omitted]');
   }
-  return `${url.slice(0, at)}?${params.toString()}`;
+  return `${redactPath(url.slice(0, at))}?${params.toString()}`;
+}
+
+/** A path without the member sub of /organization/members/<sub>. */
+export function redactPath(path: string): string {
+  return path.replace(/^(\/organization\/members\/)[^/?]+/i, '$1[member]');
 }
 
 export function safeError(err: unknown): Record<string, unknown> {

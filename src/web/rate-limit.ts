@@ -1,56 +1,78 @@
-// Rate limits on what an attacker would hammer: starting flows, the callback, and every POST.
-// Counted per client IP in Redis, so several app instances share one budget (rate-limit-redis);
-// in-process only in the sandbox without Redis.
-import type { RequestHandler } from 'express';
-import { rateLimit } from 'express-rate-limit';
+// Rate limits on what an attacker would hammer: starting flows, the callback, and every POST, per
+// client IP; and the pages that call Cronofy (whose rate limit is per application, shared by all
+// users), per session and per IP. Counted in Redis, so several app instances share one budget
+// (rate-limit-redis); in-process only in the sandbox without Redis. A visitor without a connection
+// is never counted on the pages (they call nothing), so an anonymous GET writes no key.
+import type { Request, RequestHandler } from 'express';
+import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
 import { RedisStore, type RedisReply } from 'rate-limit-redis';
 import type { IncrementResponse } from 'express-rate-limit';
 import type Redis from 'ioredis';
 import { PageError } from './errors';
 import { StorageError } from '../store/errors';
+import { connectionIds } from '../session/access';
 
 export interface RateLimits {
   /** GET /connect/* and /oauth/callback, per IP per minute. */
   connectPerMinute: number;
   /** Any POST, per IP per minute. */
   postPerMinute: number;
+  /** Pages that call Cronofy, per session per minute; per IP ten times that. */
+  cronofyPagesPerMinute?: number;
   /** Redis key prefix; lets test suites keep their own counters. */
   prefix?: string;
 }
 
 /**
- * rate-limit-redis loads its Lua script once, at the first request; if Redis is down then, that
- * promise stays rejected and every later request fails even after Redis is back. Reload it after
- * a failure so the limiter recovers with Redis, without a restart.
+ * rate-limit-redis loads its Lua script once and keeps the promise; if Redis is down then, that
+ * promise stays rejected and every later request fails even after Redis is back. Here a failure
+ * only marks the script as stale, and the next request loads it again before using it: the first
+ * request after Redis returns succeeds.
  */
 class RecoveringRedisStore extends RedisStore {
+  private stale = false;
+
   override async init(options: Parameters<RedisStore['init']>[0]): Promise<void> {
     try {
       await super.init(options);
     } catch {
-      // Redis is down at the first request: that request fails with a 503, the next one reloads.
+      this.stale = true; // Redis is down at the first request: that request fails with a 503
     }
   }
 
   override async increment(key: string): Promise<IncrementResponse> {
     try {
+      if (this.stale) {
+        const loading = this.loadIncrementScript(key);
+        this.incrementScriptSha = loading;
+        await loading;
+        this.stale = false;
+      }
       return await super.increment(key);
     } catch (err) {
-      this.incrementScriptSha = this.loadIncrementScript();
-      this.incrementScriptSha.catch(() => undefined);
+      this.stale = true;
       throw new StorageError('rate-limit.increment', err);
     }
   }
 }
 
-export function rateLimiters(limits: RateLimits, redis: Redis | null): { connect: RequestHandler; post: RequestHandler } {
+export interface RateLimiters {
+  connect: RequestHandler;
+  post: RequestHandler;
+  /** For pages that call Cronofy; needs the session (counts only visitors with a connection). */
+  cronofyPages: RequestHandler;
+}
+
+export function rateLimiters(limits: RateLimits, redis: Redis | null): RateLimiters {
   const prefix = limits.prefix ?? 'cronofy-connect:rl:';
-  const make = (name: string, limit: number): RequestHandler =>
+  const make = (name: string, limit: number, keyGenerator?: (req: Request) => string): RequestHandler =>
     rateLimit({
       windowMs: 60_000,
       limit,
       standardHeaders: 'draft-8',
       legacyHeaders: false,
+      ...(keyGenerator ? { keyGenerator } : {}),
+      skip: keyGenerator ? (req) => !hasConnection(req) : undefined,
       store: redis
         ? new RecoveringRedisStore({
             prefix: `${prefix}${name}:`,
@@ -70,8 +92,17 @@ export function rateLimiters(limits: RateLimits, redis: Redis | null): { connect
         ),
     });
   const post = make('post', limits.postPerMinute);
+  const pages = limits.cronofyPagesPerMinute ?? 60;
+  const perSession = make('pages-session', pages, (req) => req.sessionID);
+  const perIp = make('pages-ip', pages * 10, (req) => ipKeyGenerator(req.ip ?? ''));
   return {
     connect: make('connect', limits.connectPerMinute),
     post: (req, res, next) => (req.method === 'POST' ? post(req, res, next) : next()),
+    cronofyPages: (req, res, next) => perIp(req, res, (err?: unknown) => (err ? next(err) : perSession(req, res, next))),
   };
+}
+
+function hasConnection(req: Request): boolean {
+  const ids = connectionIds(req);
+  return Boolean(ids.individual || ids.organization);
 }

@@ -3,6 +3,10 @@
 //   form-action also allows the Cronofy app host, because POST /permissions answers with a redirect
 //   to Cronofy's approval page and Chrome applies form-action across redirects;
 // - HSTS and upgrade-insecure-requests only when served over https (they break http://localhost);
+// - Referrer-Policy: same-origin: Cronofy never sees our URLs, and browsers still send the real
+//   Origin on our own form POSTs (under no-referrer they send `Origin: null`, and a browser without
+//   Fetch Metadata then fails the Origin check); the callbacks, whose URLs carry a code, answer
+//   with no-referrer (noReferrer below);
 // - every POST needs the synchronizer CSRF token (csrf-sync) and a same-origin Origin/Sec-Fetch-Site;
 // - pages may show account data: none of them is cached.
 import type { Request, RequestHandler } from 'express';
@@ -31,10 +35,16 @@ export function securityHeaders(options: { https: boolean; cronofyAppOrigin: str
     },
     strictTransportSecurity: options.https ? { maxAge: 31536000, includeSubDomains: true } : false,
     frameguard: { action: 'deny' },
-    referrerPolicy: { policy: 'no-referrer' },
+    referrerPolicy: { policy: 'same-origin' },
     crossOriginEmbedderPolicy: false,
   });
 }
+
+/** For answers whose own URL carries a secret (a code): not even this site gets it as a Referer. */
+export const noReferrer: RequestHandler = (_req, res, next) => {
+  res.set('Referrer-Policy', 'no-referrer');
+  next();
+};
 
 export const noStore: RequestHandler = (_req, res, next) => {
   res.set('Cache-Control', 'no-store');
@@ -69,8 +79,8 @@ export function csrfProtection(appOrigin: string): RequestHandler {
     if (req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS') return next();
     const site = req.get('sec-fetch-site');
     const origin = req.get('origin');
-    // Under Referrer-Policy: no-referrer browsers send `Origin: null` even for this site's own
-    // forms; Sec-Fetch-Site then says whether it was same-origin.
+    // Some browsers still send `Origin: null` (privacy settings, an older policy cached in the
+    // page); Sec-Fetch-Site then says whether it was same-origin.
     const originOk = !origin || origin === appOrigin || (origin === 'null' && site === 'same-origin');
     if ((site && site !== 'same-origin' && site !== 'none') || !originOk) {
       return next(FORBIDDEN_FORM());

@@ -32,7 +32,7 @@ describe('loadConfig', () => {
   });
 
   it('is not in sandbox mode once a client id is set, and then needs Redis', () => {
-    expect(problemsOf({ CRONOFY_CLIENT_ID: 'id', CRONOFY_CLIENT_SECRET: 's' })).toEqual([
+    expect(problemsOf({ CRONOFY_CLIENT_ID: 'id', CRONOFY_CLIENT_SECRET: 's', SESSION_SECRET: 'x'.repeat(32) })).toEqual([
       'REDIS_URL is required outside sandbox mode',
     ]);
   });
@@ -67,7 +67,7 @@ describe('loadConfig', () => {
   });
 
   it('needs the secret with the client id', () => {
-    expect(problemsOf({ CRONOFY_CLIENT_ID: 'id', REDIS_URL: 'redis://x' })).toEqual([
+    expect(problemsOf({ CRONOFY_CLIENT_ID: 'id', REDIS_URL: 'redis://x', SESSION_SECRET: 'x'.repeat(32) })).toEqual([
       'CRONOFY_CLIENT_SECRET is required when CRONOFY_CLIENT_ID is set',
     ]);
   });
@@ -93,10 +93,59 @@ describe('loadConfig', () => {
     ]);
   });
 
-  it('reads TRUST_PROXY as a hop count, a boolean or an address list', () => {
-    expect(loadConfig({ TRUST_PROXY: '1' }).trustProxy).toBe(1);
-    expect(loadConfig({ TRUST_PROXY: 'true' }).trustProxy).toBe(true);
+  it('reads TRUST_PROXY as the proxies\' addresses', () => {
     expect(loadConfig({}).trustProxy).toBe(false);
     expect(loadConfig({ TRUST_PROXY: 'loopback, 10.0.0.0/8' }).trustProxy).toBe('loopback, 10.0.0.0/8');
+    expect(loadConfig({ TRUST_PROXY: '10.0.0.5' }).trustProxy).toBe('10.0.0.5');
+    expect(loadConfig({ TRUST_PROXY: 'fd00::1' }).trustProxy).toBe('fd00::1');
+  });
+
+  it.each(['1', '2', 'true', 'loopback, 1', 'my proxy'])('refuses TRUST_PROXY=%s (a direct client could pick its own address), naming the variable', (value) => {
+    const problems = problemsOf({ TRUST_PROXY: value });
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(/^TRUST_PROXY must list the proxy's addresses/);
+  });
+});
+
+describe('safe defaults', () => {
+  it('requires SESSION_SECRET outside sandbox mode whatever NODE_ENV says', () => {
+    for (const NODE_ENV of [undefined, 'development', 'test']) {
+      const env: Record<string, string> = { CRONOFY_CLIENT_ID: 'id', CRONOFY_CLIENT_SECRET: 's', REDIS_URL: 'redis://x' };
+      if (NODE_ENV) env.NODE_ENV = NODE_ENV;
+      const problems = problemsOf(env);
+      expect(problems).toHaveLength(1);
+      expect(problems[0]).toMatch(/^SESSION_SECRET is required/);
+    }
+    expect(loadConfig({}).sandbox).toBe(true); // sandbox mode keeps its development secret
+  });
+
+  it.each(['http://calendar.example.com', 'http://10.0.0.5:3000', 'http://[2001:db8::1]'])(
+    'refuses an http APP_BASE_URL on a public host in production (%s), naming the variable',
+    (url) => {
+      const problems = problemsOf({ ...production, APP_BASE_URL: url });
+      expect(problems).toHaveLength(1);
+      expect(problems[0]).toMatch(/^APP_BASE_URL must be https:\/\/ when NODE_ENV=production/);
+    },
+  );
+
+  it.each(['http://localhost:3000', 'http://127.0.0.1:8080', 'http://127.8.9.10', 'http://[::1]:3000'])(
+    'accepts an http APP_BASE_URL on a loopback host in production (%s)',
+    (url) => {
+      expect(problemsOf({ ...production, APP_BASE_URL: url })).toEqual([]);
+    },
+  );
+
+  it('turns the inspector on in development, off in production unless INSPECTOR=true', () => {
+    expect(loadConfig({}).inspector).toBe(true);
+    expect(loadConfig(production).inspector).toBe(false);
+    expect(loadConfig({ ...production, INSPECTOR: 'true' }).inspector).toBe(true);
+    expect(loadConfig({ INSPECTOR: 'false' }).inspector).toBe(false);
+    expect(problemsOf({ INSPECTOR: 'yes' })).toEqual(['INSPECTOR must be true or false (got "yes")']);
+  });
+
+  it('reads HOST as the interface to bind, every interface when unset', () => {
+    expect(loadConfig({}).host).toBeUndefined();
+    expect(loadConfig({ HOST: '127.0.0.1' }).host).toBe('127.0.0.1');
+    expect(problemsOf({ HOST: 'a b' })[0]).toMatch(/^HOST must be/);
   });
 });

@@ -139,15 +139,19 @@ describe('GET /oauth/callback', () => {
     expect(tokenRequests()).toHaveLength(0);
   });
 
-  it('A7: lets two tabs each finish their own flow, in either order', async () => {
+  it('A7: once one tab finishes, a flow the other tab started in the old session is refused before any token request', async () => {
     const agent = h.agent();
     const first = await agent.get('/connect/individual').expect(302);
     const second = await agent.get('/connect/individual').expect(302);
     const secondBack = await consent(second.headers.location as string);
     const firstBack = await consent(first.headers.location as string);
     await agent.get(pathOf(secondBack)).expect(302);
-    await agent.get(pathOf(firstBack)).expect(302);
-    expect(tokenRequests()).toHaveLength(2);
+    const refused = await agent.get(pathOf(firstBack)).expect(400);
+    expect(refused.text).toContain('Start again');
+    expect(tokenRequests()).toHaveLength(1);
+    // Starting again in the renewed session works.
+    const again = await agent.get('/connect/individual').expect(302);
+    await agent.get(pathOf(await consent(again.headers.location as string))).expect(302);
   });
 
   it('A9: shows a declined page for access_denied with the right state, and requests no token', async () => {
@@ -231,8 +235,9 @@ describe('pages', () => {
   it('GET /calendars without a connection goes home with a message', async () => {
     const agent = h.agent();
     const res = await agent.get('/calendars').expect(302);
-    expect(res.headers.location).toBe('/');
-    expect((await agent.get('/').expect(200)).text).toContain('Connect a calendar first');
+    expect(res.headers.location).toBe('/?notice=connect-calendar');
+    expect(res.headers['set-cookie']).toBeUndefined();
+    expect((await agent.get(res.headers.location as string).expect(200)).text).toContain('Connect a calendar first');
   });
 
   it('GET /healthz and /readyz answer while the process and Redis run', async () => {

@@ -22,10 +22,10 @@ const calls = (path: string, grant?: string) =>
     .filter((r) => r.path === path && (grant === undefined || (r.body as { grant_type?: string }).grant_type === grant));
 const refreshes = () => calls('/oauth/token', 'refresh_token');
 
-/** A connected browser: its agent, its cookie and its stored connection. */
+/** A connected browser of its own Cronofy account: its agent, its cookie and its stored connection. */
 async function connected() {
   const agent = h.agent();
-  const callback = await connectThrough(agent);
+  const callback = await connectThrough(agent, { separateAccount: true });
   const cookie = ([] as string[]).concat(callback.headers['set-cookie'] as unknown as string[]).find((c) => c.startsWith('cc.sid='))!;
   h.emulator.control.clearRequests();
   return { agent, cookie: cookie.split(';')[0]!, connection: await storedConnection(cookie) };
@@ -178,7 +178,7 @@ describe('POST /disconnect', () => {
     expect(direct.status).toBe(401);
   });
 
-  it('E8: forgets the tokens even when the revoke call fails, and says so', async () => {
+  it('E8: forgets the tokens even when the revoke call fails, and says the revocation is pending', async () => {
     const { agent, connection } = await connected();
     const csrf = await csrfTokenFrom(agent, '/');
     h.emulator.control.failNext('/oauth/token/revoke', { status: 503 });
@@ -186,7 +186,7 @@ describe('POST /disconnect', () => {
     await agent.post('/disconnect').type('form').send({ _csrf: csrf }).expect(302);
     expect(revokeWarnings(logsBefore)).toEqual([expect.objectContaining({ level: 40, kind: 'individual', reason: 'disconnect' })]);
     expect(h.logs.slice(logsBefore).join('\n')).not.toContain(connection.refresh_token);
-    expect((await agent.get('/').expect(200)).text).toContain('could not be told to revoke');
+    expect((await agent.get('/').expect(200)).text).toContain('Revocation pending');
     expect(await h.redis.exists(`cronofy-connect:connection:${connection.id}`)).toBe(0);
   });
 
@@ -199,7 +199,7 @@ describe('POST /disconnect', () => {
 });
 
 describe('POST /logout', () => {
-  it('E7: destroys the session and clears the cookie without revoking', async () => {
+  it('E7: destroys the session and clears the cookie without revoking; the connection is kept for the next sign-in', async () => {
     const { agent, cookie, connection } = await connected();
     const sid = decodeURIComponent(cookie.slice('cc.sid='.length)).slice(2).split('.')[0]!;
     const csrf = await csrfTokenFrom(agent, '/');
@@ -207,7 +207,7 @@ describe('POST /logout', () => {
     expect(res.text).toContain('You are logged out');
     expect(String(res.headers['set-cookie'])).toMatch(/cc\.sid=;.*Expires=Thu, 01 Jan 1970/);
     expect(await h.redis.exists(SESSION_PREFIX + sid)).toBe(0);
-    expect(await h.redis.exists(`cronofy-connect:connection:${connection.id}`)).toBe(0);
+    expect(await h.redis.exists(`cronofy-connect:connection:${connection.id}`)).toBe(1);
     expect(calls('/oauth/token/revoke')).toHaveLength(0);
     // The old cookie no longer opens anything.
     await request(h.app).get('/calendars').set('Cookie', cookie).expect(302);
@@ -234,9 +234,9 @@ describe('records changing under a refresh', () => {
     expect((await storedConnection(cookie)).access_token).toBe(fresher.access_token);
   });
 
-  it('revokes the replaced grant when the same kind is connected again', async () => {
+  it('revokes the replaced grant when the same kind is connected again with another account', async () => {
     const { agent, connection } = await connected();
-    expect((await connectThrough(agent)).status).toBe(302);
+    expect((await connectThrough(agent, { separateAccount: true })).status).toBe(302);
     const revokes = calls('/oauth/token/revoke');
     expect(revokes.map((r) => (r.body as { token: string }).token)).toEqual([connection.refresh_token]);
     expect(await h.redis.exists(`cronofy-connect:connection:${connection.id}`)).toBe(0);

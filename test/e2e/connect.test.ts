@@ -136,7 +136,7 @@ describe('token lifecycle in a browser', () => {
 
     // The calendars are gone too.
     await page.goto(`${suite.stack.baseUrl}/calendars`);
-    await page.waitForURL(`${suite.stack.baseUrl}/`);
+    await page.waitForURL(`${suite.stack.baseUrl}/?notice=connect-calendar`);
     await expectText(page.locator('.flash.info'), 'Connect a calendar first');
   });
 
@@ -153,7 +153,7 @@ describe('token lifecycle in a browser', () => {
     expect(cookies.find((c) => c.name === 'cc.sid')).toBeUndefined();
 
     await page.goto(`${suite.stack.baseUrl}/calendars`);
-    await page.waitForURL(`${suite.stack.baseUrl}/`);
+    await page.waitForURL(`${suite.stack.baseUrl}/?notice=connect-calendar`);
     await expectText(page.locator('.flash.info'), 'Connect a calendar first');
     await expectAbsent(page.getByRole('heading', { name: 'Your calendars' }));
     await expectAbsent(page.getByText('Team offsites'));

@@ -92,13 +92,22 @@ describe('B. code exchange', () => {
     ['a body that is not an object', '<html>oops</html>'],
     ['no access_token', { token_type: 'bearer', expires_in: 3600, refresh_token: 'r' }],
     ['another token_type', { token_type: 'mac', access_token: 'a', expires_in: 3600, refresh_token: 'r' }],
-    ['no refresh_token', { token_type: 'bearer', access_token: 'a', expires_in: 3600 }],
     ['expires_in as text', { token_type: 'bearer', access_token: 'a', expires_in: 'soon', refresh_token: 'r' }],
   ])('B4: refuses a 200 token answer with %s and stores nothing', async (_name, body) => {
     const { agent, back } = await pendingCallback();
     h.emulator.control.failNext('/oauth/token', { status: 200, body });
     const res = await agent.get(pathOf(back)).expect(502);
     expect(res.text).toContain('Cronofy gave an unexpected answer');
+    await agent.get('/calendars').expect(302);
+  });
+
+  it('B4: refuses a 200 token answer with no refresh_token, gives the access token back and stores nothing', async () => {
+    const { agent, back } = await pendingCallback();
+    h.emulator.control.failNext('/oauth/token', { status: 200, body: { token_type: 'bearer', access_token: 'a'.repeat(32), expires_in: 3600, scope: 'read_account', account_id: 'acc_1', sub: 'acc_1' } });
+    const res = await agent.get(pathOf(back)).expect(502);
+    expect(res.text).toContain('had no refresh token');
+    const revokes = h.emulator.control.requests().filter((r) => r.path === '/oauth/token/revoke');
+    expect(revokes.map((r) => (r.body as { token?: string }).token)).toEqual(['a'.repeat(32)]);
     await agent.get('/calendars').expect(302);
   });
 

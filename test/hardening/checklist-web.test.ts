@@ -67,6 +67,14 @@ describe('D. CSRF on the app’s own forms', () => {
     await agent.post('/disconnect').set('Origin', 'null').set('Sec-Fetch-Site', 'same-origin').type('form').send({ _csrf: token }).expect(302);
   });
 
+  it('D3: accepts a same-origin POST with Origin: <app origin> and no Fetch Metadata (browsers without Sec-Fetch-*), under Referrer-Policy: same-origin', async () => {
+    const { agent } = await connected();
+    const home = await agent.get('/').expect(200);
+    expect(home.headers['referrer-policy']).toBe('same-origin'); // so such browsers send the real Origin, not null
+    const token = await csrfTokenFrom(agent, '/');
+    await agent.post('/disconnect').set('Origin', 'http://app.test').type('form').send({ _csrf: token }).expect(302);
+  });
+
   it.each(['/logout', '/disconnect'])('D4: changes nothing on GET %s', async (path) => {
     const { agent } = await connected();
     await agent.get(path).expect(404);
@@ -115,7 +123,7 @@ describe('E. session lifecycle', () => {
     await agent.get('/calendars').expect(200);
     expect(await h.redis.ttl(key)).toBeGreaterThan(1700);
     await h.redis.del(key); // what the TTL does after 30 idle minutes
-    await agent.get('/calendars').expect(302).expect('Location', '/');
+    await agent.get('/calendars').expect(302).expect('Location', '/?notice=connect-calendar');
   });
 
   it('E6: ends a session 8 hours after it began, however busy', async () => {
@@ -123,7 +131,7 @@ describe('E. session lifecycle', () => {
     clock += 8 * 60 * 60 * 1000 - 1000;
     await agent.get('/calendars').expect(200);
     clock += 2000;
-    await agent.get('/calendars').expect(302).expect('Location', '/');
+    await agent.get('/calendars').expect(302).expect('Location', '/?notice=connect-calendar');
   });
 
   it('E7: after logout the old cookie opens nothing and the session key is gone', async () => {
@@ -166,7 +174,7 @@ describe('F. leaks', () => {
   });
 
   it('F5: error pages in production carry no stack trace', async () => {
-    const prod = await startHarness({ env: { NODE_ENV: 'production', SESSION_SECRET: 's'.repeat(40) } });
+    const prod = await startHarness({ env: { NODE_ENV: 'production', SESSION_SECRET: 's'.repeat(40), APP_BASE_URL: 'http://localhost' } });
     try {
       const agent = prod.agent();
       expect((await connectThrough(agent)).status).toBe(302);

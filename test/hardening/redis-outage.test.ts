@@ -96,6 +96,18 @@ describe('Redis outage', () => {
     }
   }, 8000);
 
+  it('H7: the first request through a rate limiter after Redis returns succeeds', async () => {
+    await request(h.app).get('/connect/individual').expect(302); // the limiter's script is loaded
+    await redis.stop();
+    await request(h.app).get('/connect/individual').expect(503);
+    await request(h.app).get('/connect/individual').expect(503);
+    // Commands queued during the outage fail in order: once this one has, so has anything the
+    // limiter sent before it (a script load that would otherwise finish when Redis returns).
+    await h.redis.ping().catch(() => undefined);
+    await restart();
+    await request(h.app).get('/connect/individual').expect(302);
+  }, 8000);
+
   it('H5: works again once Redis is back, with no restart of the app', async () => {
     await redis.stop();
     await request(h.app).get('/readyz').expect(503);

@@ -37,7 +37,7 @@ describe('GET /permissions', () => {
   });
 
   it('sends a visitor without a connection home', async () => {
-    await h.agent().get('/permissions').expect(302).expect('Location', '/');
+    await h.agent().get('/permissions').expect(302).expect('Location', '/?notice=connect-for-permissions');
   });
 });
 

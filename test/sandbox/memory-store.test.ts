@@ -53,6 +53,6 @@ describe('sandbox mode without Redis', () => {
 
     const token = /name="_csrf" value="([^"]+)"/.exec((await agent.get('/').expect(200)).text)?.[1] ?? '';
     await agent.post('/disconnect').type('form').send({ _csrf: token }).expect(302);
-    await agent.get('/calendars').expect(302).expect('Location', '/');
+    await agent.get('/calendars').expect(302).expect('Location', '/?notice=connect-calendar');
   });
 });

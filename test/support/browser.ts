@@ -78,6 +78,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     CRONOFY_APP_URL: emulator.url,
     CRONOFY_API_URL: emulator.url,
     REDIS_URL,
+    SESSION_SECRET: 'test-only-session-secret-0123456789abcdef',
+    // Off, as in harness.ts: the flows count calls to Cronofy (the cache has its own tests).
+    CRONOFY_CACHE_SECONDS: '0',
     LOG_LEVEL: 'debug',
     ...(options.push ? { PUSH_BASE_URL: baseUrl } : {}),
   });
@@ -92,7 +95,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     kv: store,
     redis,
     sandbox: { emulatorUrl: emulator.url, memoryStore: false },
-    rateLimits: { connectPerMinute: 100_000, postPerMinute: 100_000, prefix: `test-rl:e2e:${suiteId}:` },
+    rateLimits: { connectPerMinute: 100_000, postPerMinute: 100_000, cronofyPagesPerMinute: 100_000, prefix: `test-rl:e2e:${suiteId}:` },
   });
   slot.handler = app;
 

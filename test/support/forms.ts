@@ -12,14 +12,19 @@ export interface ConsentChoice {
  * Plays the person at Cronofy's consent page: loads `authorizeUrl`, fills the form like a browser
  * (hidden fields, the chosen radio button, the clicked button) and returns the redirect it answers with.
  */
-export async function consent(authorizeUrl: string, choice: ConsentChoice = {}): Promise<URL> {
-  const page = await fetch(authorizeUrl, { redirect: 'manual' });
+export async function consent(authorizeUrl: string, choice: ConsentChoice = {}, jar?: CookieJar): Promise<URL> {
+  const page = await fetch(authorizeUrl, { redirect: 'manual', headers: jar?.cookie ? { cookie: jar.cookie } : {} });
   if (page.status !== 200) throw new Error(`consent page answered ${page.status}`);
-  return submitForm(authorizeUrl, await page.text(), choice.decision ?? 'Allow', choice.account);
+  return submitForm(authorizeUrl, await page.text(), choice.decision ?? 'Allow', choice.account, jar);
+}
+
+/** The Cronofy-side cookies of one browser (the emulator's linking cookie); none: a fresh browser each time. */
+export interface CookieJar {
+  cookie?: string;
 }
 
 /** Submits the page's form by clicking the button labelled `button`, picking the radio whose label contains `radioLabel`. */
-export async function submitForm(pageUrl: string, html: string, button: string, radioLabel?: string): Promise<URL> {
+export async function submitForm(pageUrl: string, html: string, button: string, radioLabel?: string, jar?: CookieJar): Promise<URL> {
   const root = parse(html);
   const form = root.querySelector('form[method="post"]') ?? root.querySelector('form');
   if (!form) throw new Error('no form on the page');
@@ -54,9 +59,11 @@ export async function submitForm(pageUrl: string, html: string, button: string, 
   const answer = await fetch(action, {
     method: 'POST',
     body,
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    headers: { 'content-type': 'application/x-www-form-urlencoded', ...(jar?.cookie ? { cookie: jar.cookie } : {}) },
     redirect: 'manual',
   });
+  const set = answer.headers.getSetCookie();
+  if (jar && set.length > 0) jar.cookie = set.map((c) => c.split(';')[0]).join('; ');
   const location = answer.headers.get('location');
   if (answer.status !== 302 && answer.status !== 303) throw new Error(`form answered ${answer.status}`);
   if (!location) throw new Error('redirect without Location');

@@ -1,6 +1,5 @@
 // A real app on a real Redis, talking over HTTP to a real emulator. Log lines are captured so
 // tests can assert that no secret was ever written.
-import { once } from 'node:events';
 import type { Express } from 'express';
 import type Redis from 'ioredis';
 import request from 'supertest';
@@ -23,8 +22,12 @@ import type { Connection } from '../../src/connections/connection';
 import { SESSION_PREFIX } from '../../src/session';
 import type { RateLimits } from '../../src/web/rate-limit';
 import type { Metrics } from '../../src/metrics/registry';
+import { quotaHoldKey } from '../../src/cronofy/quota-hold';
+import type { RevocationEvent } from '../../src/revocation/revoker';
+import type { CookieJar } from './forms';
 
 export const APP_BASE_URL = 'http://app.test';
+export const TEST_SESSION_SECRET = 'test-only-session-secret-0123456789abcdef';
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 export interface Harness {
@@ -35,8 +38,14 @@ export interface Harness {
   config: Config;
   logs: string[];
   agent(): ReturnType<typeof request.agent>;
+  /** Lifts the shared hold a 429 from this suite's emulator put on every instance. */
+  clearQuotaHold(): Promise<void>;
   /** Another app instance sharing the same Redis and emulator (a second process, in effect). */
-  secondInstance(): Express;
+  secondInstance(options?: { revocationWorker?: boolean }): Express;
+  /** Resolves with the next queued-revocation attempt any instance's worker settles. */
+  nextRevocation(): Promise<RevocationEvent>;
+  /** Stops the first instance's revocation worker (as if that process ended). */
+  stopFirstWorker(): void;
   close(): Promise<void>;
 }
 
@@ -49,12 +58,15 @@ export interface HarnessOptions {
   redisUrl?: string;
   /** The app's metrics (default: a registry of its own per app). */
   metrics?: Metrics;
+  /** false: the first instance runs no revocation worker. */
+  revocationWorker?: boolean;
 }
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
+  const baseUrl = options.env?.APP_BASE_URL ?? APP_BASE_URL;
   const emulator = await startEmulator({
     rateLimit: false,
-    redirectUris: [`${APP_BASE_URL}/oauth/callback`, `${APP_BASE_URL}/permissions/callback`],
+    redirectUris: [`${baseUrl}/oauth/callback`, `${baseUrl}/permissions/callback`],
     ...options.emulator,
   });
   const config = loadConfig({
@@ -64,6 +76,9 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     CRONOFY_APP_URL: emulator.url,
     CRONOFY_API_URL: emulator.url,
     REDIS_URL: options.redisUrl ?? REDIS_URL,
+    SESSION_SECRET: TEST_SESSION_SECRET,
+    // Off unless a test turns it on: most tests count the calls each page makes to Cronofy.
+    CRONOFY_CACHE_SECONDS: '0',
     LOG_LEVEL: 'debug',
     ...options.env,
   });
@@ -72,18 +87,30 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const connections: Redis[] = [];
   const stores: { close(): Promise<void> }[] = [];
 
-  const build = (): { app: Express; redis: Redis; kv: KeyValueStore } => {
+  const workers: AbortController[] = [];
+  let waiters: ((event: RevocationEvent) => void)[] = [];
+  const onSettled = (event: RevocationEvent) => {
+    const woken = waiters;
+    waiters = [];
+    for (const wake of woken) wake(event);
+  };
+  const build = (worker = true): { app: Express; redis: Redis; kv: KeyValueStore } => {
     const redis = createRedis(config.redisUrl!, logger);
     const store = createRedisStore(redis);
     connections.push(redis);
     stores.push(store);
-    const rateLimits = options.rateLimits ?? { connectPerMinute: 100_000, postPerMinute: 100_000, prefix: `test-rl:${suiteId}:` };
-    return { app: createApp({ config, logger, kv: store, redis, now: options.now, rateLimits, metrics: options.metrics }), redis, kv: store };
+    const rateLimits = options.rateLimits ?? { connectPerMinute: 100_000, postPerMinute: 100_000, cronofyPagesPerMinute: 100_000, prefix: `test-rl:${suiteId}:` };
+    const stop = new AbortController();
+    workers.push(stop);
+    if (!worker) stop.abort();
+    const revocation = { pollMs: 50, retryBaseMs: 25, onSettled, signal: stop.signal };
+    return { app: createApp({ config, logger, kv: store, redis, now: options.now, rateLimits, metrics: options.metrics, revocation }), redis, kv: store };
   };
   const suiteId = Math.random().toString(36).slice(2);
-  const first = build();
-  // The first request would otherwise race ioredis's connect against its 1 s command timeout on a busy machine.
-  if (first.redis.status !== 'ready') await once(first.redis, 'ready');
+  const first = build(options.revocationWorker !== false);
+  // Connected before the first request: on a loaded machine the TCP connect and ready check can
+  // outlast the 1 s command timeout, and the first request would see a 503 for it.
+  if (first.redis.status !== 'ready') await new Promise<void>((resolve) => first.redis.once('ready', () => resolve()));
 
   return {
     ...first,
@@ -91,8 +118,14 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     config,
     logs,
     agent: () => request.agent(first.app),
-    secondInstance: () => build().app,
+    clearQuotaHold: async () => {
+      await first.redis.del(quotaHoldKey(config.cronofy.dataCenter, emulator.url, config.cronofy.clientId));
+    },
+    secondInstance: (instance = {}) => build(instance.revocationWorker !== false).app,
+    nextRevocation: () => new Promise<RevocationEvent>((resolve) => waiters.push(resolve)),
+    stopFirstWorker: () => workers[0]?.abort(),
     async close() {
+      for (const worker of workers) worker.abort();
       for (const store of stores) await store.close();
       for (const redis of connections) redis.disconnect();
       await emulator.close();
@@ -108,10 +141,12 @@ export const pathOf = (url: URL): string => url.pathname + url.search;
 /** Runs Individual (or Organization) Connect to the end; returns the callback response. */
 export async function connectThrough(
   agent: ReturnType<typeof request.agent>,
-  options: ConsentChoice & { kind?: 'individual' | 'organization' } = {},
+  options: ConsentChoice & { kind?: 'individual' | 'organization'; browser?: CookieJar; separateAccount?: boolean } = {},
 ) {
   const start = await agent.get(`/connect/${options.kind ?? 'individual'}`).expect(302);
-  const back = await consent(start.headers.location as string, options);
+  const authorize = new URL(start.headers.location as string);
+  if (options.separateAccount) authorize.searchParams.set('avoid_linking', 'true'); // the emulator: another person
+  const back = await consent(authorize.toString(), options, options.browser);
   return agent.get(pathOf(back));
 }
 

@@ -1,0 +1,95 @@
+// Giving a grant back to Cronofy, so that no grant outlives its holder:
+// - revoke() tries once at once; if Cronofy cannot be reached or errs, the revoke goes to the
+//   durable queue and the caller learns it is "pending" (pages say so);
+// - the worker, run by every app instance, retries due jobs with back-off until Cronofy confirms
+//   (200; RFC 7009 makes an unknown token a success, so retries converge).
+import { randomBytes } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { CronofyClient } from '../cronofy/client';
+import type { DataCenter } from '../cronofy/data-centers';
+import type { RevocationQueue, RevocationTarget } from './queue';
+
+export type RevokeOutcome = 'revoked' | 'pending' | 'unqueued';
+
+export interface RevocationEvent {
+  reason: string;
+  /** revoked: Cronofy confirmed; queued: the first try failed; retry: a queued try failed again; dropped: given up. */
+  outcome: 'revoked' | 'queued' | 'retry' | 'dropped';
+}
+
+export interface RevokerOptions {
+  queue: RevocationQueue;
+  clientFor: (dataCenter: DataCenter) => CronofyClient;
+  logger: Logger;
+  /** Told after each attempt (tests wait on it; nothing else needs it). */
+  onSettled?: (event: RevocationEvent) => void;
+}
+
+const BATCH = 20;
+
+export function createRevoker({ queue, clientFor, logger, onSettled }: RevokerOptions) {
+  const holder = randomBytes(8).toString('hex');
+
+  async function runDue(): Promise<number> {
+    let worked = 0;
+    for (const id of await queue.due(BATCH)) {
+      const job = await queue.claim(id, holder).catch((err: unknown) => {
+        logger.error({ err, job: id }, 'queued revocation unreadable; left in the queue');
+        return null;
+      });
+      if (!job) continue;
+      worked++;
+      try {
+        await clientFor(job.data_center).revokeAuthorization(job.target);
+        await queue.done(job, holder);
+        logger.info({ job: job.id, reason: job.reason, attempts: job.attempts + 1 }, 'queued revocation confirmed by Cronofy');
+        onSettled?.({ reason: job.reason, outcome: 'revoked' });
+      } catch (err) {
+        const kept = await queue.retryLater(job, holder);
+        if (kept) logger.warn({ err, job: job.id, reason: job.reason, attempts: job.attempts + 1 }, 'revoke failed again; retrying later');
+        else logger.error({ job: job.id, reason: job.reason }, 'revoke still failing after 30 days; given up');
+        onSettled?.({ reason: job.reason, outcome: kept ? 'retry' : 'dropped' });
+      }
+    }
+    return worked;
+  }
+
+  return {
+    /** Logged at warn as "revoke failed" (kind, data center, reason; never a token) when Cronofy does not confirm. */
+    async revoke(dataCenter: DataCenter, target: RevocationTarget, reason: string, kind?: string): Promise<RevokeOutcome> {
+      try {
+        await clientFor(dataCenter).revokeAuthorization(target);
+        onSettled?.({ reason, outcome: 'revoked' });
+        return 'revoked';
+      } catch (err) {
+        try {
+          const job = await queue.add({ data_center: dataCenter, target, reason });
+          logger.warn({ err, kind, data_center: dataCenter, reason, job: job.id, queued: true }, 'revoke failed');
+          onSettled?.({ reason, outcome: 'queued' });
+          return 'pending';
+        } catch (queueErr) {
+          logger.warn({ err, kind, data_center: dataCenter, reason, queued: false }, 'revoke failed');
+          logger.error({ err: queueErr, reason }, 'revoke could not be queued: a grant may stay live at Cronofy');
+          return 'unqueued';
+        }
+      }
+    },
+
+    runDue,
+
+    /** Works the queue (and `alsoEachTick`, e.g. lapsed connections) every `pollMs` until `signal` aborts. */
+    start(signal: AbortSignal, pollMs = 5_000, alsoEachTick?: () => Promise<void>): void {
+      let timer: NodeJS.Timeout | undefined;
+      const tick = async () => {
+        if (signal.aborted) return;
+        await runDue().catch((err: unknown) => logger.warn({ err }, 'revocation queue unavailable; trying again later'));
+        await alsoEachTick?.().catch((err: unknown) => logger.warn({ err }, 'lapsed connections not swept; trying again later'));
+        if (!signal.aborted) timer = setTimeout(() => void tick(), pollMs).unref();
+      };
+      signal.addEventListener('abort', () => clearTimeout(timer), { once: true });
+      timer = setTimeout(() => void tick(), pollMs).unref();
+    },
+  };
+}
+
+export type Revoker = ReturnType<typeof createRevoker>;

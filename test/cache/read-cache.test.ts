@@ -1,0 +1,74 @@
+// The per-connection read cache on a real Redis: reuse within the TTL, and invalidation that also
+// beats an answer still in flight when the app changed something.
+import { randomBytes } from 'node:crypto';
+import type Redis from 'ioredis';
+import { createReadCache } from '../../src/cache/read-cache';
+import { createQuotaHold } from '../../src/cronofy/quota-hold';
+import { createRedis } from '../../src/store/redis';
+import { createRedisStore } from '../../src/store/redis-kv';
+import { createLogger } from '../../src/web/logging';
+import { REDIS_URL } from '../support/harness';
+
+let redis: Redis;
+let store: ReturnType<typeof createRedisStore>;
+let clock = 1_000_000;
+beforeAll(() => {
+  redis = createRedis(REDIS_URL, createLogger('silent'));
+  store = createRedisStore(redis);
+});
+afterAll(async () => {
+  await store.close();
+  redis.disconnect();
+});
+
+const connection = () => `test-${randomBytes(6).toString('hex')}`;
+
+describe('read cache', () => {
+  it('answers from the store within its TTL, then asks again', async () => {
+    const cache = createReadCache(store, 30_000, () => clock);
+    const id = connection();
+    let asked = 0;
+    const fetch = async () => ({ n: ++asked });
+    expect(await cache.read(id, 'calendars', fetch)).toEqual({ value: { n: 1 }, fetchedAt: clock });
+    clock += 29_000;
+    expect((await cache.read(id, 'calendars', fetch)).value).toEqual({ n: 1 });
+    clock += 1_000;
+    expect((await cache.read(id, 'calendars', fetch)).value).toEqual({ n: 2 });
+  });
+
+  it('ignores, after an invalidation, an answer that was still in flight when it happened', async () => {
+    const cache = createReadCache(store, 30_000, () => clock);
+    const id = connection();
+    let release: (value: string) => void = () => undefined;
+    const inFlight = cache.read(id, 'calendars', () => new Promise<string>((resolve) => (release = resolve)));
+    await new Promise((resolve) => setImmediate(resolve));
+    clock += 1;
+    await cache.invalidate(id);
+    release('before the change');
+    expect((await inFlight).value).toBe('before the change'); // that page shows what it asked for
+    clock += 1;
+    expect((await cache.read(id, 'calendars', async () => 'after the change')).value).toBe('after the change');
+  });
+
+  it('is off with a TTL of 0', async () => {
+    const cache = createReadCache(store, 0, () => clock);
+    const id = connection();
+    let asked = 0;
+    await cache.read(id, 'calendars', async () => ++asked);
+    await cache.read(id, 'calendars', async () => ++asked);
+    expect(asked).toBe(2);
+  });
+});
+
+describe('quota hold', () => {
+  it('holds for Retry-After capped at 60 s, never shortens a longer hold, and ends when the time has passed', async () => {
+    const hold = createQuotaHold(store, `cronofy-connect:quota-hold:test:${randomBytes(4).toString('hex')}`, () => clock);
+    expect(await hold.remainingMs()).toBe(0);
+    await hold.hold(3600);
+    expect(await hold.remainingMs()).toBe(60_000);
+    await hold.hold(5);
+    expect(await hold.remainingMs()).toBe(60_000);
+    clock += 60_000;
+    expect(await hold.remainingMs()).toBe(0);
+  });
+});
