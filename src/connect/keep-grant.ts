@@ -72,6 +72,10 @@ export async function keepGrant(ctx: AppContext, req: Request, flow: PendingFlow
       flash: { kind: 'info', text: connectedMessage(connection, previous !== null) },
     });
     if (oldBinding) await retireBinding(ctx.kv, oldBinding);
+    // The same account may come back with more calendar accounts (linking): no answer cached before holds.
+    await Promise.all([ctx.cache.invalidate(connection.id), ctx.push.profiles.forget(connection.id)]).catch((err: unknown) =>
+      ctx.logger.warn({ err }, 'cached answers not forgotten'),
+    );
     await movePushChannel(ctx, connection, replaced);
 
     if (replaced && replaced !== connection.id && (await giveBackReplaced(ctx, replaced, connection)) === 'pending') {

@@ -17,6 +17,10 @@ export function createProfileCache(kv: KeyValueStore) {
     async set(connectionId: string, profiles: Profile[]): Promise<void> {
       await kv.set(PREFIX + connectionId, JSON.stringify(profiles), PROFILES_TTL_MS);
     },
+    /** A new grant for the connection (signed in again, or a calendar account linked in): read afresh. */
+    async forget(connectionId: string): Promise<void> {
+      await kv.del(PREFIX + connectionId);
+    },
   };
 }
 
