@@ -133,7 +133,6 @@ export function createApp(deps: AppDependencies): Express {
     now,
     ttlMs: CONNECTION_RETENTION_MS,
     connectionExists: async (id) => (await tokens.get(id)) !== null,
-    invalidate: (id) => cache.invalidate(id),
   });
   const ctx: AppContext = {
     config,

@@ -46,8 +46,9 @@ export async function keepGrant(ctx: AppContext, req: Request, flow: PendingFlow
     }
     const connection = buildConnection(ctx, flow, answer);
     let previous;
+    let existing;
     try {
-      const existing = await ctx.tokens.get(connection.id);
+      existing = await ctx.tokens.get(connection.id);
       if (existing) connection.connected_at = existing.connection.connected_at;
       previous = await ctx.tokens.put(connection);
     } catch (err) {
@@ -72,10 +73,13 @@ export async function keepGrant(ctx: AppContext, req: Request, flow: PendingFlow
       flash: { kind: 'info', text: connectedMessage(connection, previous !== null) },
     });
     if (oldBinding) await retireBinding(ctx.kv, oldBinding);
-    // The same account may come back with more calendar accounts (linking): no answer cached before holds.
-    await Promise.all([ctx.cache.invalidate(connection.id), ctx.push.profiles.forget(connection.id)]).catch((err: unknown) =>
-      ctx.logger.warn({ err }, 'cached answers not forgotten'),
-    );
+    // A calendar account joined this Cronofy account (linking): cached calendars and profiles no longer hold.
+    const joined = existing?.connection.linking_profile?.profile_id !== connection.linking_profile?.profile_id;
+    if (existing && joined) {
+      await Promise.all([ctx.cache.invalidate(connection.id), ctx.push.profiles.forget(connection.id)]).catch((err: unknown) =>
+        ctx.logger.warn({ err }, 'cached answers not forgotten'),
+      );
+    }
     await movePushChannel(ctx, connection, replaced);
 
     if (replaced && replaced !== connection.id && (await giveBackReplaced(ctx, replaced, connection)) === 'pending') {

@@ -25,8 +25,6 @@ export interface PushDeps {
   /** How long records live: the connection's lifetime. */
   ttlMs: number;
   connectionExists: (connectionId: string) => Promise<boolean>;
-  /** Forgets the connection's cached Cronofy answers (cache/read-cache.ts) when a notification changed something. */
-  invalidate: (connectionId: string) => Promise<void>;
 }
 
 export interface PushPanel {
@@ -64,10 +62,7 @@ export function createPush(deps: PushDeps): Push {
     clientFor: deps.clientFor,
     logger,
     now: deps.now,
-    publish: async (connectionId) => {
-      await deps.invalidate(connectionId);
-      await kv.publish(liveChannel(connectionId), 'update');
-    },
+    publish: (connectionId) => kv.publish(liveChannel(connectionId), 'update'),
   });
   const live = createLiveUpdates(kv);
   return {
