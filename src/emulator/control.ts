@@ -1,5 +1,6 @@
-// What tests use to steer the emulator: recorded requests, faults on the next calls to a path, a
-// rate limit, and the same control over HTTP under /__emulator/ when asked for.
+// What tests use to steer the emulator: recorded requests, faults on the next calls to a path,
+// requests parked by path until the test releases them (parked.ts), named holds and lost answers (hold.ts), a rate limit, and the same
+// control over HTTP under /__emulator/ when asked for.
 // - Faults match the exact path (no query) and, when given, the method; each fires `times` times.
 // - The rate limit counts every call to /oauth/token* and /v1/* in fixed one-second and one-minute
 //   windows; over it: 429 with Retry-After in seconds (whether Cronofy sends one is unconfirmed, docs/cronofy-notes.md U10).
@@ -7,8 +8,9 @@ import { setTimeout as delay } from 'node:timers/promises';
 import express, { Router, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import { createHolds, dropAnswer } from './hold';
 import type { Callbacks } from './callbacks';
+import { createParkedRequests } from './parked';
 import type { EmulatorState } from './state';
-import type { EmulatorControl, FaultOptions, PushControl, RecordedRequest } from './types';
+import type { EmulatorControl, FaultOptions, HoldAnswer, PushControl, RecordedRequest } from './types';
 
 /** Recorded requests kept (oldest dropped first), so a long-running emulator does not grow without end. */
 const MAX_RECORDED = 10_000;
@@ -17,9 +19,20 @@ interface PendingFault extends FaultOptions {
   remaining: number;
 }
 
+/** A request as the recorder keeps it; its status is 0 until the answer's head is written. */
+const describe = (req: Request): RecordedRequest => ({
+  method: req.method,
+  path: req.path,
+  query: { ...(req.query as Record<string, string | string[]>) },
+  headers: { ...req.headers },
+  body: req.body as unknown,
+  status: 0,
+});
+
 export function createControl(state: EmulatorState, callbacks: Callbacks) {
   const recorded: RecordedRequest[] = [];
   const faults = new Map<string, PendingFault[]>();
+  const parked = createParkedRequests(describe);
   let permissionsUrl: string | null = null;
   const holds = createHolds();
 
@@ -32,6 +45,7 @@ export function createControl(state: EmulatorState, callbacks: Callbacks) {
     failNext: (path, fault) => {
       faults.set(path, [...(faults.get(path) ?? []), { ...fault, remaining: fault.times ?? 1 }]);
     },
+    hold: (path, options) => parked.hold(path, options),
     overridePermissionsUrl: (url) => {
       permissionsUrl = url;
     },
@@ -49,6 +63,7 @@ export function createControl(state: EmulatorState, callbacks: Callbacks) {
       callbacks.clear();
       faults.clear();
       holds.releaseAll();
+      parked.reset();
       permissionsUrl = null;
       recorded.length = 0;
     },
@@ -57,14 +72,7 @@ export function createControl(state: EmulatorState, callbacks: Callbacks) {
   /** Records each request as it arrives; its status is filled in when the answer's head is written. */
   const recorder: RequestHandler = (req, res, next) => {
     if (req.path.startsWith('/__')) return next();
-    const entry: RecordedRequest = {
-      method: req.method,
-      path: req.path,
-      query: { ...(req.query as Record<string, string | string[]>) },
-      headers: { ...req.headers },
-      body: req.body as unknown,
-      status: 0,
-    };
+    const entry = describe(req);
     recorded.push(entry);
     if (recorded.length > MAX_RECORDED) recorded.splice(0, recorded.length - MAX_RECORDED);
     const writeHead = res.writeHead.bind(res) as (...args: unknown[]) => Response;
@@ -90,7 +98,7 @@ export function createControl(state: EmulatorState, callbacks: Callbacks) {
     else res.json(fault.body);
   };
 
-  return { control, recorder, injector, permissionsUrl: () => permissionsUrl };
+  return { control, recorder, parker: parked.parker, injector, heldRequest: parked.byId, permissionsUrl: () => permissionsUrl };
 }
 
 export function rateLimiter(limit: { perSecond: number; perMinute: number }, now: () => number = Date.now): RequestHandler {
@@ -110,7 +118,7 @@ export function rateLimiter(limit: { perSecond: number; perMinute: number }, now
 }
 
 /** The control handle over HTTP, for a demo or a test in another process. Never on by default. */
-export function controlRoutes(control: Omit<EmulatorControl, keyof PushControl>): Router {
+export function controlRoutes(control: Omit<EmulatorControl, keyof PushControl>, heldRequest: (id: string) => ReturnType<EmulatorControl['hold']> | undefined): Router {
   const router = Router();
   router.use(express.json());
   router.post('/__emulator/expire-access-tokens', (_req, res) => {
@@ -127,6 +135,28 @@ export function controlRoutes(control: Omit<EmulatorControl, keyof PushControl>)
     const { path, ...fault } = req.body as FaultOptions & { path?: unknown };
     if (typeof path !== 'string' || !path.startsWith('/')) return void res.status(400).json({ error: 'path (starting with /) is required' });
     control.failNext(path, fault);
+    res.status(204).end();
+  });
+  router.post('/__emulator/hold', (req, res) => {
+    const { path, method } = req.body as { path?: unknown; method?: unknown };
+    if (typeof path !== 'string' || !path.startsWith('/')) return void res.status(400).json({ error: 'path (starting with /) is required' });
+    if (method !== undefined && typeof method !== 'string') return void res.status(400).json({ error: 'method must be a string' });
+    res.status(201).json({ id: control.hold(path, { method }).id });
+  });
+  // Answers once the held request has arrived: a test in another process waits on this call.
+  router.get('/__emulator/hold/:id/arrived', async (req, res) => {
+    const held = heldRequest(req.params.id);
+    if (!held) return void res.status(404).json({ error: 'no such hold' });
+    res.json(await held.arrived);
+  });
+  router.post('/__emulator/hold/:id/release', (req, res) => {
+    const held = heldRequest(req.params.id);
+    if (!held) return void res.status(404).json({ error: 'no such hold' });
+    const answer = req.body as Partial<HoldAnswer>;
+    if (answer.status !== undefined && !(Number.isInteger(answer.status) && answer.status >= 200 && answer.status <= 599)) {
+      return void res.status(400).json({ error: 'status must be a whole number from 200 to 599' });
+    }
+    held.release(answer.status === undefined ? undefined : { status: answer.status, body: answer.body, headers: answer.headers });
     res.status(204).end();
   });
   router.post('/__emulator/permissions-url', (req, res) => {

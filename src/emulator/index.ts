@@ -42,7 +42,7 @@ import { tokenRoutes } from './token';
 import { SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, type EmulatorControl, type EmulatorOptions, type RunningEmulator } from './types';
 
 export { SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET } from './types';
-export type { EmulatorControl, EmulatorOptions, FaultOptions, PushDelivery, RecordedRequest, RunningEmulator, SentCallback } from './types';
+export type { EmulatorControl, EmulatorOptions, FaultOptions, HeldRequest, HoldAnswer, PushDelivery, RecordedRequest, RunningEmulator, SentCallback } from './types';
 
 const DEFAULT_RATE_LIMIT = { perSecond: 50, perMinute: 500 };
 
@@ -56,7 +56,7 @@ function buildApp(options: EmulatorOptions, publicUrl: () => string) {
     now: options.now,
   });
   const callbacks = createCallbacks({ clientSecret: options.clientSecret ?? SANDBOX_CLIENT_SECRET, deliver: options.deliverCallbacks ?? true, log });
-  const { control: baseControl, recorder, injector, permissionsUrl } = createControl(state, callbacks);
+  const { control: baseControl, recorder, parker, injector, heldRequest, permissionsUrl } = createControl(state, callbacks);
   const clientSecret = options.clientSecret ?? SANDBOX_CLIENT_SECRET;
   const notifier = createNotifier({ secrets: () => [clientSecret, ...(options.rotatingClientSecrets ?? [])], retryDelaysMs: options.pushRetryDelaysMs, log });
   const ctx: EmulatorContext = {
@@ -103,12 +103,13 @@ function buildApp(options: EmulatorOptions, publicUrl: () => string) {
   app.get('/__assets/emulator.css', (_req, res) => {
     res.set('Cache-Control', 'public, max-age=3600').sendFile(path.join(__dirname, 'assets', 'emulator.css'));
   });
-  if (options.controlApi) app.use(controlRoutes(control), pushControlRoutes(control));
+  if (options.controlApi) app.use(controlRoutes(control, heldRequest), pushControlRoutes(control));
 
   app.use(express.json({ limit: '100kb' }));
   app.use(express.urlencoded({ extended: false, limit: '100kb' }));
   app.use(recorder);
   if (options.rateLimit !== false) app.use(['/oauth/token', '/v1'], rateLimiter(options.rateLimit ?? DEFAULT_RATE_LIMIT, options.now));
+  app.use(parker);
   app.use(injector);
 
   app.get('/', (_req, res) => {

@@ -45,7 +45,7 @@ export interface EmulatorOptions {
   pageSize?: number;
   /** Members per page of /v1/organizational_unit_members (only pages.current and pages.total); default 100. */
   memberPageSize?: number;
-  /** The emulator's clock (epoch ms), for tests of expiry; default Date.now. */
+  /** The emulator's clock (epoch ms), for tests of expiry and of the rate limit's windows; default Date.now. */
   now?: () => number;
   /** Where the one start-up line and warnings go; default: nothing. */
   log?: (line: string) => void;
@@ -122,6 +122,24 @@ export interface PushControl {
   pushSettled(): Promise<void>;
 }
 
+/** How a test answers a held request instead of letting it go on to its normal answer. */
+export interface HoldAnswer {
+  status: number;
+  /** Sent as JSON; none: an empty body. */
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+/** A request parked on arrival until the test lets it go (see hold.ts). */
+export interface HeldRequest {
+  /** Names the hold over HTTP (/__emulator/hold/:id/...). */
+  id: string;
+  /** Resolves with the request once it has arrived and is parked. */
+  arrived: Promise<RecordedRequest>;
+  /** Lets it go: on to its normal answer (worked out now), or answered with `answer`. */
+  release(answer?: HoldAnswer): void;
+}
+
 export interface EmulatorControl extends PushControl {
   /** Every access token issued so far stops working (401) as if expired; refresh tokens keep working. */
   expireAccessTokens(): void;
@@ -129,6 +147,8 @@ export interface EmulatorControl extends PushControl {
   revokeGrant(tokenOrSub: string): void;
   /** The next calls to `path` (exact path, no query) fail or hang as described. */
   failNext(path: string, fault: FaultOptions): void;
+  /** Parks the next call to `path` (exact path, no query; `method` when given) until released. */
+  hold(path: string, options?: { method?: string }): HeldRequest;
   /** Answer POST /v1/permissions with this URL in permissions_request.url (e.g. a foreign host); null restores. */
   overridePermissionsUrl(url: string | null): void;
   /** Resolves once a request is parked by a `hold` fault of this name. */
@@ -144,7 +164,7 @@ export interface EmulatorControl extends PushControl {
   callbacks(): SentCallback[];
   /** Resolves once every callback decided so far has been answered (or has failed). */
   callbacksSettled(): Promise<void>;
-  /** Forget grants, tokens, faults, overrides and recorded requests; seeded accounts stay. */
+  /** Forget grants, tokens, faults, holds (parked requests go on), callbacks, overrides and recorded requests; seeded accounts stay. */
   reset(): void;
 }
 

@@ -1,4 +1,5 @@
 import { SESSION_PREFIX } from '../../src/session';
+import { sessionIdOf } from '../support/stored';
 import {
   type Harness,
   connectThrough,
@@ -23,7 +24,6 @@ beforeEach(() => {
 const tokenRequests = () => h.emulator.control.requests().filter((r) => r.path === '/oauth/token');
 const sessionCookie = (res: { headers: Record<string, unknown> }) =>
   ([] as string[]).concat((res.headers['set-cookie'] as string[] | undefined) ?? []).find((c) => c.startsWith('cc.sid='));
-const sessionIdOf = (cookie: string) => decodeURIComponent(cookie.split(';')[0]!.slice('cc.sid='.length)).slice(2).split('.')[0]!;
 
 describe('GET /connect/individual', () => {
   it('E9: saves the pending flow, then redirects to the authorize page with every parameter', async () => {

@@ -1,7 +1,7 @@
 import request from 'supertest';
 import type { Connection } from '../../src/connections/connection';
-import { SESSION_PREFIX } from '../../src/session';
 import { type Harness, connectThrough, csrfTokenFrom, startHarness } from '../support/harness';
+import { sessionCookie, sessionKey, storedConnection as stored, tokensExist } from '../support/stored';
 
 let h: Harness;
 let clock = Date.now();
@@ -25,17 +25,16 @@ const refreshes = () => calls('/oauth/token', 'refresh_token');
 /** A connected browser of its own Cronofy account: its agent, its cookie and its stored connection. */
 async function connected() {
   const agent = h.agent();
-  const callback = await connectThrough(agent, { separateAccount: true });
-  const cookie = ([] as string[]).concat(callback.headers['set-cookie'] as unknown as string[]).find((c) => c.startsWith('cc.sid='))!;
+  const cookie = sessionCookie(await connectThrough(agent, { separateAccount: true }));
   h.emulator.control.clearRequests();
-  return { agent, cookie: cookie.split(';')[0]!, connection: await storedConnection(cookie) };
+  return { agent, cookie, connection: await storedConnection(cookie) };
 }
 
+/** The individual connection the session behind `cookie` holds, read through the token store. */
 async function storedConnection(cookie: string): Promise<Connection> {
-  const sid = decodeURIComponent(cookie.split(';')[0]!.slice('cc.sid='.length)).slice(2).split('.')[0]!;
-  const session = JSON.parse((await h.redis.get(SESSION_PREFIX + sid))!) as { connections: { individual: string } };
-  const raw = (await h.redis.get(`cronofy-connect:connection:${session.connections.individual}`))!;
-  return JSON.parse(raw.slice(raw.indexOf('.') + 1)) as Connection;
+  const connection = await stored(h, cookie);
+  if (!connection) throw new Error('the session holds no readable connection');
+  return connection;
 }
 
 describe('refreshing an expired access token', () => {
@@ -84,13 +83,12 @@ describe('refreshing an expired access token', () => {
 
   it('J4: keeps the new tokens when a request that started before the refresh saves the session after it', async () => {
     const { agent, cookie } = await connected();
-    const sid = decodeURIComponent(cookie.slice('cc.sid='.length)).slice(2).split('.')[0]!;
-    const staleSession = (await h.redis.get(SESSION_PREFIX + sid))!;
+    const staleSession = (await h.redis.get(sessionKey(cookie)))!;
 
     clock += TWO_HOURS;
     await agent.get('/calendars').expect(200);
     const refreshed = await storedConnection(cookie);
-    await h.redis.set(SESSION_PREFIX + sid, staleSession, 'KEEPTTL'); // what a stale request's save writes
+    await h.redis.set(sessionKey(cookie), staleSession, 'KEEPTTL'); // what a stale request's save writes
 
     h.emulator.control.clearRequests();
     await agent.get('/calendars').expect(200);
@@ -151,7 +149,7 @@ describe('a dead refresh token', () => {
     expect(res.text).toContain('Please connect your calendar again');
     expect(res.text).toContain('href="/connect/individual"');
     expect(refreshes()).toHaveLength(1);
-    expect(await h.redis.exists(`cronofy-connect:connection:${connection.id}`)).toBe(0);
+    expect(await tokensExist(h, connection.id)).toBe(false);
     // Next visit: simply not connected, no loop.
     await agent.get('/calendars').expect(302);
     expect(refreshes()).toHaveLength(1);
@@ -172,7 +170,7 @@ describe('POST /disconnect', () => {
     });
     expect((await agent.get('/').expect(200)).text).toContain('Cronofy has revoked the access');
     await agent.get('/calendars').expect(302);
-    expect(await h.redis.exists(`cronofy-connect:connection:${connection.id}`)).toBe(0);
+    expect(await tokensExist(h, connection.id)).toBe(false);
 
     const direct = await fetch(`${h.emulator.url}/v1/calendars`, { headers: { Authorization: `Bearer ${connection.access_token}` } });
     expect(direct.status).toBe(401);
@@ -187,27 +185,26 @@ describe('POST /disconnect', () => {
     expect(revokeWarnings(logsBefore)).toEqual([expect.objectContaining({ level: 40, kind: 'individual', reason: 'disconnect' })]);
     expect(h.logs.slice(logsBefore).join('\n')).not.toContain(connection.refresh_token);
     expect((await agent.get('/').expect(200)).text).toContain('Revocation pending');
-    expect(await h.redis.exists(`cronofy-connect:connection:${connection.id}`)).toBe(0);
+    expect(await tokensExist(h, connection.id)).toBe(false);
   });
 
   it('D1: refuses a disconnect without the CSRF token', async () => {
     const { agent, connection } = await connected();
     await agent.post('/disconnect').type('form').send({}).expect(403);
     expect(calls('/oauth/token/revoke')).toHaveLength(0);
-    expect(await h.redis.exists(`cronofy-connect:connection:${connection.id}`)).toBe(1);
+    expect(await tokensExist(h, connection.id)).toBe(true);
   });
 });
 
 describe('POST /logout', () => {
   it('E7: destroys the session and clears the cookie without revoking; the connection is kept for the next sign-in', async () => {
     const { agent, cookie, connection } = await connected();
-    const sid = decodeURIComponent(cookie.slice('cc.sid='.length)).slice(2).split('.')[0]!;
     const csrf = await csrfTokenFrom(agent, '/');
     const res = await agent.post('/logout').type('form').send({ _csrf: csrf }).expect(200);
     expect(res.text).toContain('You are logged out');
     expect(String(res.headers['set-cookie'])).toMatch(/cc\.sid=;.*Expires=Thu, 01 Jan 1970/);
-    expect(await h.redis.exists(SESSION_PREFIX + sid)).toBe(0);
-    expect(await h.redis.exists(`cronofy-connect:connection:${connection.id}`)).toBe(1);
+    expect(await h.redis.exists(sessionKey(cookie))).toBe(0);
+    expect(await tokensExist(h, connection.id)).toBe(true);
     expect(calls('/oauth/token/revoke')).toHaveLength(0);
     // The old cookie no longer opens anything.
     await request(h.app).get('/calendars').set('Cookie', cookie).expect(302);
@@ -217,21 +214,21 @@ describe('POST /logout', () => {
 describe('records changing under a refresh', () => {
   it('J3: an invalid_grant after another writer already stored newer tokens keeps those tokens', async () => {
     const { agent, cookie, connection } = await connected();
-    const key = `cronofy-connect:connection:${connection.id}`;
     clock += TWO_HOURS;
-    h.emulator.control.failNext('/oauth/token', { status: 400, body: { error: 'invalid_grant' }, delayMs: 200 });
-    const page = agent.get('/calendars').then((res) => res);
-    await new Promise<void>((resolve) => {
-      const check = () => (refreshes().length > 0 ? resolve() : setImmediate(check));
-      check();
-    });
-    // Meanwhile another process (whose lock outlived ours) stored fresh tokens: a new version.
-    const raw = (await h.redis.get(key))!;
-    const fresher = { ...JSON.parse(raw.slice(raw.indexOf('.') + 1)), expires_at: clock + 3_600_000 } as Connection;
-    await h.redis.set(key, `othersversion.${JSON.stringify(fresher)}`, 'KEEPTTL');
-    const res = await page;
-    expect(res.status).toBe(200);
-    expect((await storedConnection(cookie)).access_token).toBe(fresher.access_token);
+    const refresh = h.emulator.control.hold('/oauth/token', { method: 'POST' });
+    const page = agent.get('/calendars').then((res) => res); // supertest sends on then()
+    expect((await refresh.arrived).body).toMatchObject({ grant_type: 'refresh_token', refresh_token: connection.refresh_token });
+
+    // While our refresh is on the wire, another process (whose lock outlived ours) stores fresh tokens.
+    const current = (await h.tokens.get(connection.id))!;
+    const fresher: Connection = { ...current.connection, expires_at: clock + 3_600_000, refreshed_at: clock };
+    expect(await h.tokens.replace(current.version, fresher)).toBe(true);
+    refresh.release({ status: 400, body: { error: 'invalid_grant' } });
+
+    expect((await page).status).toBe(200);
+    expect(await storedConnection(cookie)).toEqual(fresher);
+    expect(refreshes()).toHaveLength(1);
+    expect(calls('/v1/calendars').map((r) => r.headers.authorization)).toEqual([`Bearer ${fresher.access_token}`]);
   });
 
   it('revokes the replaced grant when the same kind is connected again with another account', async () => {
@@ -239,7 +236,7 @@ describe('records changing under a refresh', () => {
     expect((await connectThrough(agent, { separateAccount: true })).status).toBe(302);
     const revokes = calls('/oauth/token/revoke');
     expect(revokes.map((r) => (r.body as { token: string }).token)).toEqual([connection.refresh_token]);
-    expect(await h.redis.exists(`cronofy-connect:connection:${connection.id}`)).toBe(0);
+    expect(await tokensExist(h, connection.id)).toBe(false);
     await agent.get('/calendars').expect(200);
   });
 
@@ -268,12 +265,12 @@ describe('TOKEN_ENCRYPTION_KEY changed', () => {
     const after = await startHarness({ now: () => clock, env: { TOKEN_ENCRYPTION_KEY: Buffer.alloc(32, 2).toString('base64') } });
     try {
       const agent = before.agent();
-      const res = await connectThrough(agent);
-      const cookie = String(([] as string[]).concat(res.headers['set-cookie'] as unknown as string[]).find((c) => c.startsWith('cc.sid='))).split(';')[0]!;
-      await request(after.app).get('/').set('Cookie', cookie).expect(200);
-      const page = await request(after.app).get('/calendars').set('Cookie', cookie);
-      expect([302, 401]).toContain(page.status);
-      expect(page.text).not.toContain('Something went wrong');
+      const cookie = sessionCookie(await connectThrough(agent));
+      expect(await stored(before, cookie)).not.toBeNull();
+      expect(await stored(after, cookie)).toBeNull(); // the record is there, but the new key cannot open it
+      const home = await request(after.app).get('/').set('Cookie', cookie).expect(200);
+      expect(home.text).not.toContain('Something went wrong');
+      await request(after.app).get('/calendars').set('Cookie', cookie).expect(302).expect('Location', '/?notice=connect-calendar');
     } finally {
       await before.close();
       await after.close();

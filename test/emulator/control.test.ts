@@ -64,30 +64,87 @@ describe('test control', () => {
   });
 });
 
+describe('holds', () => {
+  it('parks a request until released, then gives the normal answer as things stand at release', async () => {
+    const { access_token, refresh_token } = await tokensFor(emulator);
+    const held = emulator.control.hold('/v1/calendars');
+    const answer = api(emulator, '/v1/calendars?x=1', access_token);
+    const parked = await held.arrived;
+    expect(parked).toMatchObject({ method: 'GET', path: '/v1/calendars', query: { x: '1' } });
+    expect(parked.headers.authorization).toBe(`Bearer ${access_token}`);
+    expect(emulator.control.requests().map((r) => [r.path, r.status])).toContainEqual(['/v1/calendars', 0]); // not answered yet
+
+    emulator.control.revokeGrant(refresh_token); // while it is parked
+    held.release();
+    expect((await answer).status).toBe(401);
+  });
+
+  it('answers with the status, body and headers given at release instead', async () => {
+    const held = emulator.control.hold('/oauth/token', { method: 'post' });
+    const answer = post(emulator, '/oauth/token', { ...CLIENT, grant_type: 'refresh_token', refresh_token: 'nope' });
+    expect((await held.arrived).body).toMatchObject({ grant_type: 'refresh_token' });
+    held.release({ status: 503, body: { down: true }, headers: { 'Retry-After': '3' } });
+    const res = await answer;
+    expect(res.status).toBe(503);
+    expect(res.headers.get('retry-after')).toBe('3');
+    expect(await res.json()).toEqual({ down: true });
+  });
+
+  it('lets other paths and other methods through while one request is parked; each hold catches one request', async () => {
+    const { access_token } = await tokensFor(emulator);
+    const held = emulator.control.hold('/v1/account', { method: 'GET' });
+    await expect(post(emulator, '/v1/account', {}).then((r) => r.status)).resolves.toBe(401); // another method
+    const parked = api(emulator, '/v1/account', access_token);
+    await held.arrived;
+    expect((await api(emulator, '/v1/calendars', access_token)).status).toBe(200);
+    expect((await api(emulator, '/v1/account', access_token)).status).toBe(200); // the hold is taken
+    held.release();
+    expect((await parked).status).toBe(200);
+  });
+
+  it('answers at once when released before its request comes', async () => {
+    const { access_token } = await tokensFor(emulator);
+    const held = emulator.control.hold('/v1/calendars');
+    held.release({ status: 502 });
+    expect((await api(emulator, '/v1/calendars', access_token)).status).toBe(502);
+    expect((await held.arrived).path).toBe('/v1/calendars');
+  });
+
+  it('reset sends a parked request on and forgets holds that caught nothing', async () => {
+    const parkedHold = emulator.control.hold('/v1/userinfo');
+    emulator.control.hold('/v1/profiles');
+    const parked = api(emulator, '/v1/userinfo', 'unknown-token');
+    await parkedHold.arrived;
+    emulator.control.reset();
+    expect((await parked).status).toBe(401);
+    expect((await api(emulator, '/v1/profiles', 'unknown-token')).status).toBe(401);
+  });
+});
+
 describe('rate limit', () => {
-  it('answers 429 with Retry-After past the per-second limit', async () => {
-    const frozen = Date.now();
-    const limited = await start({ rateLimit: { perSecond: 3, perMinute: 1000 }, now: () => frozen });
+  // The emulator's clock stands still, so every call of a burst falls in the same window however slowly they arrive.
+  const frozen = () => 1_700_000_000_250;
+
+  it('answers 429 with Retry-After (to the end of the second) past the per-second limit', async () => {
+    const limited = await start({ rateLimit: { perSecond: 3, perMinute: 1000 }, now: frozen });
     try {
       const statuses = await Promise.all(Array.from({ length: 8 }, () => api(limited, '/v1/calendars', 'x')));
+      expect(statuses.filter((r) => r.status === 401)).toHaveLength(3);
       const tooMany = statuses.filter((r) => r.status === 429);
-      expect(tooMany.length).toBeGreaterThan(0);
-      expect(tooMany.length).toBeLessThan(8);
-      expect(Number(tooMany[0]?.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+      expect(tooMany).toHaveLength(5);
+      expect(tooMany.map((r) => r.headers.get('retry-after'))).toEqual(Array(5).fill('1'));
     } finally {
       await limited.close();
     }
   });
 
   it('is on by default at 50/s and can be switched off', async () => {
-    // A clock that stands still: all 120 calls fall in one second however slowly the machine runs.
-    const frozen = Date.now();
-    const byDefault = await start({ rateLimit: undefined, now: () => frozen });
-    const off = await start({ rateLimit: false });
+    const byDefault = await start({ rateLimit: undefined, now: frozen });
+    const off = await start({ rateLimit: false, now: frozen });
     try {
-      const burst = (e: RunningEmulator) => Promise.all(Array.from({ length: 120 }, () => api(e, '/v1/calendars', 'x')));
-      expect((await burst(byDefault)).some((r) => r.status === 429)).toBe(true);
-      expect((await burst(off)).every((r) => r.status === 401)).toBe(true);
+      const burst = async (e: RunningEmulator) => (await Promise.all(Array.from({ length: 60 }, () => api(e, '/v1/calendars', 'x')))).map((r) => r.status);
+      expect((await burst(byDefault)).sort()).toEqual([...Array(50).fill(401), ...Array(10).fill(429)]);
+      expect(await burst(off)).toEqual(Array(60).fill(401));
     } finally {
       await byDefault.close();
       await off.close();
@@ -113,6 +170,40 @@ describe('control over HTTP', () => {
       const recorded = (await (await call('requests')).json()) as { path: string }[];
       expect(recorded.map((r) => r.path)).toContain('/v1/account');
       expect((await call('fail-next', { status: 500 })).status).toBe(400);
+    } finally {
+      await remote.close();
+    }
+  });
+
+  it('holds a request, tells when it arrived, and releases it with a chosen answer', async () => {
+    const remote = await start({ controlApi: true });
+    try {
+      const { access_token } = await tokensFor(remote);
+      const control = (path: string, body?: unknown) =>
+        fetch(`${remote.url}/__emulator/${path}`, { method: body === undefined ? 'GET' : 'POST', headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+      const placed = await control('hold', { path: '/v1/calendars', method: 'GET' });
+      expect(placed.status).toBe(201);
+      const { id } = (await placed.json()) as { id: string };
+      const arrived = control(`hold/${id}/arrived`); // answers once the request is parked
+      const answer = api(remote, '/v1/calendars', access_token);
+      const parked = await arrived;
+      expect(parked.status).toBe(200);
+      expect(await parked.json()).toMatchObject({ method: 'GET', path: '/v1/calendars', status: 0 });
+      expect((await control(`hold/${id}/release`, { status: 503, body: { down: true } })).status).toBe(204);
+      const res = await answer;
+      expect(res.status).toBe(503);
+      expect(await res.json()).toEqual({ down: true });
+
+      const again = (await (await control('hold', { path: '/v1/calendars' })).json()) as { id: string };
+      const normal = api(remote, '/v1/calendars', access_token);
+      expect((await control(`hold/${again.id}/arrived`)).status).toBe(200);
+      expect((await control(`hold/${again.id}/release`, {})).status).toBe(204);
+      expect((await normal).status).toBe(200);
+
+      expect((await control('hold', { method: 'GET' })).status).toBe(400);
+      expect((await control(`hold/${again.id}/release`, { status: 'soon' })).status).toBe(400);
+      expect((await control('hold/nope/arrived')).status).toBe(404);
+      expect((await control('hold/nope/release', {})).status).toBe(404);
     } finally {
       await remote.close();
     }

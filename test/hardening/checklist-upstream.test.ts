@@ -1,7 +1,7 @@
 // Checklist groups I (Cronofy failing) and J6 (refresh racing a disconnect), from
 // docs/security-checklist.md: the emulator misbehaves on purpose, over real HTTP.
-import { SESSION_PREFIX } from '../../src/session';
 import { type Harness, connectThrough, consent, csrfTokenFrom, pathOf, startHarness } from '../support/harness';
+import { sessionCookie, storedConnection, tokensExist } from '../support/stored';
 
 let h: Harness;
 let clock = Date.now();
@@ -99,29 +99,72 @@ describe('I. Cronofy failing', () => {
 });
 
 describe('J. refresh racing a disconnect', () => {
-  it('J6: a refresh still in flight when the person disconnects brings no tokens back', async () => {
+  // Its own app with the default Cronofy timeout: the refresh stays parked while the test
+  // disconnects, which on a loaded machine can outlast the 1.5 s the I-group tests use.
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness({ now: () => clock });
+  });
+  afterAll(() => h.close());
+  beforeEach(async () => {
+    h.emulator.control.reset();
+    await h.clearQuotaHold();
+  });
+  const calls = (path: string) => h.emulator.control.requests().filter((r) => r.path === path);
+
+  /** A connected browser whose access token has expired, its CSRF token, and its stored connection. */
+  async function connectedAndExpired() {
     const agent = h.agent();
-    const callback = await connectThrough(agent);
-    const sid = decodeURIComponent(String(callback.headers['set-cookie']).split(';')[0]!.slice('cc.sid='.length)).slice(2).split('.')[0]!;
-    const { connections } = JSON.parse((await h.redis.get(SESSION_PREFIX + sid))!) as { connections: { individual: string } };
-    const tokenKey = `cronofy-connect:connection:${connections.individual}`;
-    const token = await csrfTokenFrom(agent, '/');
+    const cookie = sessionCookie(await connectThrough(agent));
+    const connection = (await storedConnection(h, cookie))!;
+    const csrf = await csrfTokenFrom(agent, '/');
     h.emulator.control.clearRequests();
-
     clock += 2 * 60 * 60 * 1000;
-    h.emulator.control.failNext('/oauth/token', { delayMs: 600 }); // well inside the page's 3 s deadline, which also covers the calendars call
-    const page = agent.get('/calendars');
-    const refreshStarted = new Promise<void>((resolve) => {
-      const check = () => (refreshes().length > 0 ? resolve() : setImmediate(check));
-      check();
-    });
-    const disconnect = refreshStarted.then(() => agent.post('/disconnect').type('form').send({ _csrf: token }).expect(302));
-    const [calendars] = await Promise.all([page, disconnect]);
+    return { agent, connection, csrf };
+  }
 
-    // 401 (reconnect) when the refresh lands after the disconnect, as intended; 302/200 if it won the race.
-    expect([200, 302, 401]).toContain(calendars.status);
-    expect(await h.redis.exists(tokenKey)).toBe(0);
+  /** Starts GET /calendars and resolves once its refresh is parked at the emulator. */
+  async function calendarsWithRefreshParked(agent: ReturnType<Harness['agent']>) {
+    const refresh = h.emulator.control.hold('/oauth/token', { method: 'POST' });
+    const page = agent.get('/calendars').then((res) => res); // supertest sends on then()
+    expect((await refresh.arrived).body).toMatchObject({ grant_type: 'refresh_token' });
+    return { refresh, page };
+  }
+
+  const revokedTokens = () => calls('/oauth/token/revoke').map((r) => (r.body as { token: string }).token);
+
+  it('J6: a refresh Cronofy answers after the disconnect revoked the grant brings no tokens back', async () => {
+    const { agent, connection, csrf } = await connectedAndExpired();
+    const { refresh, page } = await calendarsWithRefreshParked(agent);
+
+    await agent.post('/disconnect').type('form').send({ _csrf: csrf }).expect(302).expect('Location', '/');
+    expect(await tokensExist(h, connection.id)).toBe(false);
+    refresh.release(); // Cronofy now sees a refresh token of a revoked grant: invalid_grant
+
+    const calendars = await page;
+    expect(calendars.status).toBe(401);
+    expect(calendars.text).toContain('Please connect your calendar again');
+    expect(calls('/oauth/token').map((r) => r.status)).toEqual([400]);
+    expect(revokedTokens()).toEqual([connection.refresh_token]);
+    expect(await tokensExist(h, connection.id)).toBe(false);
     await agent.get('/calendars').expect(302).expect('Location', '/?notice=connect-calendar');
-    expect(calls('/oauth/token/revoke').length).toBeGreaterThanOrEqual(1);
+  });
+
+  it('J6: new tokens from a refresh that Cronofy granted before the disconnect are revoked, not stored', async () => {
+    const { agent, connection, csrf } = await connectedAndExpired();
+    const { refresh, page } = await calendarsWithRefreshParked(agent);
+
+    await agent.post('/disconnect').type('form').send({ _csrf: csrf }).expect(302).expect('Location', '/');
+    // Cronofy handled the refresh before the revoke; only its answer is late.
+    const late = { token_type: 'bearer', access_token: 'late-access-token', refresh_token: 'late-refresh-token', expires_in: 3600, scope: connection.scope };
+    refresh.release({ status: 200, body: late });
+
+    const calendars = await page;
+    expect(calendars.status).toBe(401);
+    expect(calendars.text).not.toContain(late.access_token);
+    expect(revokedTokens()).toEqual([connection.refresh_token, late.refresh_token]);
+    expect(await tokensExist(h, connection.id)).toBe(false);
+    expect(calls('/v1/calendars')).toHaveLength(0);
+    await agent.get('/calendars').expect(302).expect('Location', '/?notice=connect-calendar');
   });
 });

@@ -3,6 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import request from 'supertest';
 import { SESSION_PREFIX } from '../../src/session';
+import { sessionCookie, sessionIdOf } from '../support/stored';
 import { type Harness, connectThrough, consent, csrfTokenFrom, pathOf, startHarness } from '../support/harness';
 
 let h: Harness;
@@ -16,16 +17,12 @@ beforeEach(() => {
   h.emulator.control.clearRequests();
 });
 
-const sessionIdOf = (setCookie: unknown): string | undefined => {
-  const cookie = ([] as string[]).concat((setCookie as string[] | undefined) ?? []).find((c) => c.startsWith('cc.sid='));
-  return cookie ? decodeURIComponent(cookie.split(';')[0]!.slice('cc.sid='.length)).slice(2).split('.')[0] : undefined;
-};
 
 async function connected() {
   const agent = h.agent();
   const res = await connectThrough(agent);
   expect(res.status).toBe(302);
-  return { agent, sid: sessionIdOf(res.headers['set-cookie'])! };
+  return { agent, sid: sessionIdOf(sessionCookie(res)) };
 }
 
 describe('D. CSRF on the app’s own forms', () => {
@@ -97,7 +94,7 @@ describe('E. session lifecycle', () => {
       const page = await request(h.app).get('/calendars').set('Cookie', cookie);
       expect(page.status).toBe(302);
       const start = await request(h.app).get('/connect/individual').set('Cookie', cookie).expect(302);
-      const fresh = sessionIdOf(start.headers['set-cookie']);
+      const fresh = sessionIdOf(sessionCookie(start));
       expect(fresh).toBeDefined();
       expect(fresh).not.toBe(sid);
       expect(fresh).not.toBe('attacker-chosen-id');

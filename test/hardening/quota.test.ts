@@ -29,7 +29,7 @@ const calendarCalls = () => h.emulator.control.requests().filter((r) => r.path =
 
 async function connected() {
   const agent = h.agent();
-  expect((await connectThrough(agent)).status).toBe(302);
+  expect((await connectThrough(agent, { separateAccount: true })).status).toBe(302);
   return agent;
 }
 
@@ -54,7 +54,7 @@ describe('pages that call Cronofy', () => {
       const statuses: number[] = [];
       for (let i = 0; i < 11; i++) {
         const agent = small.agent();
-        expect((await connectThrough(agent)).status).toBe(302);
+        expect((await connectThrough(agent, { separateAccount: true })).status).toBe(302);
         statuses.push((await agent.get('/calendars')).status);
       }
       expect(statuses).toEqual([...Array<number>(10).fill(200), 429]);
@@ -145,7 +145,7 @@ describe('the read cache', () => {
     await agent.post('/disconnect').type('form').send({ _csrf: csrf, connection: 'individual' }).expect(302);
     await agent.get('/calendars').expect(302);
     h.emulator.control.clearRequests();
-    expect((await connectThrough(agent)).status).toBe(302);
+    expect((await connectThrough(agent, { separateAccount: true })).status).toBe(302);
     await agent.get('/calendars').expect(200);
     expect(calendarCalls()).toHaveLength(1);
   });

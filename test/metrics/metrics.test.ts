@@ -94,7 +94,8 @@ describe('GET /metrics', () => {
     expect(flows('unknown', 'failed')).toBe(1);
     expect(moved(before, after, 'cronofy_connect_token_refreshes_total{outcome="ok"}')).toBe(1);
     expect(moved(before, after, 'cronofy_connect_token_refreshes_total{outcome="invalid_grant"}')).toBe(1);
-    expect(moved(before, after, 'cronofy_connect_revocations_total{outcome="ok"}')).toBe(1);
+    // Two revocations: by sub after invalid_grant (a refresh answer may have been lost), and the disconnect.
+    expect(moved(before, after, 'cronofy_connect_revocations_total{outcome="ok"}')).toBe(2);
     expect(moved(before, after, 'cronofy_connect_cronofy_request_duration_seconds_count{endpoint="GET /v1/calendars",status="200"}')).toBe(2);
     expect(moved(before, after, 'cronofy_connect_cronofy_request_duration_seconds_count{endpoint="GET /v1/calendars",status="401"}')).toBe(2);
     expect(moved(before, after, 'cronofy_connect_cronofy_request_duration_seconds_count{endpoint="POST /oauth/token",status="200"}')).toBe(3);

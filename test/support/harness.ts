@@ -19,7 +19,9 @@ import { createRedis } from '../../src/store/redis';
 import type { KeyValueStore } from '../../src/store/kv';
 import { createLogger } from '../../src/web/logging';
 import type { Connection } from '../../src/connections/connection';
-import { SESSION_PREFIX } from '../../src/session';
+import { createTokenStore, type TokenStore } from '../../src/connections/token-store';
+import { applicationKey } from '../../src/connections/identity';
+import { sessionCookie, sessionData } from './stored';
 import type { RateLimits } from '../../src/web/rate-limit';
 import type { Metrics } from '../../src/metrics/registry';
 import { quotaHoldKey } from '../../src/cronofy/quota-hold';
@@ -35,6 +37,8 @@ export interface Harness {
   emulator: RunningEmulator;
   redis: Redis;
   kv: KeyValueStore;
+  /** The app's token store, over the same Redis with the same key: read tokens through it. */
+  tokens: TokenStore;
   config: Config;
   logs: string[];
   agent(): ReturnType<typeof request.agent>;
@@ -114,6 +118,11 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
 
   return {
     ...first,
+    tokens: createTokenStore({
+      kv: first.kv,
+      namespace: applicationKey({ clientId: config.cronofy.clientId, appUrl: config.cronofy.appUrl, apiUrl: config.cronofy.apiUrl }),
+      encryptionKey: config.tokenEncryptionKey,
+    }),
     emulator,
     config,
     logs,
@@ -158,13 +167,9 @@ export async function csrfTokenFrom(agent: ReturnType<typeof request.agent>, pat
   return token;
 }
 
-/** The token records (unencrypted store) of the session behind a response's Set-Cookie. */
+/** The token records of the session behind a response's Set-Cookie, read through the token store. */
 export async function connectionsOf(h: Harness, setCookie: unknown): Promise<Connection[]> {
-  const cookie = ([] as string[]).concat((setCookie as string[] | undefined) ?? []).find((c) => c.startsWith('cc.sid='));
-  if (!cookie) throw new Error('no session cookie in the response');
-  const sid = decodeURIComponent(cookie.split(';')[0]!.slice('cc.sid='.length)).slice(2).split('.')[0]!;
-  const session = JSON.parse((await h.redis.get(SESSION_PREFIX + sid)) ?? '{}') as { connections?: Record<string, string> };
-  const records = await Promise.all(Object.values(session.connections ?? {}).map((id) => h.redis.get(`cronofy-connect:connection:${id}`)));
-  return records.filter((raw): raw is string => raw !== null).map((raw) => JSON.parse(raw.slice(raw.indexOf('.') + 1)) as Connection);
+  const session = await sessionData(h.redis, sessionCookie(setCookie as string[] | undefined));
+  const records = await Promise.all(Object.values(session?.connections ?? {}).map((id) => h.tokens.get(id)));
+  return records.filter((stored) => stored !== null).map((stored) => stored.connection);
 }
-

@@ -5,16 +5,18 @@ import { freePort } from './ports';
 export interface OwnRedis {
   url: string;
   port: number;
+  /** Kills it (SIGKILL); does nothing when it is not running. */
   stop(): Promise<void>;
+  /** Starts it again on the same port; does nothing while it runs. */
   start(): Promise<void>;
 }
-
 
 export async function startOwnRedis(): Promise<OwnRedis> {
   const port = await freePort();
   let child: ChildProcess | undefined;
 
   async function start(): Promise<void> {
+    if (child && child.exitCode === null && child.signalCode === null) return;
     child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
@@ -32,7 +34,7 @@ export async function startOwnRedis(): Promise<OwnRedis> {
 
   async function stop(): Promise<void> {
     const running = child;
-    if (!running || running.exitCode !== null) return;
+    if (!running || running.exitCode !== null || running.signalCode !== null) return;
     await new Promise<void>((resolve) => {
       running.once('exit', () => resolve());
       running.kill('SIGKILL');
