@@ -64,18 +64,20 @@ export async function keepGrant(ctx: AppContext, req: Request, flow: PendingFlow
       });
     }
     stored = true;
+    // The same Cronofy account with another calendar account: linked in, not a sign-in again.
+    const joined = existing !== undefined && existing !== null && existing.connection.linking_profile?.profile_id !== connection.linking_profile?.profile_id;
+    const welcomeBack = previous !== null && !joined;
 
     const replaced = connectionOf(req, flow.kind);
     const oldBinding = flowBindingOf(req);
     await regenerateSession(req, {
       connections: { ...connectionIds(req), [flow.kind]: connection.id },
       flowBinding: randomBytes(16).toString('hex'),
-      flash: { kind: 'info', text: connectedMessage(connection, previous !== null) },
+      flash: { kind: 'info', text: connectedMessage(connection, welcomeBack) },
     });
     if (oldBinding) await retireBinding(ctx.kv, oldBinding);
     // A calendar account joined this Cronofy account (linking): cached calendars and profiles no longer hold.
-    const joined = existing?.connection.linking_profile?.profile_id !== connection.linking_profile?.profile_id;
-    if (existing && joined) {
+    if (joined) {
       await Promise.all([ctx.cache.invalidate(connection.id), ctx.push.profiles.forget(connection.id)]).catch((err: unknown) =>
         ctx.logger.warn({ err }, 'cached answers not forgotten'),
       );
@@ -86,7 +88,7 @@ export async function keepGrant(ctx: AppContext, req: Request, flow: PendingFlow
       flash(
         req,
         'info',
-        `${connectedMessage(connection, previous !== null)} Revocation pending for the account it replaced: Cronofy could not be reached, so the app keeps asking until Cronofy confirms.`,
+        `${connectedMessage(connection, welcomeBack)} Revocation pending for the account it replaced: Cronofy could not be reached, so the app keeps asking until Cronofy confirms.`,
       );
     }
     return { connection, recognised: previous !== null };
