@@ -13,8 +13,9 @@ const LAYERS = [
   ['connections', 'revocation'], // the connection record, its stores, the token refresh; the revocation queue
   ['session'], // express-session wiring and the one module that reads and writes session data
   ['inspector', 'web'], // the flow recorder; middleware, error pages, query checks
+  ['push'], // push notifications: channels, the receiver, the work, live updates
   ['context'], // AppContext: what route handlers are given
-  ['connect', 'calendars', 'permissions', 'organization', 'account', 'pages', 'enterprise'], // route modules
+  ['connect', 'calendars', 'permissions', 'organization', 'account', 'pages', 'enterprise', 'linking'], // route modules
   ['app', 'server'], // wiring and the process
 ];
 // A folder or top-level file of src/ that no layer names would escape the rule: refuse to lint.

@@ -9,7 +9,7 @@ import type { AppContext } from './context';
 import { type CronofyCall, createCronofyClient, type CronofyClient } from './cronofy/client';
 import { DATA_CENTER_NAMES, type DataCenter, hostsFor } from './cronofy/data-centers';
 import { createAccessTokens } from './connections/access-tokens';
-import { createTokenStore } from './connections/token-store';
+import { CONNECTION_RETENTION_MS, createTokenStore } from './connections/token-store';
 import { applicationKey, type ApplicationIdentity } from './connections/identity';
 import { createRevocationQueue } from './revocation/queue';
 import { createRevoker, type RevocationEvent } from './revocation/revoker';
@@ -28,6 +28,8 @@ import { organizationRoutes } from './organization/routes';
 import { enterpriseCallbackRoutes } from './enterprise/callback';
 import { enterpriseRoutes } from './enterprise/routes';
 import { healthRoutes, homeRoutes } from './pages/routes';
+import { createPush } from './push';
+import { linkingRoutes } from './linking/routes';
 import { inspectorRoutes } from './pages/inspector';
 import { createSessionMiddleware, SESSION_IDLE_MS } from './session';
 import { takeFlash } from './session/access';
@@ -105,14 +107,7 @@ export function createApp(deps: AppDependencies): Express {
       }
     });
   }
-  const ctx: AppContext = {
-    config,
-    logger,
-    kv: deps.kv,
-    tokens,
-    revoker,
-    application,
-    accessTokens: createAccessTokens({
+  const accessTokens = createAccessTokens({
       tokens,
       kv: deps.kv,
       clientFor,
@@ -127,9 +122,28 @@ export function createApp(deps: AppDependencies): Express {
           'new access_token': mask(refreshed.access_token),
           'expires at': new Date(refreshed.expires_at).toISOString(),
         }),
-    }),
+    });
+  const cache = createReadCache(deps.kv, config.cacheSeconds * 1000, now);
+  const push = createPush({
+    config,
+    kv: deps.kv,
+    logger,
+    clientFor,
+    accessTokens,
+    now,
+    ttlMs: CONNECTION_RETENTION_MS,
+    connectionExists: async (id) => (await tokens.get(id)) !== null,
+  });
+  const ctx: AppContext = {
+    config,
+    logger,
+    kv: deps.kv,
+    tokens,
+    revoker,
+    application,
+    accessTokens,
     inspector,
-    cache: createReadCache(deps.kv, config.cacheSeconds * 1000, now),
+    cache,
     states: createStateStore(deps.kv, now),
     pendingPermissions: createPendingPermissions(deps.kv, now),
     clientFor,
@@ -138,6 +152,7 @@ export function createApp(deps: AppDependencies): Express {
       oauth: `${config.appBaseUrl}/oauth/callback`,
       permissions: `${config.appBaseUrl}/permissions/callback`,
     },
+    push,
   };
   const cronofyAppOrigin = new URL(clientFor(config.cronofy.dataCenter).hosts.appUrl).origin;
 
@@ -154,9 +169,12 @@ export function createApp(deps: AppDependencies): Express {
   // Only these paths: mounted at / it would stat public/ on every dynamic request (~10% of CPU).
   const publicDir = path.join(__dirname, '..', 'public');
   app.get('/styles.css', (_req, res) => res.sendFile(path.join(publicDir, 'styles.css'), { maxAge: '1h' }));
+  app.get('/live.js', (_req, res) => res.sendFile(path.join(publicDir, 'live.js'), { maxAge: '1h' }));
   app.use('/diagrams', express.static(path.join(publicDir, 'diagrams'), { index: false, maxAge: '1h', fallthrough: true }));
   app.use(noStore);
   app.use(healthRoutes(ctx));
+  app.locals.push = push;
+  app.use(push.receiver); // Cronofy's deliveries: no session, CSRF or per-IP POST limit
   // Cronofy's server-to-server POST: before rate limits (a batch answers 50 at once), body parsing,
   // sessions and CSRF; it authenticates by its signature and single-use key instead.
   app.use(enterpriseCallbackRoutes(ctx));
@@ -198,7 +216,9 @@ export function createApp(deps: AppDependencies): Express {
   app.use(countFlows(metrics));
   app.use(homeRoutes(ctx));
   app.use(connectRoutes(ctx));
+  app.use(push.live);
   app.use(calendarRoutes(ctx));
+  app.use(linkingRoutes(ctx));
   app.use(permissionRoutes(ctx));
   app.use(organizationRoutes(ctx));
   app.use(enterpriseRoutes(ctx));

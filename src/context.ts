@@ -8,6 +8,7 @@ import type { StateStore } from './connections/state-store';
 import type { PendingPermissions } from './connections/pending-permissions';
 import type { KeyValueStore } from './store/kv';
 import type { Inspector } from './inspector/inspector';
+import type { Push } from './push';
 import type { ReadCache } from './cache/read-cache';
 import type { ApplicationIdentity } from './connections/identity';
 import type { Revoker } from './revocation/revoker';
@@ -31,4 +32,6 @@ export interface AppContext {
   /** A connection's read-only Cronofy answers, for CRONOFY_CACHE_SECONDS; invalidate on any change. */
   cache: ReadCache;
   redirectUris: { oauth: string; permissions: string };
+  /** Push notification channels, the receiver and live updates. */
+  push: Push;
 }

@@ -3,6 +3,7 @@
 import type { Server, ServerResponse } from 'node:http';
 import type Redis from 'ioredis';
 import { createApp } from './app';
+import { pushOf } from './push';
 import { ConfigError, loadConfig } from './config';
 import { sandboxConfig } from './config/sandbox';
 import { startEmulator } from './emulator';
@@ -44,6 +45,7 @@ async function main(): Promise<void> {
       host: config.emulatorHost,
       publicUrl: `http://localhost:${config.emulatorPort}`,
       redirectUris: [`${config.appBaseUrl}/oauth/callback`, `${config.appBaseUrl}/permissions/callback`],
+      playground: true,
     });
     config = sandboxConfig(config, emulator.url);
   }
@@ -114,6 +116,7 @@ async function main(): Promise<void> {
     stopping = true;
     stopWorkers.abort();
     logger.info(`${signal}: finishing in-flight requests`);
+    pushOf(app).closeStreams(); // live-update streams never finish on their own
     server.close(() => {
       closeAll().then(
         () => process.exit(0),

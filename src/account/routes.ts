@@ -32,6 +32,7 @@ export function accountRoutes(ctx: AppContext): Router {
       disconnected++;
       if (!stored) continue;
       const { connection } = stored;
+      await ctx.push.channels.close(connection).catch((err: unknown) => ctx.logger.warn({ err }, 'push channel not closed'));
       const outcome: RevokeOutcome = await ctx.revoker.revoke(connection.data_center, { token: connection.refresh_token }, 'disconnect', kind);
       const what = kind === 'organization' ? 'organization' : 'calendar';
       if (outcome === 'revoked') ctx.inspector.record(req, 'Revoked: POST /oauth/token/revoke', { connection: kind, token: mask(connection.refresh_token) });

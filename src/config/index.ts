@@ -7,6 +7,7 @@
 //   takes the proxies' addresses, never a hop count or `true` (a direct client could then pick its
 //   own address with X-Forwarded-For); the flow inspector is opt-in in production.
 import { DATA_CENTERS, type DataCenter, isDataCenter } from '../cronofy/data-centers';
+import { parsePushConfig, type PushConfig } from './push-settings';
 
 export const DEFAULT_SCOPE = 'read_account list_calendars read_events create_event delete_event';
 
@@ -48,6 +49,7 @@ export interface Config {
     /** Pages that call Cronofy, per session and per minute (per IP: ten times that). */
     readonly cronofyPagesPerMinute: number;
   };
+  readonly push: PushConfig;
   /** GET /metrics on its own listener; port undefined: off. */
   readonly metrics: { readonly port: number | undefined; readonly host: string };
 }
@@ -123,6 +125,7 @@ export function loadConfig(env: Env): Config {
   const host = read('HOST');
   if (host !== undefined && !/^[A-Za-z0-9.:-]{1,253}$/.test(host)) problems.push(`HOST must be an interface address or host name, e.g. 127.0.0.1 or 0.0.0.0 (got "${host}")`);
 
+  const push = parsePushConfig(read, { sandbox, production, appBaseUrl }, problems);
   const metricsPortRaw = read('METRICS_PORT');
   const metricsPort = metricsPortRaw === undefined ? undefined : parsePort(metricsPortRaw, 'METRICS_PORT', problems);
   if (metricsPort !== undefined && metricsPort === port && port !== 0) problems.push('METRICS_PORT must differ from PORT (metrics have a listener of their own)');
@@ -156,6 +159,7 @@ export function loadConfig(env: Env): Config {
     tokenEncryptionKey,
     logLevel: read('LOG_LEVEL') ?? 'info',
     rateLimits: Object.freeze({ connectPerMinute, postPerMinute, cronofyPagesPerMinute }),
+    push,
     metrics: Object.freeze({ port: metricsPort, host: read('METRICS_HOST') ?? '127.0.0.1' }),
   });
 }

@@ -5,7 +5,8 @@
 //    sub (a linked account may share this grant with a record written earlier);
 // 3. a new session id, with a new flow binding (the old one retired, so a flow prepared in a planted
 //    session cannot complete here, and a second tab that raced this one stops);
-// 4. the connection this session held before, if it is another account with another refresh token,
+// 4. the push channel moves to this connection (push/channels.ts); push problems never fail a connect;
+// 5. the connection this session held before, if it is another account with another refresh token,
 //    is revoked (queued when Cronofy cannot be reached). The same account is replaced, never revoked.
 import { randomBytes } from 'node:crypto';
 import type { Request } from 'express';
@@ -45,8 +46,9 @@ export async function keepGrant(ctx: AppContext, req: Request, flow: PendingFlow
     }
     const connection = buildConnection(ctx, flow, answer);
     let previous;
+    let existing;
     try {
-      const existing = await ctx.tokens.get(connection.id);
+      existing = await ctx.tokens.get(connection.id);
       if (existing) connection.connected_at = existing.connection.connected_at;
       previous = await ctx.tokens.put(connection);
     } catch (err) {
@@ -62,21 +64,31 @@ export async function keepGrant(ctx: AppContext, req: Request, flow: PendingFlow
       });
     }
     stored = true;
+    // The same Cronofy account with another calendar account: linked in, not a sign-in again.
+    const joined = existing !== undefined && existing !== null && existing.connection.linking_profile?.profile_id !== connection.linking_profile?.profile_id;
+    const welcomeBack = previous !== null && !joined;
 
     const replaced = connectionOf(req, flow.kind);
     const oldBinding = flowBindingOf(req);
     await regenerateSession(req, {
       connections: { ...connectionIds(req), [flow.kind]: connection.id },
       flowBinding: randomBytes(16).toString('hex'),
-      flash: { kind: 'info', text: connectedMessage(connection, previous !== null) },
+      flash: { kind: 'info', text: connectedMessage(connection, welcomeBack) },
     });
     if (oldBinding) await retireBinding(ctx.kv, oldBinding);
+    // A calendar account joined this Cronofy account (linking): cached calendars and profiles no longer hold.
+    if (joined) {
+      await Promise.all([ctx.cache.invalidate(connection.id), ctx.push.profiles.forget(connection.id)]).catch((err: unknown) =>
+        ctx.logger.warn({ err }, 'cached answers not forgotten'),
+      );
+    }
+    await movePushChannel(ctx, connection, replaced);
 
     if (replaced && replaced !== connection.id && (await giveBackReplaced(ctx, replaced, connection)) === 'pending') {
       flash(
         req,
         'info',
-        `${connectedMessage(connection, previous !== null)} Revocation pending for the account it replaced: Cronofy could not be reached, so the app keeps asking until Cronofy confirms.`,
+        `${connectedMessage(connection, welcomeBack)} Revocation pending for the account it replaced: Cronofy could not be reached, so the app keeps asking until Cronofy confirms.`,
       );
     }
     return { connection, recognised: previous !== null };
@@ -104,6 +116,24 @@ function buildConnection(ctx: AppContext, flow: PendingFlow, answer: TokenRespon
     connected_at: now,
     signed_in_at: now,
   };
+}
+
+/**
+ * The push channel follows the connection (push/channels.ts): a replaced connection of another
+ * account has its channel closed; this account's earlier channel (same connection id) is closed and
+ * a fresh one opened, so channels never pile up. Push problems never fail a connect.
+ */
+async function movePushChannel(ctx: AppContext, connection: Connection, replacedId: string | undefined): Promise<void> {
+  try {
+    if (replacedId && replacedId !== connection.id) {
+      const old = await ctx.tokens.get(replacedId);
+      if (old) await ctx.push.channels.close(old.connection);
+    }
+    await ctx.push.channels.close(connection);
+    await ctx.push.channels.open(connection);
+  } catch (err) {
+    ctx.logger.warn({ err }, 'push channel not opened');
+  }
 }
 
 /** The connection this session held before, for another account: revoked unless it is the same grant. */

@@ -17,6 +17,10 @@ import { pageDeadline } from './deadline';
 import type { QuotaHold } from './quota-hold';
 import type {
   Calendar,
+  Channel,
+  ChannelFilters,
+  CronofyEvent,
+  Profile,
   OrganizationalUnitMember,
   Pages,
   PermissionsRequestAnswer,
@@ -69,6 +73,14 @@ export interface PermissionRequest {
 
 const MAX_ANSWER_BYTES = 1024 * 1024;
 const MAX_MEMBER_PAGES = 50;
+const MAX_EVENT_PAGES = 5;
+
+/** Extra authorize parameters: pre-select a provider, keep the account separate, or join an existing one. */
+export interface AuthorizeOptions {
+  provider_name?: string;
+  avoid_linking?: boolean;
+  link_token?: string;
+}
 
 export function createCronofyClient(options: CronofyClientOptions) {
   const { hosts, clientId, clientSecret } = options;
@@ -89,7 +101,7 @@ export function createCronofyClient(options: CronofyClientOptions) {
   });
 
   async function send(
-    method: 'GET' | 'POST',
+    method: 'GET' | 'POST' | 'DELETE',
     url: string,
     init: { data?: unknown; bearer?: Bearer } = {},
   ): Promise<AxiosResponse> {
@@ -175,7 +187,7 @@ export function createCronofyClient(options: CronofyClientOptions) {
     hosts,
 
     /** https://docs.cronofy.com/developers/api/authorization/request-authorization/ */
-    authorizationUrl(params: { redirect_uri: string; scope: string; state: string }): string {
+    authorizationUrl(params: { redirect_uri: string; scope: string; state: string } & AuthorizeOptions): string {
       const url = new URL('/oauth/authorize', hosts.appUrl);
       url.search = new URLSearchParams({
         response_type: 'code',
@@ -183,6 +195,9 @@ export function createCronofyClient(options: CronofyClientOptions) {
         redirect_uri: params.redirect_uri,
         scope: params.scope,
         state: params.state,
+        ...(params.provider_name ? { provider_name: params.provider_name } : {}),
+        ...(params.avoid_linking ? { avoid_linking: 'true' } : {}),
+        ...(params.link_token ? { link_token: params.link_token } : {}),
       })
         .toString()
         .replace(/\+/g, '%20');
@@ -266,6 +281,53 @@ export function createCronofyClient(options: CronofyClientOptions) {
         unread = url === undefined && total > current ? total - current : 0;
       }
       return { members, unreadPages: unread };
+    },
+
+    /** https://docs.cronofy.com/developers/api/push-notifications/create-channel/ */
+    async createChannel(bearer: Bearer, body: { callback_url: string; filters?: ChannelFilters }): Promise<Channel> {
+      const answer = await send('POST', api('/v1/channels'), { bearer, data: body });
+      const channel = isObject(answer.data) ? answer.data.channel : undefined;
+      if (!isObject(channel) || typeof channel.channel_id !== 'string') throw unexpected('POST /v1/channels');
+      return channel as unknown as Channel;
+    },
+
+    async listChannels(bearer: Bearer): Promise<Channel[]> {
+      const answer = await send('GET', api('/v1/channels'), { bearer });
+      return arrayField<Channel>(answer.data, 'channels');
+    },
+
+    /** 202 when closed; a 404 (already gone) is an error the caller may ignore. */
+    async closeChannel(bearer: Bearer, channelId: string): Promise<void> {
+      await send('DELETE', api(`/v1/channels/${encodeURIComponent(channelId)}`), { bearer });
+    },
+
+    /** https://docs.cronofy.com/developers/api/identity/profile/ */
+    async listProfiles(bearer: Bearer): Promise<Profile[]> {
+      const answer = await send('GET', api('/v1/profiles'), { bearer });
+      return arrayField<Profile>(answer.data, 'profiles');
+    },
+
+    /** https://docs.cronofy.com/developers/api-alpha/explicit-linking/ */
+    async createLinkToken(bearer: Bearer): Promise<string> {
+      const answer = await send('POST', api('/v1/link_tokens'), { bearer });
+      const token = isObject(answer.data) ? answer.data.link_token : undefined;
+      if (typeof token !== 'string' || token.length === 0) throw unexpected('POST /v1/link_tokens');
+      return token;
+    },
+
+    /** Events changed since `last_modified` (a push notification's changes_since), following next_page on the API host. */
+    async readChangedEvents(bearer: Bearer, lastModified: string): Promise<CronofyEvent[]> {
+      const events: CronofyEvent[] = [];
+      const query = new URLSearchParams({ tzid: 'Etc/UTC', last_modified: lastModified, include_managed: 'true' });
+      let url: string | undefined = `${api('/v1/events')}?${query.toString()}`;
+      for (let page = 0; url !== undefined; page++) {
+        if (page >= MAX_EVENT_PAGES) break; // the newest pages are enough to show what changed
+        const answer: AxiosResponse = await send('GET', url, { bearer });
+        events.push(...arrayField<CronofyEvent>(answer.data, 'events'));
+        const next: unknown = ((isObject(answer.data) ? answer.data.pages : undefined) as Pages | undefined)?.next_page;
+        url = typeof next === 'string' && URL.canParse(next) && new URL(next).origin === new URL(hosts.apiUrl).origin ? next : undefined;
+      }
+      return events;
     },
   };
 }

@@ -67,3 +67,36 @@ export interface Pages {
   total: number;
   next_page?: string;
 }
+
+export interface ChannelFilters {
+  calendar_ids?: string[];
+  only_managed?: boolean;
+}
+
+/** A push notification channel (POST/GET /v1/channels). */
+export interface Channel {
+  channel_id: string;
+  callback_url: string;
+  filters: ChannelFilters;
+}
+
+/** A calendar profile (GET /v1/profiles); profile_relink_url only when not connected. */
+export interface Profile {
+  provider_name: string;
+  provider_service?: string;
+  profile_id: string;
+  profile_name: string;
+  profile_connected: boolean;
+  profile_relink_url?: string;
+}
+
+/** The fields of an event (GET /v1/events) the app shows. */
+export interface CronofyEvent {
+  calendar_id: string;
+  event_uid?: string;
+  summary?: string;
+  start: string | { time: string; tzid?: string };
+  end?: string | { time: string; tzid?: string };
+  deleted?: boolean;
+  updated?: string;
+}

@@ -3,6 +3,7 @@ import { Router, type Request, type Response } from 'express';
 import { accountWith, actorOf } from './bearer';
 import type { EmulatorContext } from './context';
 import { serviceAccountUserInfo } from './enterprise';
+import { healthJson } from './profiles';
 import { calendarsOf, type SeedAccount } from './seed';
 
 export function calendarJson(ctx: EmulatorContext, account: SeedAccount) {
@@ -21,7 +22,7 @@ export function calendarJson(ctx: EmulatorContext, account: SeedAccount) {
   }));
 }
 
-/** Where a person reconnects a profile; the emulator serves no page there (docs/emulator.md). */
+/** Where a person reconnects a conferencing profile; the emulator serves no page there (docs/emulator.md). */
 const relinkUrl = (ctx: EmulatorContext, provider: string, email: string) =>
   `${ctx.publicUrl}/relink/${encodeURIComponent(provider)}?email=${encodeURIComponent(email)}`;
 
@@ -32,8 +33,7 @@ const profileJson = (ctx: EmulatorContext, account: SeedAccount) =>
     provider_service: p.provider_service,
     profile_id: p.profile_id,
     profile_name: p.profile_name,
-    profile_connected: p.connected !== false,
-    ...(p.connected === false ? { profile_relink_url: relinkUrl(ctx, p.provider_name, p.profile_name) } : {}),
+    ...healthJson(ctx, p),
   }));
 
 const conferencingJson = (ctx: EmulatorContext, account: SeedAccount) =>

@@ -6,6 +6,7 @@
 //   is the linking cookie (linking.ts); avoid_linking=true leaves it alone.
 import { Router, type Request, type Response } from 'express';
 import { one, withQuery, type EmulatorContext } from './context';
+import { linkingParams, preselected } from './link-tokens';
 import { describeScope, ORGANIZATION_SCOPE, parseScope } from './scopes';
 import type { Subject } from './state';
 
@@ -63,15 +64,20 @@ export function authorizeRoutes(ctx: EmulatorContext): Router {
     const checked = check(ctx, req.query);
     if (!checked.ok) return 'page' in checked ? void refuse(res, checked.page) : void res.redirect(checked.redirect);
     const organization = checked.scopes.includes(ORGANIZATION_SCOPE);
-    const hidden: Record<string, string> = { response_type: 'code', client_id: ctx.clientId, redirect_uri: checked.redirectUri, scope: checked.scopes.join(' ') };
+    const linking = linkingParams(ctx, req.query);
+    if ('error' in linking) return void res.redirect(withQuery(checked.redirectUri, { error: 'invalid_request', error_description: linking.error, state: checked.state }));
+    const hidden: Record<string, string> = { response_type: 'code', client_id: ctx.clientId, redirect_uri: checked.redirectUri, scope: checked.scopes.join(' '), ...linking.hidden };
     if (checked.state !== undefined) hidden.state = checked.state;
     if (checked.avoidLinking) hidden.avoid_linking = 'true';
     res.setHeader('Content-Security-Policy', pagePolicy(checked.redirectUri));
+    const choices = choicesFor(ctx, organization);
     res.render('consent', {
       applicationName: ctx.applicationName,
       organization,
       hidden,
-      choices: choicesFor(ctx, organization),
+      choices,
+      preselected: preselected(choices, linking.providerName),
+      linkingInto: linking.into?.email,
       scopes: checked.scopes.map(describeScope),
       returnOrigin: new URL(checked.redirectUri).origin,
     });
@@ -87,9 +93,21 @@ export function authorizeRoutes(ctx: EmulatorContext): Router {
     if (decision !== 'allow' || !choice) {
       return void refuse(res, { heading: 'Choose an account', text: 'Go back, pick one of the accounts and press Allow or Deny.' });
     }
-    const { subject, link } = ctx.state.linking.subjectFor(req, res, choice.subject, checked.avoidLinking);
-    const linkingProfile = choice.subject.kind === 'account' ? choice.subject.account.profiles[0] : undefined;
-    const code = ctx.state.issueCode(subject, checked.redirectUri, checked.scopes, { link, linkingProfile });
+    const linking = linkingParams(ctx, body);
+    if ('error' in linking) return void res.redirect(withQuery(checked.redirectUri, { error: 'invalid_request', error_description: linking.error, state: checked.state }));
+    const linkToken = linking.hidden.link_token;
+    let code: string;
+    if (linkToken !== undefined && choice.subject.kind === 'account') {
+      // Explicit linking (link-tokens.ts): the chosen account joins the token's account.
+      const linked = ctx.linkTokens.link(linkToken, choice.subject.account);
+      if (!linked) return void res.redirect(withQuery(checked.redirectUri, { error: 'invalid_request', error_description: 'link_token is unknown, used or expired', state: checked.state }));
+      code = ctx.state.issueCode(linked, checked.redirectUri, checked.scopes, { linkingProfile: linked.kind === 'account' ? linked.linkingProfile : undefined });
+    } else {
+      // Implicit linking by the browser's cookie (linking.ts), unless avoid_linking.
+      const { subject, link } = ctx.state.linking.subjectFor(req, res, choice.subject, checked.avoidLinking);
+      const linkingProfile = choice.subject.kind === 'account' ? choice.subject.account.profiles[0] : undefined;
+      code = ctx.state.issueCode(subject, checked.redirectUri, checked.scopes, { link, linkingProfile });
+    }
     res.redirect(withQuery(checked.redirectUri, { code, state: checked.state }));
   });
 

@@ -1,3 +1,6 @@
+import type { Channels } from './channels';
+import type { LinkTokens } from './link-tokens';
+import type { ProfileHealth } from './profiles';
 import type { EmulatorState } from './state';
 
 /** What every part of the emulator needs: its memory and the one registered application. */
@@ -13,6 +16,10 @@ export interface EmulatorContext {
   applicationName: string;
   pageSize: number;
   memberPageSize: number;
+  /** Push notification channels, profile health and link tokens (channels.ts, profiles.ts, link-tokens.ts). */
+  channels: Channels;
+  profiles: ProfileHealth;
+  linkTokens: LinkTokens;
   /** A test may make POST /v1/permissions hand out another URL. */
   permissionsUrlOverride(): string | null;
 }

@@ -10,7 +10,7 @@ import { createHolds, dropAnswer } from './hold';
 import type { Callbacks } from './callbacks';
 import { createParkedRequests } from './parked';
 import type { EmulatorState } from './state';
-import type { EmulatorControl, FaultOptions, HoldAnswer, RecordedRequest } from './types';
+import type { EmulatorControl, FaultOptions, HoldAnswer, PushControl, RecordedRequest } from './types';
 
 /** Recorded requests kept (oldest dropped first), so a long-running emulator does not grow without end. */
 const MAX_RECORDED = 10_000;
@@ -36,7 +36,7 @@ export function createControl(state: EmulatorState, callbacks: Callbacks) {
   let permissionsUrl: string | null = null;
   const holds = createHolds();
 
-  const control: EmulatorControl = {
+  const control: Omit<EmulatorControl, keyof PushControl> = {
     expireAccessTokens: () => state.expireAccessTokens(),
     revokeGrant: (tokenOrSub) => {
       state.revoke({ token: tokenOrSub });
@@ -118,7 +118,7 @@ export function rateLimiter(limit: { perSecond: number; perMinute: number }, now
 }
 
 /** The control handle over HTTP, for a demo or a test in another process. Never on by default. */
-export function controlRoutes(control: EmulatorControl, heldRequest: (id: string) => ReturnType<EmulatorControl['hold']> | undefined): Router {
+export function controlRoutes(control: Omit<EmulatorControl, keyof PushControl>, heldRequest: (id: string) => ReturnType<EmulatorControl['hold']> | undefined): Router {
   const router = Router();
   router.use(express.json());
   router.post('/__emulator/expire-access-tokens', (_req, res) => {

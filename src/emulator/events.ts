@@ -18,6 +18,12 @@ import { calendarsOf, type SeedAccount } from './seed';
 import type { Grant, KeptEvent } from './state';
 import { parseInstant } from './times';
 
+/** The account whose calendar a request changed (the member's, under Cronofy-Impersonate): its channels hear of it. */
+const accountOf = (req: Request): string => {
+  const actor = actorOf(req);
+  return actor.kind === 'account' ? actor.account.account_id : '';
+};
+
 const invalid = (res: Response, errors: Errors) => res.status(422).json({ errors });
 
 const MAX_PAGES_KEPT = 1000;
@@ -163,6 +169,7 @@ export function eventRoutes(ctx: EmulatorContext): Router {
       ctx.state.changeExternalEvent(calendar.calendar_id, eventUid, change);
     }
     res.status(202).end();
+    ctx.channels.changed(accountOf(req), calendar.calendar_id, true);
   });
 
   router.delete('/v1/calendars/:calendar_id/events', (req: Request, res: Response) => {
@@ -175,6 +182,7 @@ export function eventRoutes(ctx: EmulatorContext): Router {
     if (eventId) ctx.state.deleteEvent(calendar.calendar_id, eventId);
     else if (eventUid) ctx.state.changeExternalEvent(calendar.calendar_id, eventUid, null);
     res.status(202).end();
+    ctx.channels.changed(accountOf(req), calendar.calendar_id, true);
   });
 
   return router;

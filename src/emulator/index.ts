@@ -10,6 +10,10 @@
 //   GET      /v1/events  /v1/events/pages/:id                                           events.ts
 //   POST|DELETE /v1/calendars/:calendar_id/events                                      events.ts
 //   POST     /v1/permissions, GET|POST /permissions/requests/:id (approval page)        permissions.ts
+//   POST|GET /v1/channels  DELETE /v1/channels/:id  (+ signed deliveries, notify.ts)  channels.ts
+//   POST     /v1/link_tokens                                                            link-tokens.ts
+//   GET|POST /relink/:profile_id          the relink page of a disconnected profile    profiles.ts
+//   GET|POST /playground*                 sandbox demo: change a calendar, disconnect   playground.ts
 //   GET|POST /enterprise_connect/oauth/authorize, POST /v1/service_account_authorizations,
 //            signed callbacks to callback_url                                   enterprise.ts, callbacks.ts
 //   /__emulator/*                        test control, only with controlApi             control.ts
@@ -18,6 +22,12 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { apiRoutes } from './api';
+import { channelRoutes, createChannels } from './channels';
+import { createLinkTokens, linkTokenRoutes } from './link-tokens';
+import { createNotifier } from './notify';
+import { createProfileHealth, relinkRoutes } from './profiles';
+import { playgroundRoutes } from './playground';
+import { createPushControl, pushControlRoutes } from './push-control';
 import { authorizeRoutes } from './authorize';
 import { bearer } from './bearer';
 import type { EmulatorContext } from './context';
@@ -29,10 +39,10 @@ import { permissionRoutes } from './permissions';
 import { seedWorld } from './seed';
 import { createState } from './state';
 import { tokenRoutes } from './token';
-import { SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, type EmulatorOptions, type RunningEmulator } from './types';
+import { SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, type EmulatorControl, type EmulatorOptions, type RunningEmulator } from './types';
 
 export { SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET } from './types';
-export type { EmulatorControl, EmulatorOptions, FaultOptions, HeldRequest, HoldAnswer, RecordedRequest, RunningEmulator, SentCallback } from './types';
+export type { EmulatorControl, EmulatorOptions, FaultOptions, HeldRequest, HoldAnswer, PushDelivery, RecordedRequest, RunningEmulator, SentCallback } from './types';
 
 const DEFAULT_RATE_LIMIT = { perSecond: 50, perMinute: 500 };
 
@@ -46,11 +56,13 @@ function buildApp(options: EmulatorOptions, publicUrl: () => string) {
     now: options.now,
   });
   const callbacks = createCallbacks({ clientSecret: options.clientSecret ?? SANDBOX_CLIENT_SECRET, deliver: options.deliverCallbacks ?? true, log });
-  const { control, recorder, parker, injector, heldRequest, permissionsUrl } = createControl(state, callbacks);
+  const { control: baseControl, recorder, parker, injector, heldRequest, permissionsUrl } = createControl(state, callbacks);
+  const clientSecret = options.clientSecret ?? SANDBOX_CLIENT_SECRET;
+  const notifier = createNotifier({ secrets: () => [clientSecret, ...(options.rotatingClientSecrets ?? [])], retryDelaysMs: options.pushRetryDelaysMs, log });
   const ctx: EmulatorContext = {
     state,
     clientId: options.clientId ?? SANDBOX_CLIENT_ID,
-    clientSecret: options.clientSecret ?? SANDBOX_CLIENT_SECRET,
+    clientSecret,
     internalApplicationKey: options.internalApplicationKey,
     redirectUris: options.redirectUris ?? [],
     get publicUrl() {
@@ -60,6 +72,18 @@ function buildApp(options: EmulatorOptions, publicUrl: () => string) {
     pageSize: options.pageSize ?? 10,
     memberPageSize: options.memberPageSize ?? 100,
     permissionsUrlOverride: permissionsUrl,
+    channels: createChannels(notifier, options.now),
+    profiles: createProfileHealth(),
+    linkTokens: createLinkTokens(state.world, options.now),
+  };
+  const pushControl = createPushControl(ctx, notifier);
+  const control: EmulatorControl = {
+    ...baseControl,
+    ...pushControl,
+    reset: () => {
+      baseControl.reset();
+      pushControl.reset();
+    },
   };
 
   const app = express();
@@ -79,7 +103,7 @@ function buildApp(options: EmulatorOptions, publicUrl: () => string) {
   app.get('/__assets/emulator.css', (_req, res) => {
     res.set('Cache-Control', 'public, max-age=3600').sendFile(path.join(__dirname, 'assets', 'emulator.css'));
   });
-  if (options.controlApi) app.use(controlRoutes(control, heldRequest));
+  if (options.controlApi) app.use(controlRoutes(control, heldRequest), pushControlRoutes(control));
 
   app.use(express.json({ limit: '100kb' }));
   app.use(express.urlencoded({ extended: false, limit: '100kb' }));
@@ -100,6 +124,8 @@ function buildApp(options: EmulatorOptions, publicUrl: () => string) {
   app.use(apiRoutes(ctx));
   app.use(eventRoutes(ctx));
   app.use(permissionRoutes(ctx));
+  app.use(channelRoutes(ctx), linkTokenRoutes(ctx), relinkRoutes(ctx));
+  if (options.playground) app.use(playgroundRoutes(ctx, control));
   app.use(enterpriseRoutes(ctx, callbacks));
 
   app.use((req: Request, res: Response) => {
@@ -117,13 +143,13 @@ function buildApp(options: EmulatorOptions, publicUrl: () => string) {
     log(`emulator: ${req.method} ${req.path} failed: ${err instanceof Error ? err.message : String(err)}`);
     res.status(500).json({ error: 'server_error' });
   });
-  return { app, control };
+  return { app, control, closeNotifier: () => notifier.close() };
 }
 
 /** Starts the emulator; resolves once it listens. */
 export async function startEmulator(options: EmulatorOptions = {}): Promise<RunningEmulator> {
   let url = '';
-  const { app, control } = buildApp(options, () => url);
+  const { app, control, closeNotifier } = buildApp(options, () => url);
   const server: Server = createServer(app);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -139,6 +165,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     control,
     close: () =>
       new Promise<void>((resolve, reject) => {
+        closeNotifier();
         server.close((err) => (err ? reject(err) : resolve()));
         server.closeAllConnections();
       }),

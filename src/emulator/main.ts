@@ -42,6 +42,7 @@ function fromEnv(env: NodeJS.ProcessEnv): { options: EmulatorOptions; problems: 
       controlApi,
       relinkRefreshToken: relink === 'new' ? 'new' : 'same',
       rateLimit: rateLimit ? undefined : false,
+      rotatingClientSecrets: (value('EMULATOR_ROTATING_CLIENT_SECRETS') ?? '').split(',').map((s) => s.trim()).filter(Boolean),
       log: (line) => console.warn(line),
     },
     problems,

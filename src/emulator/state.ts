@@ -11,7 +11,7 @@ import type { SeedAccount, SeedEvent, SeedOrganization, SeedProfile, World } fro
 import { utcTime } from './times';
 
 export type Subject =
-  | { kind: 'account'; account: SeedAccount }
+  | { kind: 'account'; account: SeedAccount; /** The profile just added, when a link_token joined it. */ linkingProfile?: SeedProfile }
   | { kind: 'organization'; organization: SeedOrganization }
   | { kind: 'service_account'; serviceAccount: SeedServiceAccount; delegatedScopes: string[] };
 

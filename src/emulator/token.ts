@@ -31,7 +31,7 @@ export function tokenRoutes(ctx: EmulatorContext): Router {
     if (subject.kind === 'service_account') return { ...answer, service_account_id: subject.serviceAccount.sub };
     answer.sub = ctx.state.subOf(subject);
     if (subject.kind === 'account') {
-      const profile = tokens.linkingProfile ?? subject.account.profiles[0];
+      const profile = tokens.linkingProfile ?? subject.linkingProfile ?? subject.account.profiles[0];
       answer.account_id = subject.account.account_id;
       if (profile) {
         answer.linking_profile = {

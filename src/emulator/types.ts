@@ -16,6 +16,13 @@ export interface EmulatorOptions {
    * from clientId/clientSecret: the client secret itself is never an API key. Default: none.
    */
   internalApplicationKey?: string;
+  /**
+   * Further active client secrets, as during a rotation: push notifications then carry one
+   * Cronofy-HMAC-SHA256 value per secret (clientSecret's first). API calls still use clientSecret.
+   */
+  rotatingClientSecrets?: string[];
+  /** Waits before each retry of a failed push delivery; default [1000, 5000, 15000]. */
+  pushRetryDelaysMs?: number[];
   /** Exact redirect URIs the application registered (verified-application behaviour). */
   redirectUris?: string[];
   /** Access token lifetime in seconds; default 3600. */
@@ -30,6 +37,8 @@ export interface EmulatorOptions {
   relinkRefreshToken?: 'same' | 'new';
   /** Per-application rate limit; default { perSecond: 50, perMinute: 500 }; false turns it off. */
   rateLimit?: false | { perSecond: number; perMinute: number };
+  /** Serve /playground, where a person adds events and disconnects profiles (sandbox demo); default false. */
+  playground?: boolean;
   /** Serve the test-control API over HTTP under /__emulator/; default false. */
   controlApi?: boolean;
   /** Events per page of /v1/events; default 10. */
@@ -84,6 +93,35 @@ export interface FaultOptions {
   dropAnswer?: boolean;
 }
 
+/** What a push notification delivery looked like (control.pushDeliveries()). */
+export interface PushDelivery {
+  channel_id: string;
+  callback_url: string;
+  type: string;
+  /** The exact body sent. */
+  body: string;
+  /** The Cronofy-HMAC-SHA256 header sent. */
+  signature: string;
+  /** Each try: the status answered, or the network error. */
+  attempts: { status?: number; error?: string }[];
+  delivered: boolean;
+}
+
+export interface PushControl {
+  /** The profile loses its credentials: profile_connected false, a relink URL, profile_disconnected sent. */
+  disconnectProfile(profileId: string): void;
+  /** Someone adds an event to the account's primary calendar (outside the API); channels get `change`. Returns its event_uid. */
+  changeEvent(accountEmailOrId: string, summary: string): string;
+  /** Sends a notification of this type (no extra fields) to every open channel of the account. */
+  sendNotification(accountEmailOrId: string, type: string): void;
+  /** The account's open channels. */
+  openChannels(accountEmailOrId: string): { channel_id: string; callback_url: string; filters: Record<string, unknown> }[];
+  /** Every delivery so far (the latest 1,000), oldest first. */
+  pushDeliveries(): PushDelivery[];
+  /** Resolves once every delivery started so far, retries included, has finished. */
+  pushSettled(): Promise<void>;
+}
+
 /** How a test answers a held request instead of letting it go on to its normal answer. */
 export interface HoldAnswer {
   status: number;
@@ -102,7 +140,7 @@ export interface HeldRequest {
   release(answer?: HoldAnswer): void;
 }
 
-export interface EmulatorControl {
+export interface EmulatorControl extends PushControl {
   /** Every access token issued so far stops working (401) as if expired; refresh tokens keep working. */
   expireAccessTokens(): void;
   /** Revoke the authorization that issued this token or belongs to this sub (account or organizational unit). */

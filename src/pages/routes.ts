@@ -1,11 +1,16 @@
 import { Router } from 'express';
 import type { AppContext } from '../context';
 import { sessionConnections } from '../session/access';
+import { PROVIDER_NAMES } from '../connect/start';
+import { providerLabel } from '../linking/health';
 
 export function homeRoutes(ctx: AppContext): Router {
   const router = Router();
   router.get('/', async (req, res) => {
-    res.render('home', { connections: await sessionConnections(req, ctx.tokens) });
+    res.render('home', {
+      connections: await sessionConnections(req, ctx.tokens),
+      providers: PROVIDER_NAMES.map((name) => ({ name, label: providerLabel(name) })),
+    });
   });
   return router;
 }

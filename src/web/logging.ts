@@ -19,8 +19,10 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
 
 /** The URL with secret-bearing query values masked; anything unparsable becomes its path only. */
 export function redactUrl(rawUrl: string): string {
-  // An Enterprise Connect callback_url carries its single-use key in the path.
-  const url = rawUrl.replace(/^\/enterprise\/callback\/[^/?]+/, '/enterprise/callback/[redacted]');
+  // An Enterprise Connect callback_url and a push channel's callback_url carry their key in the path.
+  const url = rawUrl
+    .replace(/^\/enterprise\/callback\/[^/?]+/, '/enterprise/callback/[redacted]')
+    .replace(/^\/push\/[^/?]+/, '/push/[redacted]');
   const at = url.indexOf('?');
   if (at === -1) return redactPath(url);
   const params = new URLSearchParams(url.slice(at + 1));

@@ -35,7 +35,7 @@ describe('the account with a deleted calendar and a disconnected profile', () =>
       ['apple', 'icloud', false],
     ]);
     expect(profiles[0]).not.toHaveProperty('profile_relink_url');
-    expect(profiles[1]?.profile_relink_url).toMatch(/^http:\/\/localhost:\d+\/relink\/apple\?email=/);
+    expect(profiles[1]?.profile_relink_url).toMatch(/^http:\/\/localhost:\d+\/relink\/pro_[0-9a-f]+$/);
   });
 
   it('answers userinfo with both profiles, their calendars, and conferencing_profiles (one disconnected)', async () => {

@@ -25,10 +25,12 @@ describe('GET /inspector', () => {
       'Token request: POST /oauth/token',
       'HTTP call to Cronofy',
       'Token response stored server-side; session id regenerated',
+      'HTTP call to Cronofy', // the calendars page: /v1/calendars and /v1/profiles
       'HTTP call to Cronofy',
     ]);
     expect(page.text).toContain(`${state.slice(0, 4)}… (${state.length} chars)`);
     expect(page.text).toContain('/v1/calendars');
+    expect(page.text).toContain('/v1/profiles');
 
     const secrets = [state, code, h.config.cronofy.clientSecret];
     const connections = await connectionsOf(h, callback.headers['set-cookie']);

@@ -40,8 +40,13 @@ export interface Stack {
   close(): Promise<void>;
 }
 
+export interface StackOptions {
+  /** Push notifications on, delivered to the app's own port (as in sandbox mode). */
+  push?: boolean;
+}
+
 /** The real app on a real port and Redis, talking to a real emulator, both on localhost. */
-export async function startStack(): Promise<Stack> {
+export async function startStack(options: StackOptions = {}): Promise<Stack> {
   // 1. The app's port, before anything else: the emulator needs the redirect URIs.
   const slot: { handler?: (req: IncomingMessage, res: ServerResponse) => void } = {};
   const server: Server = createServer((req, res) => {
@@ -77,6 +82,7 @@ export async function startStack(): Promise<Stack> {
     // Off, as in harness.ts: the flows count calls to Cronofy (the cache has its own tests).
     CRONOFY_CACHE_SECONDS: '0',
     LOG_LEVEL: 'debug',
+    ...(options.push ? { PUSH_BASE_URL: baseUrl } : {}),
   });
   const logs: string[] = [];
   const logger = createLogger('debug', { write: (line: string) => void logs.push(line) });
@@ -314,7 +320,7 @@ export interface BrowserSuite {
 }
 
 /** One stack and one Chromium per test file; a fresh context per test; the emulator reset before each (its grants are global). */
-export function browserSuite(): BrowserSuite {
+export function browserSuite(options: StackOptions = {}): BrowserSuite {
   let browser: Browser | undefined;
   let context: BrowserContext | undefined;
   const suite = {
@@ -327,7 +333,7 @@ export function browserSuite(): BrowserSuite {
     },
   };
   beforeAll(async () => {
-    suite.stack = await startStack();
+    suite.stack = await startStack(options);
     browser = await launchChromium();
   });
   afterAll(async () => {

@@ -1,0 +1,78 @@
+// Profile health and relinking (https://docs.cronofy.com/developers/faqs/profile-reconnection-process/):
+// - a test disconnects a profile (as Cronofy does after failing to sync it, e.g. a revoked Google
+//   grant): /v1/profiles and /v1/userinfo report profile_connected false and a profile_relink_url,
+//   and every channel of the accounts holding it gets `profile_disconnected`;
+// - the relink URL (app role, unique per profile) shows a page where the person signs in again;
+//   afterwards the profile is connected and `change` notifications flow again. Where Cronofy sends
+//   the person after relinking is unconfirmed: the page just says it is done.
+import { Router, type Request, type Response } from 'express';
+import { pagePolicy } from './authorize';
+import { one, type EmulatorContext } from './context';
+import { cronofyTime } from './channels';
+import type { SeedAccount, SeedProfile } from './seed';
+
+export function createProfileHealth() {
+  const disconnected = new Set<string>();
+  return {
+    connected: (profileId: string): boolean => !disconnected.has(profileId),
+    disconnect: (profileId: string): void => void disconnected.add(profileId),
+    reconnect: (profileId: string): void => void disconnected.delete(profileId),
+    reset: (): void => disconnected.clear(),
+  };
+}
+
+export type ProfileHealth = ReturnType<typeof createProfileHealth>;
+
+/** The health fields of a profile in /v1/profiles and /v1/userinfo. */
+export function healthJson(ctx: EmulatorContext, profile: SeedProfile): { profile_connected: boolean; profile_relink_url?: string } {
+  // A sample profile may start disconnected (seed.ts); a test or the playground can disconnect any.
+  if (profile.connected !== false && ctx.profiles.connected(profile.profile_id)) return { profile_connected: true };
+  return { profile_connected: false, profile_relink_url: `${ctx.publicUrl}/relink/${profile.profile_id}` };
+}
+
+/** Every account that holds this profile (a linked profile sits in two). */
+export function holders(ctx: EmulatorContext, profileId: string): { account: SeedAccount; profile: SeedProfile }[] {
+  const accounts = [...ctx.state.world.accounts, ...ctx.state.world.organization.members.map((m) => m.account)];
+  return accounts.flatMap((account) => account.profiles.filter((p) => p.profile_id === profileId).map((profile) => ({ account, profile })));
+}
+
+export function disconnectProfile(ctx: EmulatorContext, profileId: string): boolean {
+  const found = holders(ctx, profileId);
+  if (found.length === 0) return false;
+  ctx.profiles.disconnect(profileId);
+  for (const { account } of found) ctx.channels.notifyAll(account.account_id, { type: 'profile_disconnected' });
+  return true;
+}
+
+export function relinkRoutes(ctx: EmulatorContext): Router {
+  const router = Router();
+
+  const profileOf = (req: Request) => holders(ctx, one(req.params.profile_id) ?? '')[0]?.profile;
+
+  router.get('/relink/:profile_id', (req: Request, res: Response) => {
+    const profile = profileOf(req);
+    if (!profile) return void res.status(404).render('message', { heading: 'Unknown profile', text: 'This relink link names no calendar profile.' });
+    if (ctx.profiles.connected(profile.profile_id)) {
+      return void res.render('message', { heading: 'Already connected', text: `${profile.profile_name} (${profile.provider_name}) is connected; there is nothing to do.` });
+    }
+    res.setHeader('Content-Security-Policy', pagePolicy());
+    res.render('relink', { profile });
+  });
+
+  router.post('/relink/:profile_id', (req: Request, res: Response) => {
+    const profile = profileOf(req);
+    if (!profile) return void res.status(404).render('message', { heading: 'Unknown profile', text: 'This relink link names no calendar profile.' });
+    const wasDisconnected = !ctx.profiles.connected(profile.profile_id);
+    ctx.profiles.reconnect(profile.profile_id);
+    if (wasDisconnected) {
+      // Syncing resumes: Cronofy's FAQ says change notifications then flow as normal.
+      for (const { account } of holders(ctx, profile.profile_id)) ctx.channels.notifyAll(account.account_id, { type: 'change', changes_since: cronofyTime(Date.now()) });
+    }
+    res.render('message', {
+      heading: `${profile.profile_name} is connected again`,
+      text: `Cronofy can read your ${profile.provider_name} calendars again. You can go back to the application.`,
+    });
+  });
+
+  return router;
+}
