@@ -24,7 +24,11 @@ afterAll(async () => {
 });
 
 type Samples = Map<string, number>;
-const TEMPLATES = ['GET /v1/calendars', 'GET /v1/userinfo', 'GET /v1/organizational_unit_members', 'POST /oauth/token', 'POST /oauth/token/revoke', 'POST /v1/permissions'];
+const TEMPLATES = [
+  'GET /v1/calendars', 'GET /v1/userinfo', 'GET /v1/organizational_unit_members', 'GET /v1/profiles', 'GET /v1/events',
+  'POST /oauth/token', 'POST /oauth/token/revoke', 'POST /v1/permissions',
+  'GET /v1/channels', 'POST /v1/channels', 'DELETE /v1/channels/{channel_id}', 'POST /v1/link_tokens',
+];
 
 /** Scrapes the endpoint: `name{labels}` → value. */
 async function scrape(): Promise<{ text: string; samples: Samples }> {
