@@ -1,6 +1,6 @@
 import { ConfigError, loadConfig } from '../../src/config';
 
-const real = { CRONOFY_CLIENT_ID: 'id', CRONOFY_CLIENT_SECRET: 'secret', REDIS_URL: 'redis://127.0.0.1:6379' };
+const real = { CRONOFY_CLIENT_ID: 'id', CRONOFY_CLIENT_SECRET: 'secret', REDIS_URL: 'redis://127.0.0.1:6379', SESSION_SECRET: 'x'.repeat(32) };
 
 function problemsOf(env: Record<string, string>): string[] {
   try {
