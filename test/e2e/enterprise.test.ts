@@ -78,6 +78,7 @@ describe('Enterprise Connect in a browser', () => {
     // Authorize another, then disconnect the service account: the page says what happens to people.
     await page.getByLabel("Authorize a person's calendar by email").fill('jo.garcia@fabrikam.example');
     await submitAppForm(page, baseUrl, page.getByRole('button', { name: 'Authorize', exact: true }));
+    await page.waitForURL(`${baseUrl}/enterprise`, { waitUntil: 'load' }); // the redirect after the POST has landed
     await emulator.control.callbacksSettled();
     await page.reload();
     await expectText(row('jo.garcia@fabrikam.example'), 'authorized');
