@@ -1,9 +1,9 @@
 // Child processes for the benchmark: each server runs in its own Node process (own event loop),
-// optionally pinned to a CPU with taskset. Every child is remembered so that it is stopped on
-// normal exit, on error and on SIGINT/SIGTERM.
+// compiled JavaScript run by plain `node` (the app from dist/, as `npm start` runs it), optionally
+// pinned to a CPU with taskset. Every child is remembered so that it is stopped on normal exit, on
+// error and on SIGINT/SIGTERM.
 import { type ChildProcess, type StdioOptions, spawn, spawnSync } from 'node:child_process';
 import { openSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import path from 'node:path';
 
 export const ROOT = path.resolve(__dirname, '..', '..');
@@ -43,13 +43,13 @@ export function affinityOf(pid: number): string | null {
 }
 
 /**
- * Starts `node --import tsx <script>` (taskset execs node, so the pid is node's own, which is what
+ * Starts `node <script>` (taskset execs node, so the pid is node's own, which is what
  * /proc/<pid>/status must be read from). stdout (a pino line per request for the app) comes
  * through a pipe that is only scanned for error-level lines: a failing request in a scenario can
  * then be explained from the app's own log, at the cost of a substring search per chunk here.
  */
 export function startNode(name: string, script: string, env: Record<string, string>, cpu: string | null, extraNodeArgs: string[] = []): Child {
-  const nodeArgs = [...extraNodeArgs, '--import', 'tsx', path.join(ROOT, script)];
+  const nodeArgs = [...extraNodeArgs, path.resolve(ROOT, script)];
   const pinned = cpu !== null && tasksetAvailable();
   // A clean environment: nothing from the caller's shell (REDIS_URL, TRUST_PROXY...) leaks into
   // what is measured. BENCH_CHILD_STDOUT=<dir> keeps each child's stdout for debugging.
@@ -116,17 +116,6 @@ export async function stopAll(): Promise<void> {
 export function killAllNow(): void {
   for (const child of running) child.kill('SIGKILL');
   running.clear();
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no free port'))));
-    });
-  });
 }
 
 /** Resident set size in KB from /proc (VmRSS), or null off Linux. */
