@@ -20,7 +20,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type Redis from 'ioredis';
 import { type Bench, type Row, type Scenario, type ScenarioResult, type Settings, settingsFromEnv } from './lib/bench';
-import { breakdown } from './lib/cpu-profile';
+import { breakdown, profileClockUs } from './lib/cpu-profile';
 import { closedLoop } from './lib/load';
 import { affinityOf, killAllNow, pinSelf, stopAll, tasksetAvailable } from './lib/processes';
 import { BENCH_REDIS_URL, benchRedis, redisInfo } from './lib/redis-tools';
@@ -230,10 +230,14 @@ async function profile(): Promise<void> {
   for (const load of loads) {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'bench-profile-'));
     progress(`profile: ${load.id}, ${seconds} s`);
-    await withBench(settings, { appNodeArgs: ['--cpu-prof', '--cpu-prof-dir', dir] }, load.drive);
+    const window = await withBench(settings, { appNodeArgs: ['--cpu-prof', '--cpu-prof-dir', dir] }, async (b) => {
+      const fromUs = profileClockUs();
+      await load.drive(b);
+      return { fromUs, toUs: profileClockUs() };
+    });
     const file = readdirSync(dir).find((name) => name.endsWith('.cpuprofile'));
     if (!file) throw new Error(`profile: the app wrote no .cpuprofile in ${dir}`);
-    const result = breakdown(path.join(dir, file));
+    const result = breakdown(path.join(dir, file), window);
     columns.push({ id: load.id, layers: new Map(result.layers), busyShare: result.busyMs / result.totalMs });
     rmSync(dir, { recursive: true, force: true });
   }

@@ -68,7 +68,8 @@ function layerOfUrl(url: string): string | null {
     const match = Object.keys(APP_LAYERS).find((prefix) => file === prefix || file.startsWith(`${prefix}/`));
     return match ? (APP_LAYERS[match] as string) : 'the app\'s own code (dist/)';
   }
-  if (url.endsWith('.ejs')) return 'templates (EJS)';
+  // EJS names a compiled template by its file, in quotes.
+  if (/\.ejs"?$/.test(url)) return 'templates (EJS)';
   return 'other';
 }
 
@@ -81,7 +82,11 @@ export interface Breakdown {
   layers: [string, number][];
 }
 
-export function breakdown(file: string): Breakdown {
+/** Microseconds on the clock CPU profiles use (the monotonic clock of process.hrtime). */
+export const profileClockUs = (): number => Number(process.hrtime.bigint() / 1000n);
+
+/** `window`: only samples taken between these profileClockUs() readings (the load, not start-up). */
+export function breakdown(file: string, window?: { fromUs: number; toUs: number }): Breakdown {
   const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
   const parent = new Map<number, number>();
@@ -107,8 +112,11 @@ export function breakdown(file: string): Breakdown {
   };
   const time = new Map<string, number>();
   let totalUs = 0;
+  let at = profile.startTime;
   profile.samples.forEach((id, i) => {
     const delta = profile.timeDeltas[i] ?? 0;
+    at += delta;
+    if (window && (at < window.fromUs || at > window.toUs)) return;
     totalUs += delta;
     const layer = layerOf(id);
     time.set(layer, (time.get(layer) ?? 0) + delta);

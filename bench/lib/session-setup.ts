@@ -34,7 +34,7 @@ export async function connectedSessions(top: Topology, redis: Redis): Promise<{ 
   const b1 = await top.startB1(sessionJson);
   const login = await send(`${b1.url}/login`, { agent });
   const b1Cookie = cookieFrom(login, cookieName);
-  if (!b1Cookie) throw new Error('B1 /login set no cookie');
+  if (!b1Cookie) throw new Error(`B1 /login set no cookie (${login.status}: ${login.body.slice(0, 200)})`);
   agent.destroy();
   return { appCookie, b1Cookie, b1, sessionJson };
 }
