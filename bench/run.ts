@@ -217,43 +217,69 @@ async function soak(): Promise<void> {
   process.stdout.write(`${writeResults(RESULTS_DIR, 'soak', 'npm run bench -- soak', [{ meta, rows: result.rows, data: result.data }])}\n`);
 }
 
-/** The app under each scenario's load with --cpu-prof, a fresh process each; shares of busy CPU time by layer. */
+/**
+ * The app and its baseline under each scenario's load with --cpu-prof, fresh processes per
+ * scenario: CPU microseconds per request (per flow), by layer, counted over the measured load only.
+ */
 async function profile(): Promise<void> {
   const settings = settingsFromEnv(process.env);
   const seconds = Number(process.env.BENCH_PROFILE_S ?? 10);
-  const loads: { id: string; drive(b: Bench): Promise<unknown> }[] = [
-    { id: 'page', drive: (b) => closedLoop(`${b.top.app.url.replace('localhost', '127.0.0.1')}/`, settings.connections, { headers: { cookie: b.appCookie }, warmupS: 2, measureS: seconds }) },
-    { id: 'calendars', drive: (b) => closedLoop(`${b.top.app.url.replace('localhost', '127.0.0.1')}/calendars`, settings.connections, { headers: { cookie: b.appCookie }, warmupS: 2, measureS: seconds }) },
-    { id: 'flows (50 users)', drive: (b) => runFlows({ appBase: b.top.app.url, cookieName: 'cc.sid', agent: newAgent(50) }, 50, 2, seconds) },
+  /** Load for `forS` seconds; how many requests (flows) completed. */
+  type Load = (url: string, cookie: string, forS: number) => Promise<number>;
+  const pageLoad = (page: string): Load => async (url, cookie, forS) =>
+    (await closedLoop(`${url.replace('localhost', '127.0.0.1')}${page}`, settings.connections, { headers: { cookie }, warmupS: 0, measureS: forS })).requests;
+  const flowLoad: Load = async (url, _cookie, forS) => {
+    const agent = newAgent(50);
+    const run = await runFlows({ appBase: url, cookieName: 'cc.sid', agent }, 50, 0, forS);
+    agent.destroy();
+    return run.flows;
+  };
+  const loads: { id: string; unit: string; baseline: (b: Bench) => { name: string; url: string; cookie: string; pid: number }; drive: Load }[] = [
+    { id: 'page', unit: 'request', baseline: (b) => ({ name: 'B1', url: b.b1.url, cookie: b.b1Cookie, pid: b.b1.child.pid }), drive: pageLoad('/') },
+    { id: 'calendars', unit: 'request', baseline: (b) => ({ name: 'B1', url: b.b1.url, cookie: b.b1Cookie, pid: b.b1.child.pid }), drive: pageLoad('/calendars') },
+    { id: 'flows', unit: 'flow', baseline: (b) => ({ name: 'BF', url: b.top.bf.url, cookie: '', pid: b.top.bf.child.pid }), drive: flowLoad },
   ];
-  const columns: { id: string; layers: Map<string, number>; busyShare: number }[] = [];
+  const columns: { title: string; layers: Map<string, number>; total: number }[] = [];
   for (const load of loads) {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'bench-profile-'));
-    progress(`profile: ${load.id}, ${seconds} s`);
-    const window = await withBench(settings, { appNodeArgs: ['--cpu-prof', '--cpu-prof-dir', dir] }, async (b) => {
-      const fromUs = profileClockUs();
-      await load.drive(b);
-      return { fromUs, toUs: profileClockUs() };
+    progress(`profile: ${load.id}, app and baseline, ${seconds} s each after a 2 s warm-up`);
+    const prof = ['--cpu-prof', '--cpu-prof-dir', dir];
+    const runs = await withBench(settings, { appNodeArgs: prof, baselineNodeArgs: prof }, async (b) => {
+      const measured: { name: string; pid: number; served: number; fromUs: number; toUs: number }[] = [];
+      const base = load.baseline(b);
+      for (const target of [{ name: 'app', url: b.top.app.url, cookie: b.appCookie, pid: b.top.app.child.pid }, base]) {
+        await load.drive(target.url, target.cookie, 2); // warm-up, not counted
+        const fromUs = profileClockUs();
+        const served = await load.drive(target.url, target.cookie, seconds);
+        measured.push({ name: target.name, pid: target.pid, served, fromUs, toUs: profileClockUs() });
+      }
+      return measured;
     });
-    const file = readdirSync(dir).find((name) => name.endsWith('.cpuprofile'));
-    if (!file) throw new Error(`profile: the app wrote no .cpuprofile in ${dir}`);
-    const result = breakdown(path.join(dir, file), window);
-    columns.push({ id: load.id, layers: new Map(result.layers), busyShare: result.busyMs / result.totalMs });
+    for (const run of runs) {
+      const file = readdirSync(dir).find((name) => name.endsWith('.cpuprofile') && name.includes(`.${run.pid}.`));
+      if (!file) throw new Error(`profile: ${run.name} (pid ${run.pid}) wrote no .cpuprofile in ${dir}`);
+      const result = breakdown(path.join(dir, file), run);
+      const perUnit = (result.busyMs * 1000) / Math.max(1, run.served);
+      columns.push({ title: `${load.id}: ${run.name}`, layers: new Map(result.layers.map(([layer, share]) => [layer, share * perUnit])), total: perUnit });
+    }
     rmSync(dir, { recursive: true, force: true });
   }
-  const layers = [...new Set(columns.flatMap((c) => [...c.layers.keys()]))].sort((a, b) => (columns[0]?.layers.get(b) ?? 0) - (columns[0]?.layers.get(a) ?? 0));
-  const lines = [
+  const first = columns[0];
+  const layers = [...new Set(columns.flatMap((c) => [...c.layers.keys()]))].sort((a, b) => (first?.layers.get(b) ?? 0) - (first?.layers.get(a) ?? 0));
+  const us = (value: number | undefined) => (value === undefined || value < 0.05 ? '' : value.toFixed(1));
+  const md = [
     '# npm run bench -- profile',
     '',
-    `${new Date().toISOString()}, Node ${process.version}, ${CPUS} CPUs, load average ${os.loadavg().map((n) => n.toFixed(2)).join(' ')}. The app (dist/server.js, NODE_ENV=production) under ${seconds} s of each load (after a 2 s warm-up, included), one process per load, \`node --cpu-prof\`; share of the time the app was busy, by layer (self time; V8 builtins counted in the layer that called them).`,
+    `${new Date().toISOString()}, Node ${process.version}, ${CPUS} CPUs, load average ${os.loadavg().map((n) => n.toFixed(2)).join(' ')}.`,
     '',
-    `| Layer | ${columns.map((c) => c.id).join(' | ')} |`,
+    `Each server (NODE_ENV=production, compiled, pinned to one CPU) under ${seconds} s of closed-loop load (-c ${settings.connections}; flows: 50 users) after a 2 s warm-up, with \`node --cpu-prof\`; only the measured load is counted. CPU microseconds per request (flows: per complete flow), by layer: the self time of the code of each package or source directory, V8 builtins counted in the layer that called them (lib/cpu-profile.ts). The profiler samples wall time on the main thread: time the process waited for the CPU lands on whatever ran.`,
+    '',
+    `| Layer | ${columns.map((c) => c.title).join(' | ')} |`,
     `| --- | ${columns.map(() => '---:').join(' | ')} |`,
-    ...layers.map((layer) => `| ${layer} | ${columns.map((c) => `${((c.layers.get(layer) ?? 0) * 100).toFixed(1)}%`).join(' | ')} |`),
-    `| (busy share of the profile) | ${columns.map((c) => `${(c.busyShare * 100).toFixed(0)}%`).join(' | ')} |`,
+    ...layers.map((layer) => `| ${layer} | ${columns.map((c) => us(c.layers.get(layer))).join(' | ')} |`),
+    `| **total, µs per request (flows: per flow)** | ${columns.map((c) => `**${c.total.toFixed(0)}**`).join(' | ')} |`,
     '',
-  ];
-  const md = lines.join('\n');
+  ].join('\n');
   writeFileSync(path.join(RESULTS_DIR, 'profile.md'), md);
   process.stdout.write(`${md}\n`);
 }

@@ -36,6 +36,8 @@ export interface TopologyOptions {
   pin: boolean;
   /** Extra `node` flags for the app (e.g. --cpu-prof). */
   appNodeArgs?: string[];
+  /** Extra `node` flags for B1 and BF. */
+  baselineNodeArgs?: string[];
   /** Environment for the app on top of the benchmark's (e.g. the read cache back on for the soak). */
   appEnv?: Record<string, string>;
 }
@@ -46,7 +48,7 @@ async function started(name: string, script: string, env: Record<string, string>
   return { name, url, child };
 }
 
-export async function startTopology({ pin, appNodeArgs = [], appEnv: extraAppEnv = {} }: TopologyOptions): Promise<Topology> {
+export async function startTopology({ pin, appNodeArgs = [], baselineNodeArgs = [], appEnv: extraAppEnv = {} }: TopologyOptions): Promise<Topology> {
   const cpu = (which: string) => (pin ? which : null);
   const [emulatorPort, appPort, b1Port, bfPort] = await Promise.all(Array.from({ length: 4 }, freePort));
   const base = (port: number | undefined) => `http://localhost:${port}`;
@@ -103,7 +105,7 @@ export async function startTopology({ pin, appNodeArgs = [], appEnv: extraAppEnv
 
   const [app, bf] = await Promise.all([
     started('app', 'dist/server.js', appEnv, cpu(APP_CPU), base(appPort), appNodeArgs).then(track),
-    started('baseline-BF', path.join(BASELINES_DIR, 'bf.js'), baselineEnv(bfPort), cpu(APP_CPU), base(bfPort)).then(track),
+    started('baseline-BF', path.join(BASELINES_DIR, 'bf.js'), baselineEnv(bfPort), cpu(APP_CPU), base(bfPort), baselineNodeArgs).then(track),
   ]);
 
   return {
@@ -113,7 +115,7 @@ export async function startTopology({ pin, appNodeArgs = [], appEnv: extraAppEnv
     bf,
     sessionSecret,
     async startB1(sessionJson) {
-      const b1 = await started('baseline-B1', path.join(BASELINES_DIR, 'b1.js'), { ...baselineEnv(b1Port), BENCH_SESSION_JSON: sessionJson }, cpu(APP_CPU), base(b1Port));
+      const b1 = await started('baseline-B1', path.join(BASELINES_DIR, 'b1.js'), { ...baselineEnv(b1Port), BENCH_SESSION_JSON: sessionJson }, cpu(APP_CPU), base(b1Port), baselineNodeArgs);
       return track(b1);
     },
     children: () => [...children],
