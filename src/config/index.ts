@@ -8,6 +8,8 @@
 //   own address with X-Forwarded-For); the flow inspector is opt-in in production.
 import { DATA_CENTERS, type DataCenter, isDataCenter } from '../cronofy/data-centers';
 import { parsePushConfig, type PushConfig } from './push-settings';
+import { parseRedisSettings } from './redis-settings';
+import type { RedisSettings } from '../store/redis';
 
 export const DEFAULT_SCOPE = 'read_account list_calendars read_events create_event delete_event';
 
@@ -31,7 +33,8 @@ export interface Config {
     /** Longest wait for any one Cronofy call. */
     readonly timeoutMs: number;
   };
-  readonly redisUrl: string | undefined;
+  /** Which Redis, in which mode (one server, Sentinel, Cluster); undefined only in sandbox mode. */
+  readonly redis: RedisSettings | undefined;
   readonly sessionSecret: string;
   /** false, or Express `trust proxy` addresses/subnets (`loopback`, `10.0.0.5`, `10.0.0.0/8`). */
   readonly trustProxy: false | string;
@@ -108,9 +111,7 @@ export function loadConfig(env: Env): Config {
     problems.push('SESSION_SECRET is required and must be at least 32 characters outside sandbox mode (with CRONOFY_CLIENT_ID set or NODE_ENV=production): openssl rand -hex 32');
   }
 
-  const redisUrl = read('REDIS_URL');
-  if (redisUrl && !/^rediss?:\/\//.test(redisUrl)) problems.push('REDIS_URL must start with redis:// or rediss://');
-  if (!redisUrl && !sandbox) problems.push('REDIS_URL is required outside sandbox mode');
+  const redis = parseRedisSettings(read, sandbox, problems);
 
   const tokenEncryptionKey = parseKey(read('TOKEN_ENCRYPTION_KEY'), problems);
   const timeoutMs = parseCount(read('CRONOFY_TIMEOUT_MS') ?? '10000', 'CRONOFY_TIMEOUT_MS', problems);
@@ -149,7 +150,7 @@ export function loadConfig(env: Env): Config {
       enterprise: Object.freeze({ delegatedScope, unrestrictedAccess: unrestrictedRaw === 'true' }),
       timeoutMs,
     }),
-    redisUrl,
+    redis,
     sessionSecret: sessionSecret ?? DEV_SESSION_SECRET,
     trustProxy,
     inspector: inspectorRaw === undefined ? !production : inspectorRaw === 'true',

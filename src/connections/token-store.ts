@@ -10,7 +10,12 @@
 // sorted set per application says when each record lapses; lapsed() hands lapsed records over for
 // revocation, so a record never just disappears with its grant still live at Cronofy. The key's own
 // expiry (a day later) only cleans up after a worker that never ran.
+//
+// Durability (decision 011): a record holds a refresh token, which nothing can recreate once it has
+// rotated, so it is written through kv.replicated (acknowledged by a replica where there is one).
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { setTimeout as delay } from 'node:timers/promises';
+import { StorageError } from '../store/errors';
 import type { KeyValueStore } from '../store/kv';
 import type { Connection } from './connection';
 
@@ -72,7 +77,7 @@ export function createTokenStore({ kv, namespace, encryptionKey, now = Date.now,
 
     /** Writes the record of a sign-in (replacing any record of the same account); returns the one replaced. */
     async put(connection: Connection): Promise<StoredConnection | null> {
-      const previous = parse(await kv.swap(PREFIX + connection.id, `${newVersion()}.${seal(connection)}`, ttlMs));
+      const previous = parse(await kv.replicated.swap(PREFIX + connection.id, `${newVersion()}.${seal(connection)}`, ttlMs));
       await kv.schedule(schedule, connection.id, lapsesAt(connection));
       return previous;
     },
@@ -115,9 +120,25 @@ export function createTokenStore({ kv, namespace, encryptionKey, now = Date.now,
       return kv.delIfPrefix(PREFIX + id, `${expectedVersion}.`);
     },
 
-    /** Replace only if nobody wrote since `version` was read; false when it changed or is gone. */
-    async replace(expectedVersion: string, connection: Connection): Promise<boolean> {
-      return kv.replaceIfPrefix(PREFIX + connection.id, `${expectedVersion}.`, `${newVersion()}.${seal(connection)}`);
+    /**
+     * Replace only if nobody wrote since `version` was read; false when it changed or is gone.
+     * With `retryForMs`, a store that fails (a failover under way) is tried again for that long:
+     * the value is sealed once, so a write that landed before its answer was lost counts as done.
+     */
+    async replace(expectedVersion: string, connection: Connection, retryForMs = 0): Promise<boolean> {
+      const key = PREFIX + connection.id;
+      const value = `${newVersion()}.${seal(connection)}`;
+      const giveUpAt = performance.now() + retryForMs;
+      for (let attempt = 0; ; attempt++) {
+        try {
+          if (attempt > 0 && (await kv.get(key)) === value) return true;
+          return await kv.replicated.replaceIfPrefix(key, `${expectedVersion}.`, value);
+        } catch (err) {
+          const pause = Math.min(100 * 2 ** attempt, 1000);
+          if (!(err instanceof StorageError) || performance.now() + pause > giveUpAt) throw err;
+          await delay(pause);
+        }
+      }
     },
 
     async remove(id: string): Promise<void> {

@@ -11,14 +11,13 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import type { Express } from 'express';
-import type Redis from 'ioredis';
 import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Locator, type Page } from 'playwright-core';
 import { createApp } from '../../src/app';
 import { loadConfig, type Config } from '../../src/config';
 import { startEmulator } from '../../src/emulator';
 import { SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, type RunningEmulator } from '../../src/emulator/types';
 import { createRedisStore } from '../../src/store/redis-kv';
-import { createRedis } from '../../src/store/redis';
+import { createRedis, type RedisClient } from '../../src/store/redis';
 import { createLogger } from '../../src/web/logging';
 import { findBrowser } from './find-browser';
 
@@ -34,7 +33,7 @@ export interface Stack {
   emulator: RunningEmulator;
   config: Config;
   app: Express;
-  redis: Redis;
+  redis: RedisClient;
   /** The app's log lines. */
   logs: string[];
   close(): Promise<void>;
@@ -86,7 +85,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   });
   const logs: string[] = [];
   const logger = createLogger('debug', { write: (line: string) => void logs.push(line) });
-  const redis = createRedis(config.redisUrl!, logger);
+  const redis = createRedis(config.redis!, logger);
   const store = createRedisStore(redis);
   const suiteId = Math.random().toString(36).slice(2);
   const app = createApp({

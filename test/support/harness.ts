@@ -1,7 +1,6 @@
 // A real app on a real Redis, talking over HTTP to a real emulator. Log lines are captured so
 // tests can assert that no secret was ever written.
 import type { Express } from 'express';
-import type Redis from 'ioredis';
 import request from 'supertest';
 import { parse } from 'node-html-parser';
 import { consent, type ConsentChoice } from './forms';
@@ -15,7 +14,7 @@ import {
   type RunningEmulator,
 } from '../../src/emulator/types';
 import { createRedisStore } from '../../src/store/redis-kv';
-import { createRedis } from '../../src/store/redis';
+import { createRedis, redisReady, type RedisClient } from '../../src/store/redis';
 import type { KeyValueStore } from '../../src/store/kv';
 import { createLogger } from '../../src/web/logging';
 import type { Connection } from '../../src/connections/connection';
@@ -35,7 +34,7 @@ export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 export interface Harness {
   app: Express;
   emulator: RunningEmulator;
-  redis: Redis;
+  redis: RedisClient;
   kv: KeyValueStore;
   /** The app's token store, over the same Redis with the same key: read tokens through it. */
   tokens: TokenStore;
@@ -60,6 +59,8 @@ export interface HarnessOptions {
   rateLimits?: RateLimits;
   /** Another Redis than REDIS_URL (the outage tests start their own). */
   redisUrl?: string;
+  /** Another Redis mode: REDIS_SENTINELS and REDIS_SENTINEL_NAME, or REDIS_CLUSTER_NODES (instead of REDIS_URL). */
+  redisEnv?: Record<string, string>;
   /** The app's metrics (default: a registry of its own per app). */
   metrics?: Metrics;
   /** false: the first instance runs no revocation worker. */
@@ -79,7 +80,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     CRONOFY_CLIENT_SECRET: SANDBOX_CLIENT_SECRET,
     CRONOFY_APP_URL: emulator.url,
     CRONOFY_API_URL: emulator.url,
-    REDIS_URL: options.redisUrl ?? REDIS_URL,
+    ...(options.redisEnv ?? { REDIS_URL: options.redisUrl ?? REDIS_URL }),
     SESSION_SECRET: TEST_SESSION_SECRET,
     // Off unless a test turns it on: most tests count the calls each page makes to Cronofy.
     CRONOFY_CACHE_SECONDS: '0',
@@ -88,7 +89,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   });
   const logs: string[] = [];
   const logger = createLogger('debug', { write: (line: string) => void logs.push(line) });
-  const connections: Redis[] = [];
+  const connections: RedisClient[] = [];
   const stores: { close(): Promise<void> }[] = [];
 
   const workers: AbortController[] = [];
@@ -98,9 +99,9 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     waiters = [];
     for (const wake of woken) wake(event);
   };
-  const build = (worker = true): { app: Express; redis: Redis; kv: KeyValueStore } => {
-    const redis = createRedis(config.redisUrl!, logger);
-    const store = createRedisStore(redis);
+  const build = (worker = true): { app: Express; redis: RedisClient; kv: KeyValueStore } => {
+    const redis = createRedis(config.redis!, logger);
+    const store = createRedisStore(redis, { onReplication: (event) => logger.info({ replication: event }, 'redis replication') });
     connections.push(redis);
     stores.push(store);
     const rateLimits = options.rateLimits ?? { connectPerMinute: 100_000, postPerMinute: 100_000, cronofyPagesPerMinute: 100_000, prefix: `test-rl:${suiteId}:` };
@@ -114,7 +115,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const first = build(options.revocationWorker !== false);
   // Connected before the first request: on a loaded machine the TCP connect and ready check can
   // outlast the 1 s command timeout, and the first request would see a 503 for it.
-  if (first.redis.status !== 'ready') await new Promise<void>((resolve) => first.redis.once('ready', () => resolve()));
+  await redisReady(first.redis);
 
   return {
     ...first,
