@@ -15,7 +15,7 @@
 //   missed meanwhile: every listener is then called once with MISSED_MESSAGES, so it checks again.
 import { Cluster } from 'ioredis';
 import type Redis from 'ioredis';
-import { openDedicated, type RedisClient } from './redis';
+import { openDedicated, readyWithin, type RedisClient } from './redis';
 
 /** Every channel the app publishes on starts with this. */
 export const CHANNEL_PREFIX = 'cronofy-connect:';
@@ -111,7 +111,8 @@ function shardedSubscription(client: Cluster, deliver: Deliver, resubscribed: ()
           if (newline > 0) deliver(framed.slice(0, newline), framed.slice(newline + 1));
         });
         // Each bucket is its own slot: one SSUBSCRIBE each (ioredis refuses channels of several slots).
-        opened = Promise.all(buckets.map((bucket) => subscriber.ssubscribe(bucket))).then(
+        const subscribed = readyWithin(subscriber).then(() => Promise.all(buckets.map((bucket) => subscriber.ssubscribe(bucket))));
+        opened = subscribed.then(
           () => subscriber.on('subscribersReady', resubscribed),
           (err: unknown) => {
             opened = undefined;

@@ -5,7 +5,10 @@
 // - Sentinel: ioredis asks the sentinels for the primary, and again on every reconnect; the
 //   failover detector also drops the connection as soon as the sentinels announce a new primary.
 // - Cluster: ioredis learns the slots from any listed node and follows MOVED/ASK; reads go to
-//   primaries only (a replica may lag behind a refresh that just rotated a token).
+//   primaries only (a replica may lag behind a refresh that just rotated a token). While the
+//   cluster client is not connected, commands fail at once instead of queueing: its offline queue
+//   has no bound (all nodes down, a request would wait for them to return). Connections opened for
+//   one job wait for the cluster (bounded: readyWithin) before their first command.
 // - READONLY (a write reached a server that was demoted to replica after a failover): reconnect,
 //   which finds the current primary, and send the command again.
 import Redis, { Cluster, type ClusterOptions, type RedisOptions } from 'ioredis';
@@ -67,6 +70,7 @@ export function connectRedis(settings: RedisSettings, overrides: RedisOptions = 
         {
           redisOptions: { ...failFast(settings), ...overrides },
           enableAutoPipelining: true,
+          enableOfflineQueue: false,
           scaleReads: 'master',
           clusterRetryStrategy: backOff,
           // A command for a node that is gone is retried after a slot refresh, but only briefly:
@@ -110,6 +114,20 @@ export function createRedis(settings: RedisSettings, logger: Logger): RedisClien
 /** Resolves once `redis` is connected (and, for a cluster, knows its slots). */
 export function redisReady(redis: RedisClient): Promise<void> {
   return redis.status === 'ready' ? Promise.resolve() : new Promise((resolve) => redis.once('ready', () => resolve()));
+}
+
+/** redisReady, or a rejection after `ms`: for a cluster client, which does not queue commands while connecting. */
+export async function readyWithin(redis: RedisClient, ms = COMMAND_TIMEOUT_MS): Promise<void> {
+  if (redis.status === 'ready') return;
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      redisReady(redis),
+      new Promise<never>((_resolve, reject) => (timer = setTimeout(() => reject(new Error(`Redis not connected within ${ms} ms (${redis.status})`)), ms))),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** How the mode reads in a log line: never the URL (it may carry a password). */

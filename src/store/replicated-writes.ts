@@ -13,7 +13,7 @@
 import calculateSlot from 'cluster-key-slot';
 import { Cluster } from 'ioredis';
 import type Redis from 'ioredis';
-import { openDedicated, type RedisClient } from './redis';
+import { openDedicated, readyWithin, type RedisClient } from './redis';
 
 export type ReplicationEvent =
   | { kind: 'unreplicated'; reason: 'no_replica' | 'timeout'; operation: string }
@@ -65,6 +65,7 @@ export function createReplicatedWrites(client: RedisClient, { waitMs, roleTtlMs 
   return {
     client: dedicated,
     async write(operation, key, write) {
+      await readyWithin(dedicated);
       const result = await write(dedicated);
       const target = nodeFor(key);
       const outcome = target ? await acknowledgement(target.node, target.label) : 'no_replica';

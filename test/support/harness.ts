@@ -45,6 +45,8 @@ export interface Harness {
   clearQuotaHold(): Promise<void>;
   /** Another app instance sharing the same Redis and emulator (a second process, in effect). */
   secondInstance(options?: { revocationWorker?: boolean }): Express;
+  /** Every instance's Redis client connected (a cluster client fails commands until it is). */
+  ready(): Promise<void>;
   /** Resolves with the next queued-revocation attempt any instance's worker settles. */
   nextRevocation(): Promise<RevocationEvent>;
   /** Stops the first instance's revocation worker (as if that process ended). */
@@ -132,6 +134,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       await first.redis.del(quotaHoldKey(config.cronofy.dataCenter, emulator.url, config.cronofy.clientId));
     },
     secondInstance: (instance = {}) => build(instance.revocationWorker !== false).app,
+    ready: async () => void (await Promise.all(connections.map(redisReady))),
     nextRevocation: () => new Promise<RevocationEvent>((resolve) => waiters.push(resolve)),
     stopFirstWorker: () => workers[0]?.abort(),
     async close() {
