@@ -2,8 +2,11 @@
 // outage or a failover a request gets an answer (a 503 page) in about a second instead of hanging
 // through ioredis's default 20 retries (10 s with v5, 73 s with v6), and the client keeps
 // reconnecting in the background, so the app recovers without a restart.
-// - Sentinel: ioredis asks the sentinels for the primary, and again on every reconnect; the
-//   failover detector also drops the connection as soon as the sentinels announce a new primary.
+// - Sentinel: ioredis asks the sentinels for the primary, and again on every reconnect (a killed
+//   primary drops the connection; a graceful failover has the sentinels close it). A server that
+//   answers role:slave is refused and the next sentinel asked. Not ioredis's failoverDetector: its
+//   disconnect on +switch-master, arriving while the client is already reconnecting, ends the
+//   client for good ("Connection is closed" on every command until a restart; seen in the tests).
 // - Cluster: ioredis learns the slots from any listed node and follows MOVED/ASK; reads go to
 //   primaries only (a replica may lag behind a refresh that just rotated a token). While the
 //   cluster client is not connected, commands fail at once instead of queueing: its offline queue
@@ -61,7 +64,6 @@ export function connectRedis(settings: RedisSettings, overrides: RedisOptions = 
         sentinelPassword: settings.sentinelPassword,
         sentinelCommandTimeout: COMMAND_TIMEOUT_MS,
         sentinelRetryStrategy: backOff,
-        failoverDetector: true,
         ...overrides,
       });
     case 'cluster':

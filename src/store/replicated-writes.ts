@@ -7,7 +7,7 @@
 //   sent after its write returned; callers arriving while one is out share the next, so at most two
 //   are ever queued on a connection, however many writes wait.
 // - Bounded: WAIT 1 <waitMs>. A primary with no replica connected (ROLE, read again every few
-//   seconds and whenever a WAIT comes back short) is not waited on.
+//   seconds, after a reconnection and whenever a WAIT comes back short) is not waited on.
 // - Never failed for want of a replica: the write is on the primary, and there is nothing to undo
 //   (Cronofy has already rotated the token). It is reported instead: `unreplicated`, with why.
 import calculateSlot from 'cluster-key-slot';
@@ -43,6 +43,7 @@ export function createReplicatedWrites(client: RedisClient, { waitMs, roleTtlMs 
   // Long enough for a write queued behind a WAIT, and for the WAIT itself.
   const overrides = { commandTimeout: 1000 + 2 * waitMs };
   const dedicated = client instanceof Cluster ? openDedicated(client, overrides) : openDedicated(client, overrides);
+  dedicated.on('error', () => undefined); // the app's client reports outages
   const waits = new WeakMap<Redis, () => Promise<Acknowledgement>>();
 
   /** The connection that took a write to `key`: the dedicated one, or in a cluster its connection to the key's primary. */
@@ -84,6 +85,7 @@ function groupCommit(node: Redis, waitMs: number, roleTtlMs: number, onCount: (c
   let out: Promise<number> | undefined;
   /** The WAIT that goes out when `out` returns, shared by everyone who arrived meanwhile. */
   let queued: Promise<number> | undefined;
+  node.on('ready', () => (replicas = undefined)); // connected again, perhaps to another server (a failover)
 
   async function replicaCount(): Promise<number> {
     if (replicas && Date.now() - replicas.at < roleTtlMs) return replicas.count;
