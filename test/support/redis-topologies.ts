@@ -20,6 +20,9 @@ export interface ServerProcess {
   /** Starts it again with the same arguments (and its data); does nothing while it runs. */
   start(): Promise<void>;
   running(): boolean;
+  /** SIGSTOP: frozen with its connections open, as behind a network partition; resume() with SIGCONT. */
+  freeze(): void;
+  resume(): void;
 }
 
 /** A redis-server on `port` with `args`; resolves once it accepts connections. */
@@ -58,7 +61,15 @@ async function startServer(port: number, args: string[], logName: string): Promi
   }
 
   await start();
-  return { port, address: `${HOST}:${port}`, kill, start, running };
+  return {
+    port,
+    address: `${HOST}:${port}`,
+    kill,
+    start,
+    running,
+    freeze: () => void child?.kill('SIGSTOP'),
+    resume: () => void child?.kill('SIGCONT'),
+  };
 }
 
 function dataArgs(dir: string, port: number): string[] {
@@ -136,6 +147,52 @@ export async function startCluster(primaries = 3): Promise<RedisCluster> {
   }
 }
 
+export interface ReplicatedPair {
+  primary: ServerProcess;
+  replica: ServerProcess;
+  /** The replica is linked and has caught up with the primary. */
+  inSync(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** A primary and its replica, no sentinels (what replicated writes wait on). */
+export async function startReplicatedPair(): Promise<ReplicatedPair> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'cc-pair-'));
+  const started: ServerProcess[] = [];
+  const stop = async () => {
+    await Promise.all(started.map((p) => p.kill()));
+    rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    const [primary, replica] = await startPrimaryAndReplica(dir, started);
+    const pair = { primary, replica, inSync: () => replicaInSync(primary, replica), stop };
+    await pair.inSync();
+    return pair;
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+async function startPrimaryAndReplica(dir: string, started: ServerProcess[]): Promise<[ServerProcess, ServerProcess]> {
+  const primaryPort = await freePort();
+  const replicaPort = await freePort();
+  // No delay before the first sync (the default waits 5 s for more replicas to join).
+  const serverArgs = (port: number) => [...dataArgs(dir, port), '--repl-diskless-sync-delay', '0'];
+  const primary = await startServer(primaryPort, serverArgs(primaryPort), 'primary');
+  started.push(primary);
+  const replica = await startServer(replicaPort, [...serverArgs(replicaPort), '--replicaof', HOST, String(primaryPort)], 'replica');
+  started.push(replica);
+  return [primary, replica];
+}
+
+async function replicaInSync(primary: ServerProcess, replica: ServerProcess): Promise<void> {
+  await until('the replica in sync with the primary', async () => {
+    const [primaryInfo, replicaInfo] = await Promise.all([info(primary.address, 'replication'), info(replica.address, 'replication')]);
+    return field(replicaInfo, 'master_link_status') === 'up' && field(replicaInfo, 'master_repl_offset') === field(primaryInfo, 'master_repl_offset');
+  });
+}
+
 export interface SentinelGroup {
   name: string;
   sentinels: ServerProcess[];
@@ -160,15 +217,8 @@ export async function startSentinelGroup(): Promise<SentinelGroup> {
   const name = 'cc-primary';
   const processes: ServerProcess[] = [];
   try {
-    const primaryPort = await freePort();
-    const replicaPort = await freePort();
-    // No delay before the first sync (the default waits 5 s for more replicas to join).
-    const serverArgs = (port: number) => [...dataArgs(dir, port), '--repl-diskless-sync-delay', '0'];
-    const primary = await startServer(primaryPort, serverArgs(primaryPort), 'primary');
-    processes.push(primary);
-    const replica = await startServer(replicaPort, [...serverArgs(replicaPort), '--replicaof', HOST, String(primaryPort)], 'replica');
-    processes.push(replica);
-    const servers = [primary, replica];
+    const servers = await startPrimaryAndReplica(dir, processes);
+    const primaryPort = servers[0].port;
 
     const sentinels: ServerProcess[] = [];
     for (let i = 0; i < 3; i++) {
@@ -223,13 +273,8 @@ export async function startSentinelGroup(): Promise<SentinelGroup> {
       async inSync() {
         await until('every replica in sync with the primary', async () => {
           const primaryNow = await group.primary();
-          const primaryInfo = await info(primaryNow.address, 'replication');
           const replicas = servers.filter((s) => s !== primaryNow && s.running());
-          for (const r of replicas) {
-            const replicaInfo = await info(r.address, 'replication');
-            if (field(replicaInfo, 'master_link_status') !== 'up') return false;
-            if (field(replicaInfo, 'master_repl_offset') !== field(primaryInfo, 'master_repl_offset')) return false;
-          }
+          for (const r of replicas) await replicaInSync(primaryNow, r);
           // Every sentinel knows the replica (it learns of it from the primary's INFO, every 10 s at first).
           for (const s of sentinels) {
             const known = await ask(s.address, (r) => r.call('SENTINEL', 'REPLICAS', name));
