@@ -10,6 +10,7 @@ import Redis from 'ioredis';
 import { freePort } from './ports';
 
 const HOST = '127.0.0.1';
+const NOT_INSTALLED = 'redis-server and redis-cli are needed: these tests start servers of their own (Debian/Ubuntu: apt install redis-server)';
 
 export interface ServerProcess {
   port: number;
@@ -47,7 +48,7 @@ async function startServer(port: number, args: string[], logName: string): Promi
       started.stdout?.on('data', onData);
       started.stderr?.resume();
       started.once('exit', (code) => reject(new Error(`${logName} exited (${code}): ${out.slice(-800)}`)));
-      started.once('error', reject);
+      started.once('error', (err: NodeJS.ErrnoException) => reject(err.code === 'ENOENT' ? new Error(NOT_INSTALLED) : err));
     });
   }
 
@@ -124,6 +125,7 @@ export async function startCluster(primaries = 3): Promise<RedisCluster> {
       );
     }
     const created = spawnSync('redis-cli', ['--cluster', 'create', ...nodes.map((n) => n.address), '--cluster-replicas', '0', '--cluster-yes'], { encoding: 'utf8' });
+    if (created.error) throw new Error(`${NOT_INSTALLED} (${created.error.message})`);
     if (created.status !== 0) throw new Error(`redis-cli --cluster create failed: ${created.stdout}${created.stderr}`);
     const cluster: RedisCluster = {
       primaries: nodes,
