@@ -25,6 +25,11 @@ beforeEach(() => {
 type Agent = ReturnType<Harness['agent']>;
 const calls = (path: string) => h.emulator.control.requests().filter((r) => r.path === path);
 
+const applicationOf = (harness: Harness) => {
+  const { clientId, appUrl, apiUrl } = harness.config.cronofy;
+  return { clientId, appUrl, apiUrl };
+};
+
 /** The record the app keeps for this sub (null when it keeps none). */
 async function recordFor(sub: string, kind: 'individual' | 'organization' = 'individual'): Promise<Connection | null> {
   const { clientId, appUrl, apiUrl, dataCenter } = h.config.cronofy;
@@ -149,6 +154,32 @@ describe('signing in again', () => {
     expect((await recordFor(sub))!.connected_at).toBe(connectedAt);
     expect(h.emulator.control.liveGrants()).toHaveLength(1);
   });
+
+  it.each(['same', 'new'] as const)(
+    'M2: from a second browser Cronofy does not link (%s refresh token): the account keeps one authorization, held through the newer token',
+    async (relinkRefreshToken) => {
+      const other = relinkRefreshToken === 'same' ? h : await startHarness({ now: () => clock, emulator: { relinkRefreshToken } });
+      try {
+        const laptop = other.agent();
+        const phone = other.agent();
+        expect((await connectThrough(laptop, { account: 'Google', browser: {} })).status).toBe(302);
+        const older = other.emulator.control.liveGrants()[0]!;
+        expect((await connectThrough(phone, { account: 'Google', browser: {} })).status).toBe(302); // no linking cookie
+        expect((await phone.get('/').expect(200)).text).toContain('Welcome back');
+
+        const grants = other.emulator.control.liveGrants();
+        expect(grants).toHaveLength(1);
+        expect(grants[0]!.sub).toBe(older.sub);
+        const held = (await other.tokens.get(connectionIdFor(applicationOf(other), 'individual', other.config.cronofy.dataCenter, older.sub)))!;
+        expect(held.connection.refresh_token).toBe(grants[0]!.refresh_token);
+        expect(other.emulator.control.requests().filter((r) => r.path === '/oauth/token/revoke')).toHaveLength(0);
+        await laptop.get('/calendars').expect(200); // both browsers reach the one record
+        await phone.get('/calendars').expect(200);
+      } finally {
+        if (other !== h) await other.close();
+      }
+    },
+  );
 
   it('M2: after 30 days without a sign-in: the record is deleted and its grant revoked, by whichever instance runs', async () => {
     const agent = h.agent();
