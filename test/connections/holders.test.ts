@@ -293,6 +293,97 @@ describe('no grant without a holder', () => {
   });
 });
 
+describe('a queued revoke and a newer connection of the same account', () => {
+  /**
+   * Proves the worker has worked every job due now: a revoke queued after them ('replaced', for
+   * another person) falls due with them and is confirmed; due jobs are worked soonest first.
+   */
+  async function workerPassed(): Promise<void> {
+    const other = h.agent();
+    expect((await connectThrough(other, { separateAccount: true })).status).toBe(302);
+    h.emulator.control.failNext('/oauth/token/revoke', { status: 503 });
+    const queued = nextRevocationFor('replaced');
+    expect((await connectThrough(other, { separateAccount: true })).status).toBe(302);
+    expect((await queued).outcome).toBe('queued');
+    const confirmed = nextRevocationFor('replaced');
+    clock += 60 * 60 * 1000;
+    expect((await confirmed).outcome).toBe('revoked');
+  }
+
+  const revokesOf = (sub: string, token: string) =>
+    calls('/oauth/token/revoke').filter((r) => (r.body as { sub?: string }).sub === sub || (r.body as { token?: string }).token === token);
+
+  it('M9: a revoke by sub queued after a lost refresh answer is cancelled when the account signs in again: the worker leaves the new connection alone', async () => {
+    const first = h.agent();
+    expect((await connectThrough(first, { account: 'Microsoft', browser: {} })).status).toBe(302);
+    const { sub } = h.emulator.control.liveGrants()[0]!;
+    clock += 2 * 60 * 60 * 1000;
+    h.emulator.control.failNext('/oauth/token', { dropAnswer: true, method: 'POST' });
+    expect((await first.get('/calendars')).status).toBeGreaterThanOrEqual(500);
+    h.emulator.control.failNext('/oauth/token/revoke', { status: 503 });
+    const queued = nextRevocationFor('invalid_grant on refresh');
+    expect((await first.get('/calendars')).text).toContain('connect your calendar again');
+    expect((await queued).outcome).toBe('queued');
+    expect(await unheldGrants()).toEqual([sub]); // rotated at Cronofy; the revoke by sub is queued
+
+    const cancelled = nextRevocationFor('invalid_grant on refresh');
+    const again = h.agent();
+    expect((await connectThrough(again, { account: 'Microsoft', browser: {} })).status).toBe(302); // another browser
+    expect((await cancelled).outcome).toBe('cancelled');
+    const held = (await recordFor(sub))!;
+    h.emulator.control.clearRequests();
+
+    await workerPassed();
+    expect(revokesOf(sub, held.refresh_token)).toEqual([]);
+    await again.get('/calendars').expect(200);
+    expect(h.emulator.control.liveGrants().filter((g) => g.sub === sub)).toHaveLength(1);
+    expect(await unheldGrants()).toEqual([]);
+  });
+
+  it('M9: a disconnect whose revoke was queued does not end the connection made again from the same browser', async () => {
+    const browser: CookieJar = {};
+    const agent = h.agent();
+    expect((await connectThrough(agent, { account: 'Microsoft', browser })).status).toBe(302);
+    const { sub } = h.emulator.control.liveGrants()[0]!;
+    h.emulator.control.failNext('/oauth/token/revoke', { status: 503 });
+    expect((await disconnect(agent)).text).toContain('Revocation pending');
+
+    // Cronofy never heard of the disconnect: it re-authorizes the live grant, same refresh token.
+    expect((await connectThrough(agent, { account: 'Microsoft', browser })).status).toBe(302);
+    const held = (await recordFor(sub))!;
+    h.emulator.control.clearRequests();
+
+    await workerPassed();
+    expect(revokesOf(sub, held.refresh_token)).toEqual([]);
+    await agent.get('/calendars').expect(200);
+    expect(await unheldGrants()).toEqual([]);
+  });
+
+  it('M9: a queued revoke that fails again while the account signs in is not put back in the queue', async () => {
+    const browser: CookieJar = {};
+    const agent = h.agent();
+    expect((await connectThrough(agent, { account: 'Microsoft', browser })).status).toBe(302);
+    const { sub } = h.emulator.control.liveGrants()[0]!;
+    h.emulator.control.failNext('/oauth/token/revoke', { status: 503 });
+    expect((await disconnect(agent)).text).toContain('Revocation pending');
+
+    const retry = h.emulator.control.hold('/oauth/token/revoke', { method: 'POST' });
+    clock += 10 * 60 * 1000;
+    await retry.arrived; // the worker's retry is on the wire
+    expect((await connectThrough(agent, { account: 'Microsoft', browser })).status).toBe(302);
+    const held = (await recordFor(sub))!;
+    const settled = nextRevocationFor('disconnect');
+    retry.release({ status: 503 });
+    expect((await settled).outcome).toBe('cancelled');
+    h.emulator.control.clearRequests();
+
+    await workerPassed();
+    expect(revokesOf(sub, held.refresh_token)).toEqual([]);
+    await agent.get('/calendars').expect(200);
+    expect(await unheldGrants()).toEqual([]);
+  });
+});
+
 describe('checking the token answer', () => {
   it('M6: revokes a token with an absurd expires_in and shows a clear page', async () => {
     const absurd = await startHarness({ now: () => clock, emulator: { accessTokenTtl: 1e13 } });
