@@ -17,7 +17,8 @@ import { connectionIdFor } from '../connections/identity';
 import type { TokenResponse } from '../cronofy/types';
 import type { RevokeOutcome } from '../revocation/revoker';
 import { releaseServiceAccount } from '../enterprise/release';
-import { connectionIds, connectionOf, flash, flowBindingOf, regenerateSession } from '../session/access';
+import { SESSION_ABSOLUTE_MS } from '../session';
+import { connectionIds, connectionOf, createdAtOf, flash, flowBindingOf, regenerateSession } from '../session/access';
 import { PageError, startAgain } from '../web/errors';
 import { retireBinding } from './browser-lock';
 import type { PendingFlow } from '../connections/state-store';
@@ -46,7 +47,7 @@ export async function keepGrant(ctx: AppContext, req: Request, flow: PendingFlow
         next: [startAgain(flow.kind)],
       });
     }
-    const connection = buildConnection(ctx, flow, answer);
+    const connection = buildConnection(ctx, flow, answer, sessionEndsBy(req, ctx.now()));
     let previous;
     let existing;
     try {
@@ -112,7 +113,12 @@ async function keepPendingRevokesOff(ctx: AppContext, grant: { data_center: Conn
   await ctx.revoker.heldAgain({ ...grant, sub: grant.sub }).catch((err: unknown) => ctx.logger.error({ err }, 'queued revocations of this account not cancelled'));
 }
 
-function buildConnection(ctx: AppContext, flow: PendingFlow, answer: TokenResponse): Connection {
+/** When this browser session has ended at the latest (its absolute lifetime from its start). */
+function sessionEndsBy(req: Request, now: number): number {
+  return (createdAtOf(req) ?? now) + SESSION_ABSOLUTE_MS;
+}
+
+function buildConnection(ctx: AppContext, flow: PendingFlow, answer: TokenResponse, sessionEnd: number): Connection {
   const now = ctx.now();
   return {
     // Enterprise Connect's service account belongs to this session only (no sign-in by account).
@@ -129,6 +135,8 @@ function buildConnection(ctx: AppContext, flow: PendingFlow, answer: TokenRespon
     service_account_id: answer.service_account_id,
     connected_at: now,
     signed_in_at: now,
+    // Enterprise Connect belongs to this session: nobody can reach it after, so it lapses (and is revoked) with it.
+    lapses_at: flow.kind === 'enterprise' ? sessionEnd : undefined,
   };
 }
 

@@ -118,7 +118,14 @@ export function enterpriseCallbackRoutes(ctx: AppContext): Router {
         await settle(pending.service_connection_id, pending.person_id, { status: 'failed', failure: { error: 'token_answer_refused', error_description: ANSWER_PROBLEMS[problem] } });
         return;
       }
-      const connection = personConnection(pending, tokens);
+      // The person belongs to the service account's session and lapses with it; with it gone, nobody could reach them.
+      const service = await ctx.tokens.get(pending.service_connection_id);
+      if (!service) {
+        await ctx.revoker.revoke(grant, given, 'service account gone');
+        await settle(pending.service_connection_id, pending.person_id, { status: 'failed', failure: { error: 'service_account_gone', error_description: 'The service account was disconnected while Cronofy answered.' } });
+        return;
+      }
+      const connection = personConnection(pending, tokens, service.connection.lapses_at);
       await ctx.tokens.create(connection);
       stored = true;
       note(pending, "Person's tokens stored server-side (code exchanged with redirect_uri = callback_url)", {
@@ -158,7 +165,7 @@ export function enterpriseCallbackRoutes(ctx: AppContext): Router {
     return changed;
   }
 
-  function personConnection(pending: PendingCallback, tokens: TokenResponse): Connection {
+  function personConnection(pending: PendingCallback, tokens: TokenResponse, lapsesAt: number | undefined): Connection {
     const now = ctx.now();
     return {
       id: randomBytes(16).toString('hex'),
@@ -172,6 +179,7 @@ export function enterpriseCallbackRoutes(ctx: AppContext): Router {
       sub: tokens.sub,
       linking_profile: tokens.linking_profile,
       connected_at: now,
+      lapses_at: lapsesAt,
     };
   }
 

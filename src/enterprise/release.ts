@@ -9,6 +9,8 @@
 // - Every revoke goes through the app's revoker (revocation/): one Cronofy does not confirm is
 //   queued and retried until it does, and the page says "revocation pending".
 import type { AppContext } from '../context';
+import type { Connection } from '../connections/connection';
+import { ReconnectRequiredError } from '../cronofy/errors';
 import type { RevokeOutcome } from '../revocation/revoker';
 import { peopleOf } from './people';
 import type { Person } from './people-store';
@@ -69,6 +71,20 @@ export async function releaseServiceAccount(ctx: AppContext, serviceId: string):
     if (outcome === 'unqueued') result.notRevoked++;
   }
   return result;
+}
+
+/**
+ * A call with the service account's tokens. When Cronofy no longer accepts them (or they are
+ * gone), the session forgets the service account (the error page asks to connect it again), so
+ * nobody could reach its people any more: they are released here first.
+ */
+export async function withServiceAccount<T>(ctx: AppContext, serviceId: string, call: (connection: Connection) => Promise<T>): Promise<{ result: T; connection: Connection }> {
+  try {
+    return await ctx.accessTokens.withAccessToken(serviceId, call);
+  } catch (err) {
+    if (err instanceof ReconnectRequiredError) await releaseServiceAccount(ctx, serviceId);
+    throw err;
+  }
 }
 
 /** What disconnecting (or logging out with) a service account did, in words. */

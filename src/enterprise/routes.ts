@@ -17,7 +17,7 @@ import { PageError } from '../web/errors';
 import { authorizePerson } from './authorize-person';
 import { peopleOf } from './people';
 import type { Person } from './people-store';
-import { KEEPS_ASKING, releaseServiceAccount, revokePerson, serviceReleasedMessage } from './release';
+import { KEEPS_ASKING, releaseServiceAccount, revokePerson, serviceReleasedMessage, withServiceAccount } from './release';
 import type { RevokeOutcome } from '../revocation/revoker';
 import { describeServiceAccount } from './service-account';
 
@@ -94,7 +94,7 @@ export function enterpriseRoutes(ctx: AppContext): Router {
   router.get('/enterprise', async (req, res) => {
     const serviceId = serviceOf(req);
     if (!serviceId) return res.render('enterprise', { service: undefined, people: [], email: '' });
-    const { result: info, connection } = await ctx.accessTokens.withAccessToken(serviceId, (c) =>
+    const { result: info, connection } = await withServiceAccount(ctx, serviceId, (c) =>
       ctx.clientFor(c.data_center).userInfo({ accessToken: c.access_token }),
     );
     res.render('enterprise', {

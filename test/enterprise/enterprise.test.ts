@@ -145,6 +145,18 @@ describe('a service account Cronofy no longer accepts', () => {
   });
 });
 
+describe('a service account Cronofy no longer accepts, with people authorized through it', () => {
+  it('revokes the people too: once the session forgets the service account nobody could reach them', async () => {
+    const { agent, row } = await withAuthorizedPerson('kim.novak@fabrikam.example');
+    const personToken = await tokenUsedFor(agent, row.link!, '/v1/calendars');
+    const serviceToken = await tokenUsedFor(agent, '/enterprise', '/v1/userinfo');
+    h.emulator.control.revokeGrant(serviceToken);
+    clock += 30 * 60 * 1000;
+    expect((await agent.get('/enterprise').expect(401)).text).toContain('connect the service account again');
+    expect(await works(personToken)).toBe(false);
+  });
+});
+
 async function storedConnectionOf(setCookie: unknown): Promise<Connection | undefined> {
   return (await connectionsOf(h, setCookie)).find((c) => c.kind === 'enterprise');
 }
@@ -471,6 +483,21 @@ describe('secrets', () => {
     expect(logs).toContain('/enterprise/callback/[redacted]');
     expect(logs).not.toContain(key);
     expect(logs).not.toContain(code);
+  });
+});
+
+describe('a service account whose session has ended', () => {
+  it('lapses with the session (8 hours at most), and the worker revokes it and its people', async () => {
+    const { agent, row } = await withAuthorizedPerson('sam.okafor@fabrikam.example');
+    const personToken = await tokenUsedFor(agent, row.link!, '/v1/calendars');
+    const serviceToken = await tokenUsedFor(agent, '/enterprise', '/v1/userinfo');
+    clock += 9 * 60 * 60 * 1000; // past the session's absolute lifetime: no browser can reach them
+    for (;;) {
+      const next = nextRevocationFor('lapsed');
+      if (!(await works(personToken)) && !(await works(serviceToken, '/v1/userinfo'))) break;
+      await next;
+    }
+    await agent.get('/enterprise').expect(200); // a new session: nothing connected
   });
 });
 
