@@ -135,8 +135,9 @@ function buildConnection(ctx: AppContext, flow: PendingFlow, answer: TokenRespon
     service_account_id: answer.service_account_id,
     connected_at: now,
     signed_in_at: now,
-    // Enterprise Connect belongs to this session: nobody can reach it after, so it lapses (and is revoked) with it.
-    lapses_at: flow.kind === 'enterprise' ? sessionEnd : undefined,
+    // Enterprise Connect, and an answer without `sub` (no sign-in), belong to this session: nobody
+    // can reach them after it, so they lapse (and are revoked) with it.
+    lapses_at: flow.kind === 'enterprise' || answer.sub === undefined ? sessionEnd : undefined,
   };
 }
 

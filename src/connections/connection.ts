@@ -24,7 +24,8 @@ export interface Connection {
   signed_in_at?: number;
   /**
    * Epoch ms when a record that belongs to one browser session (Enterprise Connect: the service
-   * account and its people) lapses: when that session has ended at the latest. Then it is revoked.
+   * account and its people; a token answer without `sub`) lapses: when that session has ended at
+   * the latest. Then it is revoked.
    */
   lapses_at?: number;
   refreshed_at?: number;

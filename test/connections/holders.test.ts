@@ -181,6 +181,22 @@ describe('signing in again', () => {
     },
   );
 
+  it('a token answer without sub (no sign-in possible) lapses with its session, and its grant is revoked then', async () => {
+    const agent = h.agent();
+    h.emulator.control.failNext('/oauth/token', {
+      method: 'POST',
+      status: 200,
+      body: { token_type: 'bearer', access_token: 'no-sub-access-token-0123456789ab', expires_in: 3600, refresh_token: 'no-sub-refresh-token-0123456789a', scope: 'read_account list_calendars' },
+    });
+    expect((await connectThrough(agent, { account: 'Google' })).status).toBe(302);
+    clock += 9 * 60 * 60 * 1000; // past the session's absolute lifetime: no browser can reach the record
+    for (;;) {
+      const next = nextRevocationFor('lapsed');
+      if (calls('/oauth/token/revoke').some((r) => (r.body as { token?: string }).token === 'no-sub-refresh-token-0123456789a')) break;
+      await next;
+    }
+  });
+
   it('M2: after 30 days without a sign-in: the record is deleted and its grant revoked, by whichever instance runs', async () => {
     const agent = h.agent();
     expect((await connectThrough(agent, { separateAccount: true })).status).toBe(302);
