@@ -156,7 +156,7 @@ describe('signing in again', () => {
   });
 
   it.each(['same', 'new'] as const)(
-    'M2: from a second browser Cronofy does not link (%s refresh token): the account keeps one authorization, held through the newer token',
+    'M16: from a second browser Cronofy does not link (%s refresh token): the account keeps one authorization, held through the newer token',
     async (relinkRefreshToken) => {
       const other = relinkRefreshToken === 'same' ? h : await startHarness({ now: () => clock, emulator: { relinkRefreshToken } });
       try {
@@ -329,7 +329,7 @@ describe('a queued revoke and a newer connection of the same account', () => {
   const revokesOf = (sub: string, token: string) =>
     calls('/oauth/token/revoke').filter((r) => (r.body as { sub?: string }).sub === sub || (r.body as { token?: string }).token === token);
 
-  it('M9: a revoke by sub queued after a lost refresh answer is cancelled when the account signs in again: the worker leaves the new connection alone', async () => {
+  it('M15: a revoke by sub queued after a lost refresh answer is cancelled when the account signs in again: the worker leaves the new connection alone', async () => {
     const first = h.agent();
     expect((await connectThrough(first, { account: 'Microsoft', browser: {} })).status).toBe(302);
     const { sub } = h.emulator.control.liveGrants()[0]!;
@@ -356,7 +356,7 @@ describe('a queued revoke and a newer connection of the same account', () => {
     expect(await unheldGrants()).toEqual([]);
   });
 
-  it('M9: a disconnect whose revoke was queued does not end the connection made again from the same browser', async () => {
+  it('M15: a disconnect whose revoke was queued does not end the connection made again from the same browser', async () => {
     const browser: CookieJar = {};
     const agent = h.agent();
     expect((await connectThrough(agent, { account: 'Microsoft', browser })).status).toBe(302);
@@ -375,7 +375,7 @@ describe('a queued revoke and a newer connection of the same account', () => {
     expect(await unheldGrants()).toEqual([]);
   });
 
-  it('M9: a queued revoke that fails again while the account signs in is not put back in the queue', async () => {
+  it('M15: a queued revoke that fails again while the account signs in is not put back in the queue', async () => {
     const browser: CookieJar = {};
     const agent = h.agent();
     expect((await connectThrough(agent, { account: 'Microsoft', browser })).status).toBe(302);
