@@ -103,7 +103,7 @@ export function createApp(deps: AppDependencies): Express {
   if (!deps.revocation?.signal?.aborted) {
     revoker.start(deps.revocation?.signal ?? new AbortController().signal, deps.revocation?.pollMs, async () => {
       for (const lapsed of await tokens.lapsed(20)) {
-        await revoker.revoke(lapsed.data_center, { token: lapsed.refresh_token }, 'lapsed', lapsed.kind);
+        await revoker.revoke(lapsed, { token: lapsed.refresh_token }, 'lapsed');
       }
     });
   }
@@ -112,7 +112,7 @@ export function createApp(deps: AppDependencies): Express {
       kv: deps.kv,
       clientFor,
       now,
-      giveBack: (connection, target, reason) => revoker.revoke(connection.data_center, target, reason, connection.kind),
+      giveBack: (connection, target, reason) => revoker.revoke(connection, target, reason),
       onRefresh: (refreshed, previous) =>
         inspector.recordHere('Access token refreshed', {
           connection: refreshed.kind,

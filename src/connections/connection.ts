@@ -22,6 +22,12 @@ export interface Connection {
   connected_at: number;
   /** Epoch ms of the latest sign-in (connect flow) with this account; the record is kept 30 days from it. */
   signed_in_at?: number;
+  /**
+   * Epoch ms when a record that belongs to one browser session (Enterprise Connect: the service
+   * account and its people; a token answer without `sub`) lapses: when that session has ended at
+   * the latest. Then it is revoked.
+   */
+  lapses_at?: number;
   refreshed_at?: number;
 }
 

@@ -6,7 +6,8 @@
 // Stored value: "<version>.<payload>", payload being the JSON record, or "enc:" + AES-256-GCM of it
 // when TOKEN_ENCRYPTION_KEY is set.
 //
-// Retention (decision 010): a record is kept CONNECTION_RETENTION_MS after its latest sign-in. A
+// Retention (decision 010): a record is kept CONNECTION_RETENTION_MS after its latest sign-in, or
+// until its `lapses_at` when it belongs to one browser session (Enterprise Connect). A
 // sorted set per application says when each record lapses; lapsed() hands lapsed records over for
 // revocation, so a record never just disappears with its grant still live at Cronofy. The key's own
 // expiry (a day later) only cleans up after a worker that never ran.
@@ -40,7 +41,7 @@ const SAFETY_MARGIN_MS = 24 * 60 * 60 * 1000;
 export function createTokenStore({ kv, namespace, encryptionKey, now = Date.now, retentionMs = CONNECTION_RETENTION_MS }: TokenStoreOptions) {
   const ttlMs = retentionMs + SAFETY_MARGIN_MS;
   const schedule = `cronofy-connect:connection-lapse:${namespace}`;
-  const lapsesAt = (connection: Connection) => (connection.signed_in_at ?? connection.connected_at) + retentionMs;
+  const lapsesAt = (connection: Connection) => connection.lapses_at ?? (connection.signed_in_at ?? connection.connected_at) + retentionMs;
   const seal = (connection: Connection): string => {
     const json = JSON.stringify(connection);
     if (!encryptionKey) return json;

@@ -101,12 +101,12 @@ export function authorizeRoutes(ctx: EmulatorContext): Router {
       // Explicit linking (link-tokens.ts): the chosen account joins the token's account.
       const linked = ctx.linkTokens.link(linkToken, choice.subject.account);
       if (!linked) return void res.redirect(withQuery(checked.redirectUri, { error: 'invalid_request', error_description: 'link_token is unknown, used or expired', state: checked.state }));
-      code = ctx.state.issueCode(linked, checked.redirectUri, checked.scopes, { linkingProfile: linked.kind === 'account' ? linked.linkingProfile : undefined });
+      code = ctx.state.issueCode(linked, checked.redirectUri, checked.scopes, linked.kind === 'account' ? linked.linkingProfile : undefined);
     } else {
       // Implicit linking by the browser's cookie (linking.ts), unless avoid_linking.
-      const { subject, link } = ctx.state.linking.subjectFor(req, res, choice.subject, checked.avoidLinking);
+      const subject = ctx.state.linking.subjectFor(req, res, choice.subject, checked.avoidLinking);
       const linkingProfile = choice.subject.kind === 'account' ? choice.subject.account.profiles[0] : undefined;
-      code = ctx.state.issueCode(subject, checked.redirectUri, checked.scopes, { link, linkingProfile });
+      code = ctx.state.issueCode(subject, checked.redirectUri, checked.scopes, linkingProfile);
     }
     res.redirect(withQuery(checked.redirectUri, { code, state: checked.state }));
   });

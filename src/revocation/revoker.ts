@@ -2,7 +2,10 @@
 // - revoke() tries once at once; if Cronofy cannot be reached or errs, the revoke goes to the
 //   durable queue and the caller learns it is "pending" (pages say so);
 // - the worker, run by every app instance, retries due jobs with back-off until Cronofy confirms
-//   (200; RFC 7009 makes an unknown token a success, so retries converge).
+//   (200; RFC 7009 makes an unknown token a success, so retries converge);
+// - heldAgain(): the app holds this Cronofy account's authorization again (a sign-in): its pending
+//   revokes are cancelled, because Cronofy keeps one authorization per account and application,
+//   and revoking any token of it, or its sub, would end the connection just made (decision 010).
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { CronofyClient } from '../cronofy/client';
@@ -11,10 +14,20 @@ import type { RevocationQueue, RevocationTarget } from './queue';
 
 export type RevokeOutcome = 'revoked' | 'pending' | 'unqueued';
 
+/** The grant being given back: where it lives, and whose it is when known (a token record's fields). */
+export interface GrantOf {
+  data_center: DataCenter;
+  kind?: string;
+  sub?: string;
+}
+
 export interface RevocationEvent {
   reason: string;
-  /** revoked: Cronofy confirmed; queued: the first try failed; retry: a queued try failed again; dropped: given up. */
-  outcome: 'revoked' | 'queued' | 'retry' | 'dropped';
+  /**
+   * revoked: Cronofy confirmed; queued: the first try failed; retry: a queued try failed again;
+   * dropped: given up; cancelled: the account was signed in again, so the app holds the grant.
+   */
+  outcome: 'revoked' | 'queued' | 'retry' | 'dropped' | 'cancelled';
 }
 
 export interface RevokerOptions {
@@ -45,10 +58,11 @@ export function createRevoker({ queue, clientFor, logger, onSettled }: RevokerOp
         logger.info({ job: job.id, reason: job.reason, attempts: job.attempts + 1 }, 'queued revocation confirmed by Cronofy');
         onSettled?.({ reason: job.reason, outcome: 'revoked' });
       } catch (err) {
-        const kept = await queue.retryLater(job, holder);
-        if (kept) logger.warn({ err, job: job.id, reason: job.reason, attempts: job.attempts + 1 }, 'revoke failed again; retrying later');
-        else logger.error({ job: job.id, reason: job.reason }, 'revoke still failing after 30 days; given up');
-        onSettled?.({ reason: job.reason, outcome: kept ? 'retry' : 'dropped' });
+        const outcome = await queue.retryLater(job, holder);
+        if (outcome === 'retry') logger.warn({ err, job: job.id, reason: job.reason, attempts: job.attempts + 1 }, 'revoke failed again; retrying later');
+        else if (outcome === 'dropped') logger.error({ job: job.id, reason: job.reason }, 'revoke still failing after 30 days; given up');
+        else logger.info({ job: job.id, reason: job.reason }, 'queued revocation cancelled while it was tried: the account was signed in again');
+        onSettled?.({ reason: job.reason, outcome });
       }
     }
     return worked;
@@ -56,14 +70,16 @@ export function createRevoker({ queue, clientFor, logger, onSettled }: RevokerOp
 
   return {
     /** Logged at warn as "revoke failed" (kind, data center, reason; never a token) when Cronofy does not confirm. */
-    async revoke(dataCenter: DataCenter, target: RevocationTarget, reason: string, kind?: string): Promise<RevokeOutcome> {
+    async revoke(grant: GrantOf, target: RevocationTarget, reason: string): Promise<RevokeOutcome> {
+      const { data_center: dataCenter, kind } = grant;
       try {
         await clientFor(dataCenter).revokeAuthorization(target);
         onSettled?.({ reason, outcome: 'revoked' });
         return 'revoked';
       } catch (err) {
         try {
-          const job = await queue.add({ data_center: dataCenter, target, reason });
+          const sub = 'sub' in target ? target.sub : grant.sub;
+          const job = await queue.add({ data_center: dataCenter, target, sub, reason });
           logger.warn({ err, kind, data_center: dataCenter, reason, job: job.id, queued: true }, 'revoke failed');
           onSettled?.({ reason, outcome: 'queued' });
           return 'pending';
@@ -72,6 +88,14 @@ export function createRevoker({ queue, clientFor, logger, onSettled }: RevokerOp
           logger.error({ err: queueErr, reason }, 'revoke could not be queued: a grant may stay live at Cronofy');
           return 'unqueued';
         }
+      }
+    },
+
+    /** This account's authorization is held again (a sign-in): its queued revokes are cancelled. */
+    async heldAgain(grant: GrantOf & { sub: string }): Promise<void> {
+      for (const reason of await queue.cancelFor(grant.data_center, grant.sub)) {
+        logger.info({ kind: grant.kind, data_center: grant.data_center, reason }, 'queued revocation cancelled: the account was signed in again');
+        onSettled?.({ reason, outcome: 'cancelled' });
       }
     },
 
