@@ -1,7 +1,8 @@
 // Redis Cluster and Sentinel groups of the test's own, from the `redis-server` binary: each server
 // on free loopback ports the OS hands out (so parallel runs and other suites never collide), in a
 // temporary directory, with an append-only file (fsync always) so a killed server comes back with
-// its data. stop() kills every process and removes the directory.
+// its data (`persist: false`, for the benchmark: no files, nothing comes back). stop() kills every
+// process and removes the directory.
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -73,9 +74,14 @@ async function startServer(port: number, args: string[], logName: string): Promi
   };
 }
 
-function dataArgs(dir: string, port: number): string[] {
-  return ['--port', String(port), '--bind', HOST, '--dir', dir, '--save', '', '--appendonly', 'yes',
-    '--appendfsync', 'always', '--appenddirname', `aof-${port}`, '--dbfilename', `dump-${port}.rdb`];
+export interface ServerOptions {
+  /** An append-only file, fsync'd on every write, so a killed server restarts with its data (default true). */
+  persist?: boolean;
+}
+
+function dataArgs(dir: string, port: number, { persist = true }: ServerOptions = {}): string[] {
+  const files = persist ? ['--appendonly', 'yes', '--appendfsync', 'always', '--appenddirname', `aof-${port}`] : ['--appendonly', 'no'];
+  return ['--port', String(port), '--bind', HOST, '--dir', dir, '--save', '', ...files, '--dbfilename', `dump-${port}.rdb`];
 }
 
 /** Waits until `check` holds, asking again after each answer (never a fixed sleep: each poll is a round trip). */
@@ -113,14 +119,14 @@ export interface RedisCluster {
 }
 
 /** `primaries` nodes (no replicas), every slot assigned, created with `redis-cli --cluster create`. */
-export async function startCluster(primaries = 3): Promise<RedisCluster> {
+export async function startCluster(primaries = 3, options: ServerOptions = {}): Promise<RedisCluster> {
   const dir = mkdtempSync(path.join(tmpdir(), 'cc-cluster-'));
   const nodes: ServerProcess[] = [];
   try {
     for (let i = 0; i < primaries; i++) {
       const [port, busPort] = [await freePort(), await freePort()];
       nodes.push(
-        await startServer(port, [...dataArgs(dir, port), '--cluster-enabled', 'yes', '--cluster-port', String(busPort),
+        await startServer(port, [...dataArgs(dir, port, options), '--cluster-enabled', 'yes', '--cluster-port', String(busPort),
           '--cluster-config-file', `nodes-${port}.conf`, '--cluster-node-timeout', '2000'], `cluster node ${port}`),
       );
     }
@@ -176,11 +182,11 @@ export async function startReplicatedPair(): Promise<ReplicatedPair> {
   }
 }
 
-async function startPrimaryAndReplica(dir: string, started: ServerProcess[]): Promise<[ServerProcess, ServerProcess]> {
+async function startPrimaryAndReplica(dir: string, started: ServerProcess[], options: ServerOptions = {}): Promise<[ServerProcess, ServerProcess]> {
   const primaryPort = await freePort();
   const replicaPort = await freePort();
   // No delay before the first sync (the default waits 5 s for more replicas to join).
-  const serverArgs = (port: number) => [...dataArgs(dir, port), '--repl-diskless-sync-delay', '0'];
+  const serverArgs = (port: number) => [...dataArgs(dir, port, options), '--repl-diskless-sync-delay', '0'];
   const primary = await startServer(primaryPort, serverArgs(primaryPort), 'primary');
   started.push(primary);
   const replica = await startServer(replicaPort, [...serverArgs(replicaPort), '--replicaof', HOST, String(primaryPort)], 'replica');
@@ -214,12 +220,12 @@ export interface SentinelGroup {
  * One primary, one replica, three sentinels (quorum 2). Failure is declared after 1 s without an
  * answer and a failover may take 3 s, so a killed primary is replaced within a few seconds.
  */
-export async function startSentinelGroup(): Promise<SentinelGroup> {
+export async function startSentinelGroup(options: ServerOptions = {}): Promise<SentinelGroup> {
   const dir = mkdtempSync(path.join(tmpdir(), 'cc-sentinel-'));
   const name = 'cc-primary';
   const processes: ServerProcess[] = [];
   try {
-    const servers = await startPrimaryAndReplica(dir, processes);
+    const servers = await startPrimaryAndReplica(dir, processes, options);
     const primaryPort = servers[0].port;
 
     const sentinels: ServerProcess[] = [];
