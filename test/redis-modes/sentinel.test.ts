@@ -75,7 +75,7 @@ describe('Redis Sentinel: failover', () => {
     expect(h.emulator.control.liveGrants().find((g) => g.sub === connection?.sub)?.refresh_token).toBe(connection?.refresh_token);
   }, 60_000);
 
-  it('the primary killed during a refresh storm: afterwards every session works, one refresh each, no invalid_grant, no connection lost', async () => {
+  it('H8: the primary killed during a refresh storm: afterwards every session works, one refresh each, no invalid_grant, no connection lost', async () => {
     const sessions = await Promise.all(Array.from({ length: 8 }, () => connected()));
     const other = h.secondInstance();
     await h.ready();

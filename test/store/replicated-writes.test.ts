@@ -65,7 +65,7 @@ describe('replicated writes', () => {
     }
   });
 
-  it('wait a bounded time for a replica that stops answering, then succeed and report the write as unreplicated', async () => {
+  it('H9: wait a bounded time for a replica that stops answering, then succeed and report the write as unreplicated', async () => {
     const store = await storeOn(urlOf(pair.primary.address), 200);
     const k = key();
     try {
@@ -90,7 +90,7 @@ describe('replicated writes', () => {
     await pair.inSync();
   });
 
-  it('do not wait where the primary has no replica, and report the write as unreplicated', async () => {
+  it('H9: do not wait where the primary has no replica, and report the write as unreplicated', async () => {
     const alone: OwnRedis = await startOwnRedis();
     const store = await storeOn(alone.url);
     try {
