@@ -22,7 +22,8 @@ import { createTokenStore, type TokenStore } from '../../src/connections/token-s
 import { applicationKey } from '../../src/connections/identity';
 import { sessionCookie, sessionData } from './stored';
 import type { RateLimits } from '../../src/web/rate-limit';
-import type { Metrics } from '../../src/metrics/registry';
+import { createMetrics, type Metrics } from '../../src/metrics/registry';
+import { reportReplication } from '../../src/metrics/redis';
 import { quotaHoldKey } from '../../src/cronofy/quota-hold';
 import type { RevocationEvent } from '../../src/revocation/revoker';
 import type { CookieJar } from './forms';
@@ -103,7 +104,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   };
   const build = (worker = true): { app: Express; redis: RedisClient; kv: KeyValueStore } => {
     const redis = createRedis(config.redis!, logger);
-    const store = createRedisStore(redis, { onReplication: (event) => logger.info({ replication: event }, 'redis replication') });
+    // As server.ts wires it: logged, and counted in the app's metrics when the test gives them.
+    const store = createRedisStore(redis, { onReplication: reportReplication(options.metrics ?? createMetrics(), logger) });
     connections.push(redis);
     stores.push(store);
     const rateLimits = options.rateLimits ?? { connectPerMinute: 100_000, postPerMinute: 100_000, cronofyPagesPerMinute: 100_000, prefix: `test-rl:${suiteId}:` };
