@@ -113,9 +113,22 @@ export function createRedis(settings: RedisSettings, logger: Logger): RedisClien
   return redis;
 }
 
-/** Resolves once `redis` is connected (and, for a cluster, knows its slots). */
+const nextReady = new WeakMap<RedisClient, Promise<void>>();
+
+/** Resolves once `redis` is connected (and, for a cluster, knows its slots); one listener however many wait. */
 export function redisReady(redis: RedisClient): Promise<void> {
-  return redis.status === 'ready' ? Promise.resolve() : new Promise((resolve) => redis.once('ready', () => resolve()));
+  if (redis.status === 'ready') return Promise.resolve();
+  let ready = nextReady.get(redis);
+  if (!ready) {
+    ready = new Promise((resolve) =>
+      redis.once('ready', () => {
+        nextReady.delete(redis);
+        resolve();
+      }),
+    );
+    nextReady.set(redis, ready);
+  }
+  return ready;
 }
 
 /** redisReady, or a rejection after `ms`: for a cluster client, which does not queue commands while connecting. */
