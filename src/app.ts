@@ -33,6 +33,8 @@ import { linkingRoutes } from './linking/routes';
 import { inspectorRoutes } from './pages/inspector';
 import { createSessionMiddleware, SESSION_IDLE_MS } from './session';
 import { takeFlash } from './session/access';
+import { sessionHold } from './session/hold';
+import { revokeLapsed } from './account/lapsed';
 import { createReadCache } from './cache/read-cache';
 import { runWithDeadline } from './cronofy/deadline';
 import { createQuotaHold, quotaHoldKey } from './cronofy/quota-hold';
@@ -58,8 +60,11 @@ export interface AppDependencies {
   rateLimits?: RateLimits;
   /** Where the app counts what it does (served by server.ts on METRICS_PORT); default: its own. */
   metrics?: Metrics;
-  /** The revocation worker: how often it looks (default 5 s), first back-off (5 s), a stop signal, a listener. */
-  revocation?: { pollMs?: number; retryBaseMs?: number; signal?: AbortSignal; onSettled?: (event: RevocationEvent) => void };
+  /**
+   * The revocation worker: how often it looks (default 5 s), first back-off (5 s), a stop signal,
+   * listeners for each revoke settled and each round (queue and lapsed records) done.
+   */
+  revocation?: { pollMs?: number; retryBaseMs?: number; signal?: AbortSignal; onSettled?: (event: RevocationEvent) => void; onTick?: () => void };
 }
 
 export function createApp(deps: AppDependencies): Express {
@@ -100,13 +105,6 @@ export function createApp(deps: AppDependencies): Express {
     logger,
     onSettled: deps.revocation?.onSettled,
   });
-  if (!deps.revocation?.signal?.aborted) {
-    revoker.start(deps.revocation?.signal ?? new AbortController().signal, deps.revocation?.pollMs, async () => {
-      for (const lapsed of await tokens.lapsed(20)) {
-        await revoker.revoke(lapsed, { token: lapsed.refresh_token }, 'lapsed');
-      }
-    });
-  }
   const accessTokens = createAccessTokens({
       tokens,
       kv: deps.kv,
@@ -154,6 +152,13 @@ export function createApp(deps: AppDependencies): Express {
     },
     push,
   };
+  if (!deps.revocation?.signal?.aborted) {
+    revoker.start(deps.revocation?.signal ?? new AbortController().signal, {
+      pollMs: deps.revocation?.pollMs,
+      alsoEachTick: () => revokeLapsed(ctx),
+      onTick: deps.revocation?.onTick,
+    });
+  }
   const cronofyAppOrigin = new URL(clientFor(config.cronofy.dataCenter).hosts.appUrl).origin;
 
   const app = express();
@@ -200,6 +205,7 @@ export function createApp(deps: AppDependencies): Express {
       onEnd: (ended) => inspector.forgetTimeline(ended.inspectorId),
     }),
   );
+  app.use(sessionHold({ tokens, now }));
   app.use((req, res, next) => {
     res.locals.flash = takeFlash(req);
     res.locals.inspectorOn = config.inspector;

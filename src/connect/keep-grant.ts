@@ -17,8 +17,8 @@ import { connectionIdFor } from '../connections/identity';
 import type { TokenResponse } from '../cronofy/types';
 import type { RevokeOutcome } from '../revocation/revoker';
 import { releaseServiceAccount } from '../enterprise/release';
-import { SESSION_ABSOLUTE_MS } from '../session';
-import { connectionIds, connectionOf, createdAtOf, flash, flowBindingOf, regenerateSession } from '../session/access';
+import { SESSION_ABSOLUTE_MS, SESSION_HOLD_MS } from '../session';
+import { boundUntilOf, connectionIds, connectionOf, createdAtOf, flash, flowBindingOf, regenerateSession } from '../session/access';
 import { PageError, startAgain } from '../web/errors';
 import { retireBinding } from './browser-lock';
 import type { PendingFlow } from '../connections/state-store';
@@ -48,12 +48,14 @@ export async function keepGrant(ctx: AppContext, req: Request, flow: PendingFlow
       });
     }
     const connection = buildConnection(ctx, flow, answer, sessionEndsBy(req, ctx.now()));
+    // Session-bound: lapses when this session idles out unless its requests move it on (session/hold.ts).
+    const heldUntil = connection.lapses_at === undefined ? undefined : Math.min(connection.lapses_at, ctx.now() + SESSION_HOLD_MS);
     let previous;
     let existing;
     try {
       existing = await ctx.tokens.get(connection.id);
       if (existing) connection.connected_at = existing.connection.connected_at;
-      previous = await ctx.tokens.put(connection);
+      previous = await ctx.tokens.put(connection, heldUntil);
     } catch (err) {
       ctx.logger.error({ err }, 'token record could not be written; revoking the grant');
       await revokeAnswer(answer.sub ? { sub: answer.sub } : token, 'not stored');
@@ -78,6 +80,8 @@ export async function keepGrant(ctx: AppContext, req: Request, flow: PendingFlow
       connections: { ...connectionIds(req), [flow.kind]: connection.id },
       flowBinding: randomBytes(16).toString('hex'),
       flash: { kind: 'info', text: connectedMessage(connection, welcomeBack) },
+      // The earliest of this session's bound records decides when the next request moves them all on.
+      boundUntil: earliest(boundUntilOf(req), heldUntil),
     });
     if (oldBinding) await retireBinding(ctx.kv, oldBinding);
     // A calendar account joined this Cronofy account (linking): cached calendars and profiles no longer hold.
@@ -113,6 +117,8 @@ async function keepPendingRevokesOff(ctx: AppContext, grant: { data_center: Conn
   await ctx.revoker.heldAgain({ ...grant, sub: grant.sub }).catch((err: unknown) => ctx.logger.error({ err }, 'queued revocations of this account not cancelled'));
 }
 
+const earliest = (a: number | undefined, b: number | undefined): number | undefined => (a === undefined ? b : b === undefined ? a : Math.min(a, b));
+
 /** When this browser session has ended at the latest (its absolute lifetime from its start). */
 function sessionEndsBy(req: Request, now: number): number {
   return (createdAtOf(req) ?? now) + SESSION_ABSOLUTE_MS;
@@ -136,7 +142,8 @@ function buildConnection(ctx: AppContext, flow: PendingFlow, answer: TokenRespon
     connected_at: now,
     signed_in_at: now,
     // Enterprise Connect, and an answer without `sub` (no sign-in), belong to this session: nobody
-    // can reach them after it, so they lapse (and are revoked) with it.
+    // can reach them after it, so they lapse (and are revoked) with it: when it idles out, at its
+    // absolute end (this) at the latest.
     lapses_at: flow.kind === 'enterprise' || answer.sub === undefined ? sessionEnd : undefined,
   };
 }

@@ -101,13 +101,17 @@ export function createRevoker({ queue, clientFor, logger, onSettled }: RevokerOp
 
     runDue,
 
-    /** Works the queue (and `alsoEachTick`, e.g. lapsed connections) every `pollMs` until `signal` aborts. */
-    start(signal: AbortSignal, pollMs = 5_000, alsoEachTick?: () => Promise<void>): void {
+    /**
+     * Works the queue, then `alsoEachTick` (lapsed connections), every `pollMs` (default 5 s) until
+     * `signal` aborts; `onTick` is told after each round (tests wait on it).
+     */
+    start(signal: AbortSignal, { pollMs = 5_000, alsoEachTick, onTick }: { pollMs?: number; alsoEachTick?: () => Promise<void>; onTick?: () => void } = {}): void {
       let timer: NodeJS.Timeout | undefined;
       const tick = async () => {
         if (signal.aborted) return;
         await runDue().catch((err: unknown) => logger.warn({ err }, 'revocation queue unavailable; trying again later'));
         await alsoEachTick?.().catch((err: unknown) => logger.warn({ err }, 'lapsed connections not swept; trying again later'));
+        onTick?.();
         if (!signal.aborted) timer = setTimeout(() => void tick(), pollMs).unref();
       };
       signal.addEventListener('abort', () => clearTimeout(timer), { once: true });
