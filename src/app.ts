@@ -13,6 +13,7 @@ import { CONNECTION_RETENTION_MS, createTokenStore } from './connections/token-s
 import { applicationKey, type ApplicationIdentity } from './connections/identity';
 import { createRevocationQueue } from './revocation/queue';
 import { createRevoker, type RevocationEvent } from './revocation/revoker';
+import { createRevokesInFlight } from './revocation/in-flight';
 import { createStateStore } from './connections/state-store';
 import { createPendingPermissions } from './connections/pending-permissions';
 import { createInspector } from './inspector/inspector';
@@ -101,6 +102,7 @@ export function createApp(deps: AppDependencies): Express {
   const tokens = createTokenStore({ kv: deps.kv, namespace, encryptionKey: config.tokenEncryptionKey, now });
   const revoker = createRevoker({
     queue: createRevocationQueue({ kv: deps.kv, namespace, now, encryptionKey: config.tokenEncryptionKey, retryBaseMs: deps.revocation?.retryBaseMs }),
+    inFlight: createRevokesInFlight({ kv: deps.kv, namespace, callMs: config.cronofy.timeoutMs }),
     clientFor,
     logger,
     onSettled: deps.revocation?.onSettled,

@@ -3,7 +3,9 @@
 // 1. check the answer (expires_in, refresh token, kind of token for this flow): else revoke, say why;
 // 2. write the record of this Cronofy account (connections/identity.ts); a failed write revokes by
 //    sub (a linked account may share this grant with a record written earlier); once written,
-//    revokes still queued for this account are cancelled (the app holds its authorization again);
+//    revokes still queued for this account are cancelled (the app holds its authorization again),
+//    and if one was already on the wire, the new grant is checked once it is answered: ended by it,
+//    the record goes and the person is asked to connect again at once (ended-meanwhile.ts);
 // 3. a new session id, with a new flow binding (the old one retired, so a flow prepared in a planted
 //    session cannot complete here, and a second tab that raced this one stops);
 // 4. the push channel moves to this connection (push/channels.ts); push problems never fail a connect;
@@ -21,6 +23,7 @@ import { SESSION_ABSOLUTE_MS, SESSION_HOLD_MS } from '../session';
 import { boundUntilOf, connectionIds, connectionOf, createdAtOf, flash, flowBindingOf, regenerateSession } from '../session/access';
 import { PageError, startAgain } from '../web/errors';
 import { retireBinding } from './browser-lock';
+import { endedMeanwhile } from './ended-meanwhile';
 import type { PendingFlow } from '../connections/state-store';
 import { ANSWER_PROBLEMS, checkTokenAnswer } from './token-answer';
 
@@ -70,6 +73,18 @@ export async function keepGrant(ctx: AppContext, req: Request, flow: PendingFlow
     }
     stored = true;
     await keepPendingRevokesOff(ctx, grant);
+    if (await endedMeanwhile(ctx, connection)) {
+      ctx.inspector.record(req, 'A revoke of this Cronofy account, sent earlier, reached Cronofy after the code exchange: the new grant is dead, and was not kept', {});
+      throw new PageError({
+        status: 409,
+        code: 'ended_by_earlier_revoke',
+        title: flow.kind === 'organization' ? 'Please connect your organization again' : 'Please connect your calendar again',
+        message:
+          'Cronofy ended this connection a moment after granting it: the app had asked Cronofy earlier to revoke access for this account ' +
+          '(after a disconnect, or a token answer that was lost), and that request arrived just after you connected. Nothing is connected now; connecting again works.',
+        next: [startAgain(flow.kind)],
+      });
+    }
     // The same Cronofy account with another calendar account: linked in, not a sign-in again.
     const joined = existing !== undefined && existing !== null && existing.connection.linking_profile?.profile_id !== connection.linking_profile?.profile_id;
     const welcomeBack = previous !== null && !joined;
