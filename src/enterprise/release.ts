@@ -5,7 +5,8 @@
 // - The service account: its own grant revoked, then every person's (what Cronofy does to the
 //   people's grants when a service account is revoked is not documented, so the app does not rely
 //   on it), pending keys dropped, the list forgotten. Disconnecting it, replacing it and logging
-//   out (it belongs to one session) all come here: nothing is forgotten without being revoked.
+//   out (it belongs to one session) all come here, and so does its lapsing with the session (the
+//   people only: the worker has revoked it): nothing is forgotten without being revoked.
 // - Every revoke goes through the app's revoker (revocation/): one Cronofy does not confirm is
 //   queued and retried until it does, and the page says "revocation pending".
 import type { AppContext } from '../context';
@@ -24,11 +25,11 @@ export interface PersonRelease {
 }
 
 /** Takes the tokens (a refresh landing afterwards revokes its own) and revokes them. */
-async function revokeConnection(ctx: AppContext, connectionId: string | undefined): Promise<RevokeOutcome> {
+async function revokeConnection(ctx: AppContext, connectionId: string | undefined, reason = 'disconnect'): Promise<RevokeOutcome> {
   if (!connectionId) return 'revoked';
   const stored = await ctx.tokens.take(connectionId);
   if (!stored) return 'revoked';
-  return ctx.revoker.revoke(stored.connection, { token: stored.connection.refresh_token }, 'disconnect');
+  return ctx.revoker.revoke(stored.connection, { token: stored.connection.refresh_token }, reason);
 }
 
 export async function revokePerson(ctx: AppContext, serviceId: string, personId: string): Promise<PersonRelease> {
@@ -57,16 +58,24 @@ export interface ServiceAccountRelease {
 
 export async function releaseServiceAccount(ctx: AppContext, serviceId: string): Promise<ServiceAccountRelease> {
   const service = await revokeConnection(ctx, serviceId);
+  return { service, ...(await releasePeople(ctx, serviceId, 'disconnect')) };
+}
+
+/**
+ * The people authorized through a service account that is gone (released above, or lapsed with its
+ * session: the revocation worker, account/lapsed.ts): each revoked, pending keys dropped, the list forgotten.
+ */
+export async function releasePeople(ctx: AppContext, serviceId: string, reason: string): Promise<Omit<ServiceAccountRelease, 'service'>> {
   const people = peopleOf(ctx);
   const list = await people.list(serviceId);
   await people.forget(serviceId);
-  const result: ServiceAccountRelease = { service, authorized: 0, pending: 0, revocationPending: 0, notRevoked: 0 };
+  const result = { authorized: 0, pending: 0, revocationPending: 0, notRevoked: 0 };
   for (const person of list) {
     if (person.callback_hash) await people.dropCallback(person.callback_hash);
     if (person.status === 'pending') result.pending++;
     if (person.status !== 'authorized') continue;
     result.authorized++;
-    const outcome = await revokeConnection(ctx, person.connection_id);
+    const outcome = await revokeConnection(ctx, person.connection_id, reason);
     if (outcome === 'pending') result.revocationPending++;
     if (outcome === 'unqueued') result.notRevoked++;
   }

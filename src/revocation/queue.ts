@@ -38,6 +38,10 @@ export interface RevocationQueueOptions {
 }
 
 export const MAX_AGE_MS = 30 * 24 * 60 * 60 * 1000;
+
+/** Names a Cronofy account in key names: a hash, since a sub is personal data and key names show up in tools. */
+export const accountKeyPart = (dataCenter: DataCenter, sub: string): string =>
+  createHash('sha256').update(JSON.stringify([dataCenter, sub])).digest('hex').slice(0, 32);
 const CLAIM_TTL_MS = 60_000;
 /** Job ids kept per account: far more than one account ever has pending. */
 const MAX_JOBS_PER_ACCOUNT = 20;
@@ -49,9 +53,7 @@ export function createRevocationQueue({ kv, namespace, now, encryptionKey, retry
   const JOB_PREFIX = `cronofy-connect:revoke:${namespace}:job:`;
   const CLAIM_PREFIX = `cronofy-connect:revoke:${namespace}:claim:`;
   const REVOKE_SCHEDULE = `cronofy-connect:revoke:${namespace}:due`;
-  // The account's key name is a hash: a sub is personal data, and key names show up in tools.
-  const accountKey = (dataCenter: DataCenter, sub: string) =>
-    `cronofy-connect:revoke:${namespace}:account:${createHash('sha256').update(JSON.stringify([dataCenter, sub])).digest('hex').slice(0, 32)}`;
+  const accountKey = (dataCenter: DataCenter, sub: string) => `cronofy-connect:revoke:${namespace}:account:${accountKeyPart(dataCenter, sub)}`;
   /** What each claimed job was read as, so a retry replaces exactly that and nothing newer. */
   const readAs = new WeakMap<RevocationJob, string>();
   const delayAfter = (attempts: number) => Math.min(maxDelayMs, retryBaseMs * 2 ** Math.min(attempts - 1, 30));
@@ -102,6 +104,11 @@ export function createRevocationQueue({ kv, namespace, now, encryptionKey, retry
         await kv.delIfEquals(CLAIM_PREFIX + id, holder);
         throw new Error(`queued revocation ${id} cannot be read (TOKEN_ENCRYPTION_KEY changed?)`);
       }
+    },
+
+    /** False once the job was cancelled (the account signed in again) or is done. */
+    async isQueued(job: RevocationJob): Promise<boolean> {
+      return (await kv.get(JOB_PREFIX + job.id)) !== null;
     },
 
     async done(job: RevocationJob, holder: string): Promise<void> {

@@ -386,17 +386,77 @@ describe('a queued revoke and a newer connection of the same account', () => {
     const retry = h.emulator.control.hold('/oauth/token/revoke', { method: 'POST' });
     clock += 10 * 60 * 1000;
     await retry.arrived; // the worker's retry is on the wire
-    expect((await connectThrough(agent, { account: 'Microsoft', browser })).status).toBe(302);
-    const held = (await recordFor(sub))!;
+    const cancelled = nextRevocationFor('disconnect');
+    const signingIn = connectThrough(agent, { account: 'Microsoft', browser });
+    expect((await cancelled).outcome).toBe('cancelled'); // the sign-in holds the record and cancelled the job
     const settled = nextRevocationFor('disconnect');
     retry.release({ status: 503 });
     expect((await settled).outcome).toBe('cancelled');
+    expect((await signingIn).status).toBe(302); // it waited for the retry's answer, checked the grant, kept it
+    const held = (await recordFor(sub))!;
     h.emulator.control.clearRequests();
 
     await workerPassed();
     expect(revokesOf(sub, held.refresh_token)).toEqual([]);
     await agent.get('/calendars').expect(200);
     expect(await unheldGrants()).toEqual([]);
+  });
+});
+
+describe('a revoke already on the wire when the account signs in again', () => {
+  /** Connected, disconnected while Cronofy could not be reached, and the worker's retry now held on its way to Cronofy. */
+  async function retryOnTheWire() {
+    const browser: CookieJar = {};
+    const agent = h.agent();
+    expect((await connectThrough(agent, { account: 'Microsoft', browser })).status).toBe(302);
+    const { sub } = h.emulator.control.liveGrants()[0]!;
+    h.emulator.control.failNext('/oauth/token/revoke', { status: 503 });
+    expect((await disconnect(agent)).text).toContain('Revocation pending');
+    const retry = h.emulator.control.hold('/oauth/token/revoke', { method: 'POST' });
+    clock += 10 * 60 * 1000;
+    await retry.arrived;
+    h.emulator.control.clearRequests();
+    return { agent, browser, sub, retry };
+  }
+
+  it('M17: reaching Cronofy after the new code exchange: the sign-in waits for it, says "connect again" at once and keeps no dead record', async () => {
+    const { agent, browser, sub, retry } = await retryOnTheWire();
+    const cancelled = nextRevocationFor('disconnect');
+    const signingIn = connectThrough(agent, { account: 'Microsoft', browser });
+    expect((await cancelled).outcome).toBe('cancelled'); // exchanged and stored: too late to stop the retry
+    retry.release(); // Cronofy now ends the account's one authorization: the one just given
+    const page = await signingIn;
+    expect(page.status).toBe(409);
+    expect(page.text).toContain('Please connect your calendar again');
+    expect(page.text).toContain('arrived just after you connected');
+    expect(calls('/v1/userinfo')).toHaveLength(1); // the one check
+    expect(await recordFor(sub)).toBeNull();
+    expect(h.emulator.control.liveGrants().filter((g) => g.sub === sub)).toEqual([]);
+
+    expect((await connectThrough(agent, { account: 'Microsoft', browser })).status).toBe(302); // and again works
+    await agent.get('/calendars').expect(200);
+    expect(await unheldGrants()).toEqual([]);
+  });
+
+  it('M17: answered while the code exchange was on the wire: the new grant is checked with one call and kept', async () => {
+    const { agent, browser, sub, retry } = await retryOnTheWire();
+    const exchange = h.emulator.control.hold('/oauth/token', { method: 'POST' });
+    const signingIn = connectThrough(agent, { account: 'Microsoft', browser });
+    await exchange.arrived;
+    const revoked = nextRevocationFor('disconnect');
+    retry.release(); // reaches Cronofy before the exchange: the exchange makes a new authorization
+    expect((await revoked).outcome).toBe('revoked');
+    exchange.release();
+    expect((await signingIn).status).toBe(302);
+    expect(calls('/v1/userinfo')).toHaveLength(1);
+    await agent.get('/calendars').expect(200);
+    expect(h.emulator.control.liveGrants().filter((g) => g.sub === sub)).toHaveLength(1);
+    expect(await unheldGrants()).toEqual([]);
+  });
+
+  it('a sign-in with no revoke of its account on the wire makes no extra call', async () => {
+    expect((await connectThrough(h.agent(), { separateAccount: true })).status).toBe(302);
+    expect(calls('/v1/userinfo')).toEqual([]);
   });
 });
 

@@ -50,6 +50,8 @@ export interface Harness {
   ready(): Promise<void>;
   /** Resolves with the next queued-revocation attempt any instance's worker settles. */
   nextRevocation(): Promise<RevocationEvent>;
+  /** Resolves once the first instance's worker has done a whole round (queue, lapsed records) begun after this call. */
+  workerRound(): Promise<void>;
   /** Stops the first instance's revocation worker (as if that process ended). */
   stopFirstWorker(): void;
   close(): Promise<void>;
@@ -102,7 +104,13 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     waiters = [];
     for (const wake of woken) wake(event);
   };
-  const build = (worker = true): { app: Express; redis: RedisClient; kv: KeyValueStore } => {
+  let roundWaiters: (() => void)[] = [];
+  const onFirstTick = () => {
+    const woken = roundWaiters;
+    roundWaiters = [];
+    for (const wake of woken) wake();
+  };
+  const build = (worker = true, onTick?: () => void): { app: Express; redis: RedisClient; kv: KeyValueStore } => {
     const redis = createRedis(config.redis!, logger);
     // As server.ts wires it: logged, and counted in the app's metrics when the test gives them.
     const store = createRedisStore(redis, { onReplication: reportReplication(options.metrics ?? createMetrics(), logger) });
@@ -112,11 +120,11 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     const stop = new AbortController();
     workers.push(stop);
     if (!worker) stop.abort();
-    const revocation = { pollMs: 50, retryBaseMs: 25, onSettled, signal: stop.signal };
+    const revocation = { pollMs: 50, retryBaseMs: 25, onSettled, onTick, signal: stop.signal };
     return { app: createApp({ config, logger, kv: store, redis, now: options.now, rateLimits, metrics: options.metrics, revocation }), redis, kv: store };
   };
   const suiteId = Math.random().toString(36).slice(2);
-  const first = build(options.revocationWorker !== false);
+  const first = build(options.revocationWorker !== false, onFirstTick);
   // Connected before the first request: on a loaded machine the TCP connect and ready check can
   // outlast the 1 s command timeout, and the first request would see a 503 for it.
   await redisReady(first.redis);
@@ -138,6 +146,10 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     secondInstance: (instance = {}) => build(instance.revocationWorker !== false).app,
     ready: async () => void (await Promise.all(connections.map(redisReady))),
     nextRevocation: () => new Promise<RevocationEvent>((resolve) => waiters.push(resolve)),
+    // The round ending first may have begun before the call; the one after it began after.
+    async workerRound() {
+      for (let ends = 0; ends < 2; ends++) await new Promise<void>((resolve) => roundWaiters.push(resolve));
+    },
     stopFirstWorker: () => workers[0]?.abort(),
     async close() {
       for (const worker of workers) worker.abort();
