@@ -66,7 +66,7 @@ export function createReplicatedWrites(client: RedisClient, { waitMs, roleTtlMs 
   return {
     client: dedicated,
     async write(operation, key, write) {
-      await readyWithin(dedicated);
+      if (dedicated instanceof Cluster) await readyWithin(dedicated); // a cluster client queues nothing while connecting
       const result = await write(dedicated);
       const target = nodeFor(key);
       const outcome = target ? await acknowledgement(target.node, target.label) : 'no_replica';
