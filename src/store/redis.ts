@@ -93,6 +93,7 @@ export function connectRedis(settings: RedisSettings, overrides: RedisOptions = 
  */
 export function openDedicated(client: Redis, options?: RedisOptions): Redis;
 export function openDedicated(client: Cluster, options?: RedisOptions, clusterOptions?: ClusterOptions): Cluster;
+export function openDedicated(client: RedisClient, options?: RedisOptions): RedisClient;
 export function openDedicated(client: RedisClient, options: RedisOptions = {}, clusterOptions: ClusterOptions = {}): RedisClient {
   if (client instanceof Cluster) return client.duplicate([], { ...clusterOptions, redisOptions: { ...client.options.redisOptions, ...options } });
   return client.duplicate(options);

@@ -42,7 +42,7 @@ type Acknowledgement = true | false | 'no_replica';
 export function createReplicatedWrites(client: RedisClient, { waitMs, roleTtlMs = 5000, report }: ReplicatedWritesOptions): ReplicatedWrites {
   // Long enough for a write queued behind a WAIT, and for the WAIT itself.
   const overrides = { commandTimeout: 1000 + 2 * waitMs };
-  const dedicated = client instanceof Cluster ? openDedicated(client, overrides) : openDedicated(client, overrides);
+  const dedicated = openDedicated(client, overrides);
   dedicated.on('error', () => undefined); // the app's client reports outages
   const waits = new WeakMap<Redis, () => Promise<Acknowledgement>>();
 
