@@ -1,5 +1,5 @@
 // Pub/sub for the store, in every mode. Each process holds one subscription for its whole life,
-// opened on first use on connections of its own that never carry another command (a connection in
+// opened at start on connections of its own that never carry another command (a connection in
 // subscriber mode refuses them: "only (P|S)SUBSCRIBE / ... are allowed in this context"), and
 // hands each message to the local listeners of its channel.
 // - One server, Sentinel: PSUBSCRIBE cronofy-connect:* on a duplicate connection; PUBLISH.
@@ -22,6 +22,8 @@ export const CHANNEL_PREFIX = 'cronofy-connect:';
 /** What listeners hear when messages may have been lost (the subscription was re-established). */
 export const MISSED_MESSAGES = '';
 const BUCKETS = 16;
+/** How long a subscribe waits for the cluster subscriber to connect (it queues nothing meanwhile). */
+const SUBSCRIBER_READY_MS = 2000;
 
 export interface PubSub {
   publish(channel: string, message: string): Promise<unknown>;
@@ -39,6 +41,9 @@ export function createPubSub(client: RedisClient): PubSub {
     for (const channel of listeners.keys()) deliver(channel, MISSED_MESSAGES);
   };
   const subscription = client instanceof Cluster ? shardedSubscription(client, deliver, everyoneCheckAgain) : patternSubscription(client, deliver, everyoneCheckAgain);
+  // Subscribed from the start, so the first request that waits finds it in place (a failure here
+  // is retried by the first subscribe()).
+  subscription.open().catch(() => undefined);
 
   return {
     publish: subscription.publish,
@@ -58,7 +63,7 @@ export function createPubSub(client: RedisClient): PubSub {
 
 interface Subscription {
   publish(channel: string, message: string): Promise<unknown>;
-  /** Subscribes on first use; later calls share that (a failed attempt is retried by the next call). */
+  /** Subscribes once; later calls share that (a failed attempt is retried by the next call). */
   open(): Promise<unknown>;
   close(): void;
 }
@@ -66,64 +71,55 @@ interface Subscription {
 type Deliver = (channel: string, message: string) => void;
 
 function patternSubscription(client: Redis, deliver: Deliver, resubscribed: () => void): Subscription {
-  let connection: Redis | undefined;
-  let opened: Promise<unknown> | undefined;
   const pattern = `${CHANNEL_PREFIX}*`;
+  const subscriber = openDedicated(client, { autoResubscribe: false });
+  subscriber.on('error', () => undefined); // the command connection reports outages
+  subscriber.on('pmessage', (_pattern: string, channel: string, message: string) => deliver(channel, message));
+  let opened: Promise<unknown> | undefined;
   return {
     publish: (channel, message) => client.publish(channel, message),
     open() {
-      if (!opened) {
-        const subscriber = openDedicated(client, { autoResubscribe: false });
-        connection = subscriber;
-        subscriber.on('error', () => undefined); // the command connection reports outages
-        subscriber.on('pmessage', (_pattern: string, channel: string, message: string) => deliver(channel, message));
-        opened = subscriber.psubscribe(pattern).then(
-          () => {
-            // Every later 'ready' is a reconnection: subscribe again, then let everyone check.
-            subscriber.on('ready', () => void subscriber.psubscribe(pattern).then(resubscribed, () => undefined));
-          },
-          (err: unknown) => {
-            opened = undefined;
-            subscriber.disconnect();
-            throw err;
-          },
-        );
-      }
+      opened ??= subscriber.psubscribe(pattern).then(
+        () => {
+          // Every later 'ready' is a reconnection: subscribe again, then let everyone check.
+          subscriber.on('ready', () => void subscriber.psubscribe(pattern).then(resubscribed, () => undefined));
+        },
+        (err: unknown) => {
+          opened = undefined;
+          throw err;
+        },
+      );
       return opened;
     },
-    close: () => connection?.disconnect(),
+    close: () => subscriber.disconnect(),
   };
 }
 
 function shardedSubscription(client: Cluster, deliver: Deliver, resubscribed: () => void): Subscription {
   const buckets = Array.from({ length: BUCKETS }, (_, n) => `${CHANNEL_PREFIX}bus:{${n}}`);
-  let connection: Cluster | undefined;
+  const subscriber = openDedicated(client, {}, { shardedSubscribers: true });
+  subscriber.on('error', () => undefined);
+  subscriber.on('smessage', (_bucket: string, framed: string) => {
+    const newline = framed.indexOf('\n');
+    if (newline > 0) deliver(framed.slice(0, newline), framed.slice(newline + 1));
+  });
   let opened: Promise<unknown> | undefined;
   return {
     publish: (channel, message) => client.spublish(buckets[bucketOf(channel)]!, `${channel}\n${message}`),
     open() {
-      if (!opened) {
-        const subscriber = openDedicated(client, {}, { shardedSubscribers: true });
-        connection = subscriber;
-        subscriber.on('error', () => undefined);
-        subscriber.on('smessage', (_bucket: string, framed: string) => {
-          const newline = framed.indexOf('\n');
-          if (newline > 0) deliver(framed.slice(0, newline), framed.slice(newline + 1));
-        });
-        // Each bucket is its own slot: one SSUBSCRIBE each (ioredis refuses channels of several slots).
-        const subscribed = readyWithin(subscriber).then(() => Promise.all(buckets.map((bucket) => subscriber.ssubscribe(bucket))));
-        opened = subscribed.then(
+      // Each bucket is its own slot: one SSUBSCRIBE each (ioredis refuses channels of several slots).
+      opened ??= readyWithin(subscriber, SUBSCRIBER_READY_MS)
+        .then(() => Promise.all(buckets.map((bucket) => subscriber.ssubscribe(bucket))))
+        .then(
           () => subscriber.on('subscribersReady', resubscribed),
           (err: unknown) => {
             opened = undefined;
-            subscriber.disconnect();
             throw err;
           },
         );
-      }
       return opened;
     },
-    close: () => connection?.disconnect(),
+    close: () => subscriber.disconnect(),
   };
 }
 
