@@ -110,10 +110,11 @@ function commandsFor(redis: RedisClient) {
     return { sendCommand: (command: string, ...args: string[]) => redis.call(command, ...args) as Promise<RedisReply> };
   }
   return {
-    sendCommandCluster: async ({ command: [name, ...args] }: SendCommandClusterDetails): Promise<RedisReply> => {
-      if (name?.toUpperCase() !== 'SCRIPT') return redis.call(name!, ...args) as Promise<RedisReply>;
+    sendCommandCluster: async ({ command: [name = '', ...args] }: SendCommandClusterDetails): Promise<RedisReply> => {
+      if (name.toUpperCase() !== 'SCRIPT') return redis.call(name, ...args) as Promise<RedisReply>;
       const primaries = redis.nodes('master');
-      if (primaries.length === 0) return redis.call(name, ...args) as Promise<RedisReply>; // not connected yet: queued until it is
+      // Not connected yet: this fails as any command does then, and the next request loads it again.
+      if (primaries.length === 0) return redis.call(name, ...args) as Promise<RedisReply>;
       const [sha] = await Promise.all(primaries.map((node) => node.call(name, ...args)));
       return sha as RedisReply;
     },
