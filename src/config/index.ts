@@ -32,6 +32,8 @@ export interface Config {
     readonly timeoutMs: number;
   };
   readonly redisUrl: string | undefined;
+  /** How long one Redis command may take before it fails (and the page answers 503). */
+  readonly redisCommandTimeoutMs: number;
   readonly sessionSecret: string;
   /** false, or Express `trust proxy` addresses/subnets (`loopback`, `10.0.0.5`, `10.0.0.0/8`). */
   readonly trustProxy: false | string;
@@ -111,6 +113,7 @@ export function loadConfig(env: Env): Config {
   const redisUrl = read('REDIS_URL');
   if (redisUrl && !/^rediss?:\/\//.test(redisUrl)) problems.push('REDIS_URL must start with redis:// or rediss://');
   if (!redisUrl && !sandbox) problems.push('REDIS_URL is required outside sandbox mode');
+  const redisCommandTimeoutMs = parseCount(read('REDIS_COMMAND_TIMEOUT_MS') ?? '1000', 'REDIS_COMMAND_TIMEOUT_MS', problems);
 
   const tokenEncryptionKey = parseKey(read('TOKEN_ENCRYPTION_KEY'), problems);
   const timeoutMs = parseCount(read('CRONOFY_TIMEOUT_MS') ?? '10000', 'CRONOFY_TIMEOUT_MS', problems);
@@ -150,6 +153,7 @@ export function loadConfig(env: Env): Config {
       timeoutMs,
     }),
     redisUrl,
+    redisCommandTimeoutMs,
     sessionSecret: sessionSecret ?? DEV_SESSION_SECRET,
     trustProxy,
     inspector: inspectorRaw === undefined ? !production : inspectorRaw === 'true',

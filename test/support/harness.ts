@@ -83,6 +83,9 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     SESSION_SECRET: TEST_SESSION_SECRET,
     // Off unless a test turns it on: most tests count the calls each page makes to Cronofy.
     CRONOFY_CACHE_SECONDS: '0',
+    // Ten times the default: on a machine busy with other work a command can wait its turn for
+    // seconds, and the test should run slower, not meet a 503. The outage tests set their own.
+    REDIS_COMMAND_TIMEOUT_MS: '10000',
     LOG_LEVEL: 'debug',
     ...options.env,
   });
@@ -99,7 +102,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     for (const wake of woken) wake(event);
   };
   const build = (worker = true): { app: Express; redis: Redis; kv: KeyValueStore } => {
-    const redis = createRedis(config.redisUrl!, logger);
+    const redis = createRedis(config.redisUrl!, logger, { commandTimeoutMs: config.redisCommandTimeoutMs });
     const store = createRedisStore(redis);
     connections.push(redis);
     stores.push(store);
@@ -112,8 +115,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   };
   const suiteId = Math.random().toString(36).slice(2);
   const first = build(options.revocationWorker !== false);
-  // Connected before the first request: on a loaded machine the TCP connect and ready check can
-  // outlast the 1 s command timeout, and the first request would see a 503 for it.
+  // Connected before the first request, so no test's first command waits out the connect.
   if (first.redis.status !== 'ready') await new Promise<void>((resolve) => first.redis.once('ready', () => resolve()));
 
   return {
