@@ -7,6 +7,7 @@
 //   takes the proxies' addresses, never a hop count or `true` (a direct client could then pick its
 //   own address with X-Forwarded-For); the flow inspector is opt-in in production.
 import { DATA_CENTERS, type DataCenter, isDataCenter } from '../cronofy/data-centers';
+import { readListenSettings } from '../emulator/settings';
 import { parsePushConfig, type PushConfig } from './push-settings';
 
 export const DEFAULT_SCOPE = 'read_account list_calendars read_events create_event delete_event';
@@ -76,7 +77,8 @@ export function loadConfig(env: Env): Config {
 
   const production = read('NODE_ENV') === 'production';
   const port = parsePort(read('PORT') ?? '3000', 'PORT', problems);
-  const emulatorPort = parsePort(read('EMULATOR_PORT') ?? '3001', 'EMULATOR_PORT', problems);
+  // Where sandbox mode's emulator listens, read as `npm run emulator` reads it.
+  const emulator = readListenSettings(env, problems);
 
   const appBaseUrl = parseBaseUrl(read('APP_BASE_URL') ?? `http://localhost:${port}`, 'APP_BASE_URL', problems);
   if (production && appBaseUrl.startsWith('http:') && URL.canParse(appBaseUrl) && !isLoopback(new URL(appBaseUrl).hostname)) {
@@ -158,8 +160,8 @@ export function loadConfig(env: Env): Config {
     trustProxy,
     inspector: inspectorRaw === undefined ? !production : inspectorRaw === 'true',
     cacheSeconds,
-    emulatorPort,
-    emulatorHost: read('EMULATOR_HOST') ?? 'localhost',
+    emulatorPort: emulator.port,
+    emulatorHost: emulator.host,
     tokenEncryptionKey,
     logLevel: read('LOG_LEVEL') ?? 'info',
     rateLimits: Object.freeze({ connectPerMinute, postPerMinute, cronofyPagesPerMinute }),

@@ -24,7 +24,6 @@ export interface Linking {
   /** The live grant this link already holds for the subject's sub, if any. */
   grantFor(link: string, sub: string): Grant | undefined;
   remember(link: string, sub: string, grant: Grant): void;
-  reset(): void;
 }
 
 function linkIdOf(req: Request): string | undefined {
@@ -71,11 +70,6 @@ export function createLinking(): Linking {
 
     remember(link, sub, grant) {
       grants.set(`${link} ${sub}`, grant);
-    },
-
-    reset() {
-      accounts.clear();
-      grants.clear();
     },
   };
 }

@@ -74,6 +74,14 @@ export function createNotifier(options: NotifierOptions) {
     }
   }
 
+  function cancelRetries(): void {
+    for (const [timer, release] of timers) {
+      clearTimeout(timer);
+      release();
+    }
+    timers.clear();
+  }
+
   function run(delivery: Delivery, retry: number): void {
     const work = attempt(delivery).then((ok) => {
       if (ok) {
@@ -131,17 +139,15 @@ export function createNotifier(options: NotifierOptions) {
       while (inFlight.size > 0) await Promise.all([...inFlight]);
     },
 
+    /** Forgets every delivery, and the retries still to come. */
     reset(): void {
       deliveries.length = 0;
+      cancelRetries();
     },
 
     close(): void {
       closed = true;
-      for (const [timer, release] of timers) {
-        clearTimeout(timer);
-        release();
-      }
-      timers.clear();
+      cancelRetries();
     },
   };
 }

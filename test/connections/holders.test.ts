@@ -205,15 +205,16 @@ describe('no grant without a holder', () => {
     const two = await agent.get('/connect/individual').expect(302);
     const backOne = await consent(one.headers.location as string, { account: 'Google' }, browser);
     const backTwo = await consent(two.headers.location as string, { account: 'Microsoft' }, browser);
-    h.emulator.control.failNext('/oauth/token', { hold: 'first', method: 'POST' });
-    h.emulator.control.failNext('/oauth/token', { hold: 'second', method: 'POST' });
+    // Holds on one path catch calls in order: the first exchange, then a second if one comes.
+    const firstExchange = h.emulator.control.hold('/oauth/token', { method: 'POST' });
+    const secondExchange = h.emulator.control.hold('/oauth/token', { method: 'POST' });
 
     const first = agent.get(pathOf(backOne)).then((r) => r);
-    await h.emulator.control.held('first');
+    await firstExchange.arrived;
     const second = agent.get(pathOf(backTwo)).then((r) => r);
-    const secondOutcome = await Promise.race([second.then(() => 'answered'), h.emulator.control.held('second').then(() => 'exchanging')]);
-    h.emulator.control.release('first');
-    h.emulator.control.release('second');
+    const secondOutcome = await Promise.race([second.then(() => 'answered'), secondExchange.arrived.then(() => 'exchanging')]);
+    firstExchange.release();
+    secondExchange.release();
     const [a, b] = await Promise.all([first, second]);
     expect(secondOutcome).toBe('answered');
     expect(a.status).toBe(302);

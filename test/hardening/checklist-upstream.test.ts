@@ -72,15 +72,17 @@ describe('I. Cronofy failing', () => {
 
   it('I5: a Cronofy that never answers gets a clear page within the timeout; a code exchange is tried once', async () => {
     const agent = await connected();
-    h.emulator.control.failNext('/v1/calendars', { delayMs: 5000, times: 3 });
+    // Held and never released: only the app's own deadline (CRONOFY_TIMEOUT_MS) ends the wait.
+    h.emulator.control.hold('/v1/calendars');
     const res = await agent.get('/calendars').expect(503);
     expect(res.text).toContain('Cronofy is not answering');
+    expect(calls('/v1/calendars')).toHaveLength(1); // the deadline left no time for a retry
 
     const fresh = h.agent();
     const start = await fresh.get('/connect/individual').expect(302);
     const back = await consent(start.headers.location as string);
     h.emulator.control.clearRequests();
-    h.emulator.control.failNext('/oauth/token', { delayMs: 5000 });
+    h.emulator.control.hold('/oauth/token');
     await fresh.get(pathOf(back)).expect(503);
     expect(calls('/oauth/token')).toHaveLength(1);
   });
