@@ -59,10 +59,12 @@ export const forbidden = (description: string, options: { insufficientScope?: bo
     headers: options.insufficientScope ? { 'WWW-Authenticate': 'Bearer realm="Cronofy", error="insufficient_scope"' } : {},
   });
 
+export const NOT_SERVED = 'The emulator serves nothing at this path (docs/emulator.md lists what it serves).';
+
 /** 404 for paths the emulator does not serve: JSON on the API, a page elsewhere. */
 export function notServed(req: Request): never {
-  if (req.path.startsWith('/v1/') || req.path.startsWith('/oauth/')) throw notFound();
-  throw new PageError({ status: 404, heading: 'Not found', text: 'The emulator has no page here.' });
+  if (req.path.startsWith('/v1/') || req.path.startsWith('/oauth/')) throw notFound(NOT_SERVED);
+  throw new PageError({ status: 404, heading: 'Not found', text: NOT_SERVED });
 }
 
 export function errorHandler(log: (line: string) => void) {
