@@ -126,9 +126,11 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     SESSION_SECRET: TEST_SESSION_SECRET,
     // Off unless a test turns it on: most tests count the calls each page makes to Cronofy.
     CRONOFY_CACHE_SECONDS: '0',
-    // Ten times the default: on a machine busy with other work a command can wait its turn for
-    // seconds, and the test should run slower, not meet a 503. The outage tests set their own.
+    // Far past the defaults (1 s, 10 s): on a machine busy with other work a Redis command or a
+    // page's calls to the emulator can wait their turn for seconds, and the test should run slower,
+    // not meet a 503. The tests of these deadlines set their own.
     REDIS_COMMAND_TIMEOUT_MS: '10000',
+    CRONOFY_TIMEOUT_MS: '60000',
     LOG_LEVEL: 'debug',
     ...options.env,
     ...served,
