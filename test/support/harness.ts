@@ -79,6 +79,14 @@ export interface HarnessOptions {
   sandbox?: boolean;
 }
 
+/** Resolves once a client still connecting is connected, or has given up for now. */
+function connectingDone(redis: Redis): Promise<void> {
+  if (redis.status !== 'connecting' && redis.status !== 'connect') return Promise.resolve();
+  return new Promise((resolve) => {
+    for (const event of ['ready', 'end', 'reconnecting']) redis.once(event, () => resolve());
+  });
+}
+
 /** A server on a free port of 127.0.0.1 that answers 503 until it is given the app. */
 async function listening(): Promise<{ url: string; serve(app: Express): void; close(): Promise<void> }> {
   const slot: { handler?: (req: IncomingMessage, res: ServerResponse) => void } = {};
@@ -188,7 +196,14 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       await server?.close();
       for (const worker of workers) worker.abort();
       for (const store of stores) await store.close();
-      for (const redis of connections) redis.disconnect();
+      // Each client is let finish connecting, then QUITs, as the app's own shutdown does: ending a
+      // client still connecting (a second instance made a moment ago) left its socket open until
+      // the 2 s connect timeout, and the jest worker could not exit ("A worker process has failed
+      // to exit gracefully").
+      await Promise.all(connections.map(async (redis) => {
+        await connectingDone(redis);
+        await redis.quit().catch(() => redis.disconnect());
+      }));
       await emulator.close();
     },
   };
