@@ -4,10 +4,10 @@ import { parse } from 'node-html-parser';
 import request from 'supertest';
 import type { Connection } from '../../src/connections/connection';
 import { connectionIdFor } from '../../src/connections/identity';
-import { SESSION_PREFIX } from '../../src/session';
 import { seedWorld } from '../../src/emulator/seed';
 import { consent, type CookieJar } from '../support/forms';
 import { type Harness, connectThrough, csrfTokenFrom, pathOf, startHarness, submitForm } from '../support/harness';
+import { sessionCookie, sessionData } from '../support/stored';
 
 let h: Harness;
 let clock = Date.now();
@@ -60,9 +60,6 @@ async function nextRevocationFor(reason: string) {
     if (event.reason === reason) return event;
   }
 }
-
-const sessionCookie = (res: { headers: Record<string, unknown> }) =>
-  ([] as string[]).concat(res.headers['set-cookie'] as string[]).find((c) => c.startsWith('cc.sid='))!.split(';')[0]!;
 
 describe('reconnecting a linked account (GET /oauth/callback)', () => {
   it('M1: keeps working when Cronofy hands back the same refresh token', async () => {
@@ -305,9 +302,8 @@ describe('the pending-flow binding', () => {
 
     const hijack = await request(h.app).get(pathOf(attackersReturn)).set('Cookie', victimCookie);
     expect(hijack.status).toBe(400);
-    const sid = decodeURIComponent(victimCookie.slice('cc.sid='.length)).slice(2).split('.')[0]!;
-    const session = JSON.parse((await h.redis.get(SESSION_PREFIX + sid))!) as { connections: { individual: string } };
-    const held = (await h.redis.get(`cronofy-connect:connection:${session.connections.individual}`))!;
+    const session = (await sessionData(h.redis, victimCookie))!;
+    const held = (await h.redis.get(`cronofy-connect:connection:${session.connections!.individual!}`))!;
     expect(held).toContain('avery.quinn@northwind.example');
   });
 });
