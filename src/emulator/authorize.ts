@@ -112,12 +112,12 @@ function issueCode(
     // Explicit linking (link-tokens.ts): the chosen account joins the token's account.
     const linked = ctx.linkTokens.link(allowed.linkToken, choice.account);
     if (!linked) return undefined;
-    return ctx.state.issueCode(linked, redirectUri, scopes, { linkingProfile: linked.kind === 'account' ? linked.linkingProfile : undefined });
+    return ctx.state.issueCode(linked, redirectUri, scopes, linked.kind === 'account' ? linked.linkingProfile : undefined);
   }
   // Implicit linking by the browser's cookie (linking.ts), unless avoid_linking.
-  const { subject, link } = ctx.state.linking.subjectFor(req, res, choice, allowed.avoidLinking);
+  const subject = ctx.state.linking.subjectFor(req, res, choice, allowed.avoidLinking);
   const linkingProfile = choice.kind === 'account' ? choice.account.profiles[0] : undefined;
-  return ctx.state.issueCode(subject, redirectUri, scopes, { link, linkingProfile });
+  return ctx.state.issueCode(subject, redirectUri, scopes, linkingProfile);
 }
 
 /** A page's form posts here, then the answer redirects to the application: form-action must allow both (browsers check redirects too). */

@@ -81,25 +81,52 @@ describe('implicit account linking (GET|POST /oauth/authorize)', () => {
     expect(emulator.control.liveGrants()).toHaveLength(2);
   });
 
-  it('makes a new grant for a browser without the cookie (another browser)', async () => {
+  it('re-authorizes the account\'s one grant from a browser without the cookie (another browser): revoking the older token ends it', async () => {
     const emulator = await emulatorWith();
     const first = await authorize(emulator, {}, 'Google');
     const second = await authorize(emulator, {}, 'Google');
     expect(second.sub).toBe(first.sub); // the same person's account, seeded
+    expect(second.refresh_token).toBe(first.refresh_token);
+    expect(emulator.control.liveGrants()).toEqual([{ sub: first.sub, refresh_token: first.refresh_token }]);
+    expect((await post(emulator, '/oauth/token/revoke', { ...CLIENT, token: first.refresh_token })).status).toBe(200);
+    expect((await api(emulator, '/v1/userinfo', second.access_token)).status).toBe(401);
+    expect(emulator.control.liveGrants()).toEqual([]);
+  });
+
+  it("with relinkRefreshToken 'new', another browser gets a new refresh token for the same grant and the older one is dead", async () => {
+    const emulator = await emulatorWith({ relinkRefreshToken: 'new' });
+    const first = await authorize(emulator, {}, 'Google');
+    const second = await authorize(emulator, {}, 'Google');
     expect(second.refresh_token).not.toBe(first.refresh_token);
-    expect(emulator.control.liveGrants()).toHaveLength(2);
+    const old = await post(emulator, '/oauth/token', { ...CLIENT, grant_type: 'refresh_token', refresh_token: first.refresh_token });
+    expect(old.status).toBe(400);
+    expect(emulator.control.liveGrants()).toEqual([{ sub: first.sub, refresh_token: second.refresh_token }]);
+  });
+
+  it('shows profiles linked in one browser to the same account authorized from another', async () => {
+    const emulator = await emulatorWith();
+    const browser: CookieJar = {};
+    await authorize(emulator, {}, 'Google');
+    await authorize(emulator, browser, 'Google');
+    const linked = await authorize(emulator, browser, 'Microsoft');
+    const profiles = (await (await api(emulator, '/v1/profiles', linked.access_token)).json()) as { profiles: { profile_name: string }[] };
+    expect(profiles.profiles.map((p) => p.profile_name)).toEqual(['avery.quinn@northwind.example', 'morgan.lee@contoso.example']);
+    expect(emulator.control.liveGrants()).toHaveLength(1);
   });
 });
 
 describe('POST /oauth/token/revoke by sub', () => {
-  it('revokes every grant of that sub and nothing else', async () => {
+  it('revokes the authorization of that sub and nothing else', async () => {
     const emulator = await emulatorWith();
     const a1 = await authorize(emulator, {}, 'Google');
-    await authorize(emulator, {}, 'Google');
+    const separate = await authorize(emulator, {}, 'Google', { avoid_linking: 'true' }); // another Cronofy account
     const other = await authorize(emulator, {}, 'Microsoft');
     const res = await post(emulator, '/oauth/token/revoke', { ...CLIENT, sub: a1.sub });
     expect(res.status).toBe(200);
-    expect(emulator.control.liveGrants()).toEqual([{ sub: other.sub, refresh_token: other.refresh_token }]);
+    expect(emulator.control.liveGrants()).toEqual([
+      { sub: separate.sub, refresh_token: separate.refresh_token },
+      { sub: other.sub, refresh_token: other.refresh_token },
+    ]);
   });
 });
 

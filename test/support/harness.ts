@@ -53,6 +53,8 @@ export interface Harness {
   secondInstance(options?: { revocationWorker?: boolean }): Express;
   /** Resolves with the next queued-revocation attempt any instance's worker settles. */
   nextRevocation(): Promise<RevocationEvent>;
+  /** Resolves once the first instance's worker has done a whole round (queue, lapsed records) begun after this call. */
+  workerRound(): Promise<void>;
   /** Stops the first instance's revocation worker (as if that process ended). */
   stopFirstWorker(): void;
   close(): Promise<void>;
@@ -155,7 +157,13 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     waiters = [];
     for (const wake of woken) wake(event);
   };
-  const build = (worker = true): { app: Express; redis: Redis; kv: KeyValueStore } => {
+  let roundWaiters: (() => void)[] = [];
+  const onFirstTick = () => {
+    const woken = roundWaiters;
+    roundWaiters = [];
+    for (const wake of woken) wake();
+  };
+  const build = (worker = true, onTick?: () => void): { app: Express; redis: Redis; kv: KeyValueStore } => {
     const redis = createRedis(config.redisUrl!, logger, { commandTimeoutMs: config.redisCommandTimeoutMs });
     const store = createRedisStore(redis);
     connections.push(redis);
@@ -164,12 +172,12 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     const stop = new AbortController();
     workers.push(stop);
     if (!worker) stop.abort();
-    const revocation = { pollMs: 50, retryBaseMs: 25, onSettled, signal: stop.signal };
+    const revocation = { pollMs: 50, retryBaseMs: 25, onSettled, onTick, signal: stop.signal };
     const sandbox = options.sandbox ? { emulatorUrl: emulator.url, memoryStore: false } : undefined;
     return { app: createApp({ config, logger, kv: store, redis, now: options.now, rateLimits, metrics: options.metrics, revocation, sandbox }), redis, kv: store };
   };
   const suiteId = Math.random().toString(36).slice(2);
-  const first = build(options.revocationWorker !== false);
+  const first = build(options.revocationWorker !== false, onFirstTick);
   // Connected before the first request, so no test's first command waits out the connect.
   if (first.redis.status !== 'ready') await new Promise<void>((resolve) => first.redis.once('ready', () => resolve()));
   server?.serve(first.app);
@@ -191,6 +199,10 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     },
     secondInstance: (instance = {}) => build(instance.revocationWorker !== false).app,
     nextRevocation: () => new Promise<RevocationEvent>((resolve) => waiters.push(resolve)),
+    // The round ending first may have begun before the call; the one after it began after.
+    async workerRound() {
+      for (let ends = 0; ends < 2; ends++) await new Promise<void>((resolve) => roundWaiters.push(resolve));
+    },
     stopFirstWorker: () => workers[0]?.abort(),
     async close() {
       await server?.close();
