@@ -13,8 +13,12 @@ import { type Harness, startHarness } from './harness';
 
 export const SCREENSHOT_DIR = path.join(__dirname, '..', '..', 'test-artifacts', 'screenshots');
 
-/** How long a single wait (navigation, locator) may take before the test fails with Playwright's message. */
-export const WAIT_MS = 15_000;
+/**
+ * How long a single wait (navigation, locator, screenshot) may take before the test fails with
+ * Playwright's message: a bound for a machine busy with other work (a full-page screenshot took
+ * over 15 s there), not a timing assert.
+ */
+export const WAIT_MS = 30_000;
 
 export interface Stack extends Harness {
   /** The app's origin, e.g. http://localhost:41234. */
