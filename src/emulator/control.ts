@@ -26,8 +26,9 @@ export const describe = (req: Request): RecordedRequest => ({
 
 export function createRecorder() {
   const recorded: RecordedRequest[] = [];
-  /** Records each request as it arrives; its status is filled in when the answer's head is written. */
+  /** Records each request as it arrives (not the emulator's own /__ paths); its status is filled in when the answer's head is written. */
   const middleware: RequestHandler = (req, res, next) => {
+    if (req.path.startsWith('/__')) return next();
     const entry = describe(req);
     recorded.push(entry);
     if (recorded.length > MAX_RECORDED) recorded.splice(0, recorded.length - MAX_RECORDED);

@@ -111,7 +111,10 @@ function buildApp(options: EmulatorOptions, publicUrl: string) {
     res.set(SECURITY_HEADERS);
     next();
   });
-  if (options.controlApi) app.use('/__emulator', express.json()).use(routesFor(['control'], ctx, control));
+  if (options.controlApi) {
+    app.use('/__emulator', express.json());
+    app.use(routesFor(['control'], ctx, control));
+  }
   app.use(express.json({ limit: '100kb' }));
   app.use(express.urlencoded({ extended: false, limit: '100kb' }));
   app.use(recorder.middleware);
