@@ -62,7 +62,7 @@ async function main(): Promise<void> {
   let closeKv = async () => {};
   const redisUrl = config.redisUrl ?? (config.sandbox && (await redisAnswers(LOCAL_REDIS)) ? LOCAL_REDIS : undefined);
   if (redisUrl) {
-    redis = createRedis(redisUrl, logger);
+    redis = createRedis(redisUrl, logger, { commandTimeoutMs: config.redisCommandTimeoutMs });
     countRedisErrors(redis, metrics);
     const store = createRedisStore(redis);
     kv = store;

@@ -121,8 +121,15 @@ export function createRedisStore(client: Redis): KeyValueStore & { close(): Prom
         return false;
       }
     },
+    /**
+     * Ends the subscriber connection with QUIT once it has connected: one ended while still
+     * connecting keeps its socket (and the process) open until ioredis's connect timeout.
+     */
     async close() {
-      subscriber?.disconnect();
+      const connection = subscriber;
+      if (!connection) return;
+      await subscribed?.catch(() => undefined);
+      await connection.quit().catch(() => connection.disconnect());
     },
   };
 }

@@ -72,6 +72,14 @@ describe('loadConfig', () => {
     ]);
   });
 
+  it('fails a Redis command after 1 s unless REDIS_COMMAND_TIMEOUT_MS says otherwise, and refuses a bad value by name', () => {
+    expect(loadConfig(production).redisCommandTimeoutMs).toBe(1000);
+    expect(loadConfig({ ...production, REDIS_COMMAND_TIMEOUT_MS: '5000' }).redisCommandTimeoutMs).toBe(5000);
+    for (const bad of ['0', '-1', '1.5', 'soon']) {
+      expect(problemsOf({ ...production, REDIS_COMMAND_TIMEOUT_MS: bad })).toEqual([`REDIS_COMMAND_TIMEOUT_MS must be a whole number above 0 (got "${bad}")`]);
+    }
+  });
+
   it('treats empty values as unset', () => {
     const config = loadConfig({ CRONOFY_APP_URL: '', CRONOFY_API_URL: ' ', CRONOFY_DATA_CENTER: '' });
     expect(config.cronofy.appUrl).toBeUndefined();
