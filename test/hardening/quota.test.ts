@@ -34,7 +34,7 @@ async function connected() {
 }
 
 describe('pages that call Cronofy', () => {
-  it('one session hammering /calendars stays within its limit; the emulator sees one call per cache period', async () => {
+  it('M10: one session hammering /calendars stays within its limit; the emulator sees one call per cache period', async () => {
     const agent = await connected();
     const other = await connected();
     h.emulator.control.clearRequests();
@@ -46,7 +46,7 @@ describe('pages that call Cronofy', () => {
     await other.get('/calendars').expect(200); // another session has its own budget
   });
 
-  it('bounds many sessions from one address too: ten times the per-session limit per IP', async () => {
+  it('M10: bounds many sessions from one address too: ten times the per-session limit per IP', async () => {
     const small = await startHarness({
       rateLimits: { connectPerMinute: 1000, postPerMinute: 1000, cronofyPagesPerMinute: 1, prefix: `test-rl:quota-ip:${Math.random().toString(36).slice(2)}:` },
     });
@@ -76,7 +76,7 @@ describe('pages that call Cronofy', () => {
     expect(calendarCalls()).toHaveLength(2);
   });
 
-  it('a 429 holds every instance until Retry-After; another session still gets its cached calendars; no retry storm', async () => {
+  it('M10: a 429 holds every instance until Retry-After; another session still gets its cached calendars; no retry storm', async () => {
     const cachedSession = await connected();
     await cachedSession.get('/calendars').expect(200); // cached before Cronofy starts refusing
     const hammering = await connected();
@@ -123,7 +123,7 @@ describe('a hung Cronofy', () => {
   });
   afterAll(() => hung.close());
 
-  it('gets one page answer within the deadline, with no retry past it', async () => {
+  it('M11: gets one page answer within the deadline, with no retry past it', async () => {
     const agent = hung.agent();
     expect((await connectThrough(agent)).status).toBe(302);
     hung.emulator.control.clearRequests();
