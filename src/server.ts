@@ -61,7 +61,7 @@ async function main(): Promise<void> {
   let closeKv = async () => {};
   const redisSettings = config.redis ?? (config.sandbox && (await redisAnswers(LOCAL_REDIS)) ? oneServer(LOCAL_REDIS) : undefined);
   if (redisSettings) {
-    redis = createRedis(redisSettings, logger);
+    redis = createRedis(redisSettings, logger, { commandTimeoutMs: config.redisCommandTimeoutMs });
     logger.info(`Redis: ${describeRedis(redisSettings)}`);
     countRedisErrors(redis, metrics);
     const store = createRedisStore(redis, { onReplication: reportReplication(metrics, logger) });

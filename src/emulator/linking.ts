@@ -26,7 +26,6 @@ const LINK_ID = /^[A-Za-z0-9_-]{32}$/;
 export interface Linking {
   /** The subject an Allow from this browser authorizes. */
   subjectFor(req: Request, res: Response, chosen: Subject, avoid: boolean): Subject;
-  reset(): void;
 }
 
 function linkIdOf(req: Request): string | undefined {
@@ -63,10 +62,6 @@ export function createLinking(): Linking {
         account.profiles.push(...chosen.account.profiles.filter((p) => !known.has(p.profile_id)));
       }
       return { kind: 'account', account };
-    },
-
-    reset() {
-      accounts.clear();
     },
   };
 }

@@ -216,3 +216,19 @@ export function seedWorld(today = new Date()): World {
 
 export const calendarsOf = (account: SeedAccount): (SeedCalendar & { profile: SeedProfile })[] =>
   account.profiles.flatMap((p) => p.calendars.map((c) => ({ ...c, profile: p })));
+
+/**
+ * Remembers the parts of the world the emulator changes as it runs (the profiles of each account,
+ * which explicit linking adds to; the events of each calendar, which the test control adds to);
+ * the function returned puts them back as they were.
+ */
+export function rememberWorld(world: World): () => void {
+  const accounts = [...world.accounts, ...world.organization.members.map((m) => m.account), ...world.serviceAccount.people];
+  const profiles = new Map(accounts.map((account) => [account, [...account.profiles]]));
+  const events = new Map([...world.events].map(([calendarId, list]) => [calendarId, [...list]]));
+  return () => {
+    for (const [account, kept] of profiles) account.profiles = [...kept];
+    world.events.clear();
+    for (const [calendarId, list] of events) world.events.set(calendarId, [...list]);
+  };
+}

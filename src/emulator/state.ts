@@ -1,5 +1,5 @@
 // The emulator's memory: authorization codes, grants and their tokens, permission requests, the
-// events created through the API. A restart forgets it all.
+// events created through the API. A restart forgets it all; so does control.reset() (a new state).
 // - A code is 32 ASCII characters, single use, valid 10 minutes, bound to redirect_uri and scope;
 //   redeeming a used code revokes what it granted (RFC 6749 §4.1.2).
 // - A grant has one live refresh token; with rotation each refresh replaces it and the old one is dead.
@@ -287,12 +287,6 @@ export function createState(world: World, settings: StateSettings) {
       if (change) external.set(key, changed(before, change));
       else if (!before.deleted) external.set(key, { ...before, deleted: true, updated: utcTime(now()) });
       return true;
-    },
-
-    reset(): void {
-      for (const map of [codes, usedCodes, accessTokens, refreshTokens, grantOfSub, permissionsRequests, managed, external]) map.clear();
-      unrestricted.clear();
-      linking.reset();
     },
   };
 }

@@ -116,9 +116,9 @@ export function createRedisStore(client: RedisClient, options: RedisStoreOptions
         return replaced === 1;
       },
     },
+    /** Ends the connections the store opened of its own (each let finish connecting, then QUIT). */
     async close() {
-      pubsub.close();
-      replicated.close();
+      await Promise.all([pubsub.close(), replicated.close()]);
     },
   };
 }

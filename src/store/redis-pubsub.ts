@@ -15,7 +15,7 @@
 //   missed meanwhile: every listener is then called once with MISSED_MESSAGES, so it checks again.
 import { Cluster } from 'ioredis';
 import type Redis from 'ioredis';
-import { openDedicated, readyWithin, type RedisClient } from './redis';
+import { closeRedis, commandTimeoutOf, openDedicated, readyWithin, type RedisClient } from './redis';
 
 /** Every channel the app publishes on starts with this. */
 export const CHANNEL_PREFIX = 'cronofy-connect:';
@@ -29,7 +29,7 @@ export interface PubSub {
   publish(channel: string, message: string): Promise<unknown>;
   /** Resolves once messages on `channel` (which starts with CHANNEL_PREFIX) reach `onMessage`; the returned function stops them. */
   subscribe(channel: string, onMessage: (message: string) => void): Promise<() => void>;
-  close(): void;
+  close(): Promise<void>;
 }
 
 export function createPubSub(client: RedisClient): PubSub {
@@ -65,7 +65,7 @@ interface Subscription {
   publish(channel: string, message: string): Promise<unknown>;
   /** Subscribes once; later calls share that (a failed attempt is retried by the next call). */
   open(): Promise<unknown>;
-  close(): void;
+  close(): Promise<void>;
 }
 
 type Deliver = (channel: string, message: string) => void;
@@ -91,7 +91,7 @@ function patternSubscription(client: Redis, deliver: Deliver, resubscribed: () =
       );
       return opened;
     },
-    close: () => subscriber.disconnect(),
+    close: () => closeRedis(subscriber),
   };
 }
 
@@ -108,7 +108,7 @@ function shardedSubscription(client: Cluster, deliver: Deliver, resubscribed: ()
     publish: (channel, message) => client.spublish(buckets[bucketOf(channel)]!, `${channel}\n${message}`),
     open() {
       // Each bucket is its own slot: one SSUBSCRIBE each (ioredis refuses channels of several slots).
-      opened ??= readyWithin(subscriber, SUBSCRIBER_READY_MS)
+      opened ??= readyWithin(subscriber, Math.max(SUBSCRIBER_READY_MS, commandTimeoutOf(client)))
         .then(() => Promise.all(buckets.map((bucket) => subscriber.ssubscribe(bucket))))
         .then(
           () => subscriber.on('subscribersReady', resubscribed),
@@ -119,7 +119,7 @@ function shardedSubscription(client: Cluster, deliver: Deliver, resubscribed: ()
         );
       return opened;
     },
-    close: () => subscriber.disconnect(),
+    close: () => closeRedis(subscriber),
   };
 }
 

@@ -13,7 +13,7 @@
 import calculateSlot from 'cluster-key-slot';
 import { Cluster } from 'ioredis';
 import type Redis from 'ioredis';
-import { openDedicated, readyWithin, type RedisClient } from './redis';
+import { closeRedis, commandTimeoutOf, openDedicated, readyWithin, type RedisClient } from './redis';
 
 export type ReplicationEvent =
   | { kind: 'unreplicated'; reason: 'no_replica' | 'timeout'; operation: string }
@@ -33,7 +33,7 @@ export interface ReplicatedWrites {
   readonly client: RedisClient;
   /** Runs `write` for `key` on the dedicated connection, then waits for a replica's acknowledgement. */
   write<T>(operation: string, key: string, write: (client: RedisClient) => Promise<T>): Promise<T>;
-  close(): void;
+  close(): Promise<void>;
 }
 
 /** true: a replica acknowledged; false: the WAIT timed out; 'no_replica': none to wait for. */
@@ -41,7 +41,7 @@ type Acknowledgement = true | false | 'no_replica';
 
 export function createReplicatedWrites(client: RedisClient, { waitMs, roleTtlMs = 5000, report }: ReplicatedWritesOptions): ReplicatedWrites {
   // Long enough for a write queued behind a WAIT, and for the WAIT itself.
-  const overrides = { commandTimeout: 1000 + 2 * waitMs };
+  const overrides = { commandTimeout: commandTimeoutOf(client) + 2 * waitMs };
   const dedicated = openDedicated(client, overrides);
   dedicated.on('error', () => undefined); // the app's client reports outages
   const waits = new WeakMap<Redis, () => Promise<Acknowledgement>>();
@@ -73,7 +73,7 @@ export function createReplicatedWrites(client: RedisClient, { waitMs, roleTtlMs 
       if (outcome !== true) report?.({ kind: 'unreplicated', reason: outcome === false ? 'timeout' : outcome, operation });
       return result;
     },
-    close: () => dedicated.disconnect(),
+    close: () => closeRedis(dedicated),
   };
 }
 

@@ -4,10 +4,10 @@ import { parse } from 'node-html-parser';
 import request from 'supertest';
 import type { Connection } from '../../src/connections/connection';
 import { connectionIdFor } from '../../src/connections/identity';
-import { SESSION_PREFIX } from '../../src/session';
 import { seedWorld } from '../../src/emulator/seed';
 import { consent, type CookieJar } from '../support/forms';
 import { type Harness, connectThrough, csrfTokenFrom, pathOf, startHarness, submitForm } from '../support/harness';
+import { sessionCookie, sessionData } from '../support/stored';
 
 let h: Harness;
 let clock = Date.now();
@@ -65,9 +65,6 @@ async function nextRevocationFor(reason: string) {
     if (event.reason === reason) return event;
   }
 }
-
-const sessionCookie = (res: { headers: Record<string, unknown> }) =>
-  ([] as string[]).concat(res.headers['set-cookie'] as string[]).find((c) => c.startsWith('cc.sid='))!.split(';')[0]!;
 
 describe('reconnecting a linked account (GET /oauth/callback)', () => {
   it('M1: keeps working when Cronofy hands back the same refresh token', async () => {
@@ -252,15 +249,16 @@ describe('no grant without a holder', () => {
     const two = await agent.get('/connect/individual').expect(302);
     const backOne = await consent(one.headers.location as string, { account: 'Google' }, browser);
     const backTwo = await consent(two.headers.location as string, { account: 'Microsoft' }, browser);
-    h.emulator.control.failNext('/oauth/token', { hold: 'first', method: 'POST' });
-    h.emulator.control.failNext('/oauth/token', { hold: 'second', method: 'POST' });
+    // Holds on one path catch calls in order: the first exchange, then a second if one comes.
+    const firstExchange = h.emulator.control.hold('/oauth/token', { method: 'POST' });
+    const secondExchange = h.emulator.control.hold('/oauth/token', { method: 'POST' });
 
     const first = agent.get(pathOf(backOne)).then((r) => r);
-    await h.emulator.control.held('first');
+    await firstExchange.arrived;
     const second = agent.get(pathOf(backTwo)).then((r) => r);
-    const secondOutcome = await Promise.race([second.then(() => 'answered'), h.emulator.control.held('second').then(() => 'exchanging')]);
-    h.emulator.control.release('first');
-    h.emulator.control.release('second');
+    const secondOutcome = await Promise.race([second.then(() => 'answered'), secondExchange.arrived.then(() => 'exchanging')]);
+    firstExchange.release();
+    secondExchange.release();
     const [a, b] = await Promise.all([first, second]);
     expect(secondOutcome).toBe('answered');
     expect(a.status).toBe(302);
@@ -502,9 +500,8 @@ describe('the pending-flow binding', () => {
 
     const hijack = await request(h.app).get(pathOf(attackersReturn)).set('Cookie', victimCookie);
     expect(hijack.status).toBe(400);
-    const sid = decodeURIComponent(victimCookie.slice('cc.sid='.length)).slice(2).split('.')[0]!;
-    const session = JSON.parse((await h.redis.get(SESSION_PREFIX + sid))!) as { connections: { individual: string } };
-    const held = (await h.redis.get(`cronofy-connect:connection:${session.connections.individual}`))!;
+    const session = (await sessionData(h.redis, victimCookie))!;
+    const held = (await h.redis.get(`cronofy-connect:connection:${session.connections!.individual!}`))!;
     expect(held).toContain('avery.quinn@northwind.example');
   });
 });

@@ -130,7 +130,7 @@ describe('POST /oauth/token/revoke by sub', () => {
   });
 });
 
-describe('faults: hold and dropAnswer', () => {
+describe('faults: dropAnswer', () => {
   it('dropAnswer performs the refresh (the token rotates) and cuts the connection', async () => {
     const emulator = await emulatorWith();
     const tokens = await authorize(emulator, undefined, 'Google');
@@ -139,34 +139,30 @@ describe('faults: hold and dropAnswer', () => {
     const [grant] = emulator.control.liveGrants();
     expect(grant?.refresh_token).not.toBe(tokens.refresh_token);
   });
-
-  it('hold parks a request until released, and held() resolves once it is parked', async () => {
-    const emulator = await emulatorWith();
-    emulator.control.failNext('/v1/calendars', { hold: 'calendars' });
-    const tokens = await authorize(emulator, undefined, 'Google');
-    let answered = false;
-    const call = api(emulator, '/v1/calendars', tokens.access_token).then((r) => {
-      answered = true;
-      return r.status;
-    });
-    await emulator.control.held('calendars');
-    expect(answered).toBe(false);
-    emulator.control.release('calendars');
-    expect(await call).toBe(200);
-  });
 });
 
 describe('test control over HTTP (/__emulator/)', () => {
-  it('GET /__emulator/grants lists live grants; POST /__emulator/release lets a held call go on', async () => {
+  it('GET /__emulator/grants lists live grants; a hold placed over HTTP parks a call until released over HTTP', async () => {
     const emulator = await emulatorWith({ controlApi: true });
     const tokens = await authorize(emulator, undefined, 'Google');
     expect(await (await fetch(`${emulator.url}/__emulator/grants`)).json()).toEqual([{ sub: tokens.sub, refresh_token: tokens.refresh_token }]);
 
-    const fault = await post(emulator, '/__emulator/fail-next', { path: '/v1/calendars', hold: 'api' });
-    expect(fault.status).toBe(204);
+    const placed = await post(emulator, '/__emulator/hold', { path: '/v1/calendars' });
+    expect(placed.status).toBe(201);
+    const { id } = (await placed.json()) as { id: string };
     const call = api(emulator, '/v1/calendars', tokens.access_token);
-    await emulator.control.held('api');
-    expect((await post(emulator, '/__emulator/release', { name: 'api' })).status).toBe(204);
+    const arrived = (await (await fetch(`${emulator.url}/__emulator/hold/${id}/arrived`)).json()) as { path: string };
+    expect(arrived.path).toBe('/v1/calendars');
+    expect((await post(emulator, `/__emulator/hold/${id}/release`, {})).status).toBe(204);
     expect((await call).status).toBe(200);
+  });
+
+  it('refuses a fault with a field it does not know, naming it, and places nothing', async () => {
+    const emulator = await emulatorWith({ controlApi: true });
+    const tokens = await authorize(emulator, undefined, 'Google');
+    const refused = await post(emulator, '/__emulator/fail-next', { path: '/v1/calendars', status: 500, delayMs: 5000 });
+    expect(refused.status).toBe(400);
+    expect(((await refused.json()) as { error: string }).error).toContain('delayMs');
+    expect((await api(emulator, '/v1/calendars', tokens.access_token)).status).toBe(200);
   });
 });

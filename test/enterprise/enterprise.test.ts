@@ -284,13 +284,13 @@ describe("POST /enterprise/callback/:key (Cronofy's answer)", () => {
       expect(peopleRows((await agent.get('/enterprise').expect(200)).text)[0]!.state).toBe('authorized');
     }
 
-    it('a missing signature: 401', async () => {
+    it('M14: a missing signature: 401', async () => {
       const { agent, callback } = await pendingCallback();
       await deliver(h, callback, { headers: { 'cronofy-hmac-sha256': undefined } }).expect(401);
       await unchanged(agent, callback);
     });
 
-    it('a wrong signature, or a body changed after signing: 401', async () => {
+    it('M14: a wrong signature, or a body changed after signing: 401', async () => {
       const { agent, callback } = await pendingCallback();
       await deliver(h, callback, { headers: { 'cronofy-hmac-sha256': 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=' } }).expect(401);
       await deliver(h, callback, { body: callback.body.replace('"code":"', '"code":"x') }).expect(401);
@@ -305,7 +305,7 @@ describe("POST /enterprise/callback/:key (Cronofy's answer)", () => {
       await unchanged(agent, callback);
     });
 
-    it('a replay: 404, and the code is not exchanged twice', async () => {
+    it('M14: a replay: 404, and the code is not exchanged twice', async () => {
       const { agent, callback } = await pendingCallback();
       await unchanged(agent, callback);
       await deliver(h, callback).expect(404);
@@ -313,7 +313,7 @@ describe("POST /enterprise/callback/:key (Cronofy's answer)", () => {
       expect(peopleRows((await agent.get('/enterprise').expect(200)).text)[0]!.state).toBe('authorized');
     });
 
-    it('an oversized body: 413', async () => {
+    it('M14: an oversized body: 413', async () => {
       const { agent, callback } = await pendingCallback();
       const big = JSON.stringify({ authorization: { code: 'c' }, padding: 'x'.repeat(20_000) });
       await deliver(h, callback, { body: big, headers: { 'cronofy-hmac-sha256': cronofySignature(big, h.config.cronofy.clientSecret) } }).expect(413);
