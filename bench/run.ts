@@ -4,7 +4,8 @@
 //
 // Environment (all optional): BENCH_WARMUP_S (2), BENCH_MEASURE_S (5), BENCH_REPS (3),
 // BENCH_ONLY (e.g. "S1,S3"), BENCH_REDIS_URL (redis://127.0.0.1:6379/15, flushed at start and end),
-// BENCH_CHILD_STDOUT (directory for the children's stdout), BENCH_STORM_SESSIONS, BENCH_GROWTH_SESSIONS.
+// BENCH_CHILD_STDOUT (directory for the children's stdout), BENCH_STORM_SESSIONS, BENCH_GROWTH_SESSIONS,
+// BENCH_MODES_ACCOUNTS (R: accounts connected per Redis mode for the memory figures, 200).
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
@@ -24,6 +25,7 @@ import { footprint, growthScenario } from './scenarios/growth';
 import { connectedSessions, cookieAttributes } from './lib/session-setup';
 import { scaleOutScenario } from './scenarios/scale-out';
 import { stormScenario } from './scenarios/storm';
+import { redisModesScenario } from './scenarios/redis-modes';
 
 const RESULTS_DIR = path.join(__dirname, 'results');
 const progress = (line: string) => console.warn(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}`);
@@ -104,6 +106,7 @@ async function main(): Promise<void> {
   await run('S5', growthScenario);
   await run('S3', flowsScenario);
   await run('S6', scaleOutScenario);
+  await run('R', redisModesScenario); // its own Redis servers, app instances and emulator
   await run('S4', stormScenario);
 
   const fp = await footprint(bench);

@@ -2,7 +2,6 @@
 // server.ts (or a test) builds the dependencies and listens.
 import path from 'node:path';
 import express, { type Express } from 'express';
-import type Redis from 'ioredis';
 import type { Logger } from 'pino';
 import type { Config } from './config';
 import type { AppContext } from './context';
@@ -41,6 +40,7 @@ import { runWithDeadline } from './cronofy/deadline';
 import { createQuotaHold, quotaHoldKey } from './cronofy/quota-hold';
 import { noticeFromQuery } from './web/notices';
 import type { KeyValueStore } from './store/kv';
+import type { RedisClient } from './store/redis';
 import { errorHandler, notFound } from './web/error-handler';
 import { requestLogger } from './web/logging';
 import { type RateLimits, rateLimiters } from './web/rate-limit';
@@ -52,7 +52,7 @@ export interface AppDependencies {
   /** Holds tokens, pending states and locks. */
   kv: KeyValueStore;
   /** Holds sessions; null means express-session's MemoryStore (sandbox without Redis only). */
-  redis: Redis | null;
+  redis: RedisClient | null;
   now?: () => number;
   /** Shown on every page in sandbox mode. */
   sandbox?: { emulatorUrl: string; memoryStore: boolean };

@@ -9,6 +9,8 @@
 import { DATA_CENTERS, type DataCenter, isDataCenter } from '../cronofy/data-centers';
 import { readListenSettings } from '../emulator/settings';
 import { parsePushConfig, type PushConfig } from './push-settings';
+import { parseRedisSettings } from './redis-settings';
+import type { RedisSettings } from '../store/redis';
 
 export const DEFAULT_SCOPE = 'read_account list_calendars read_events create_event delete_event';
 
@@ -32,7 +34,8 @@ export interface Config {
     /** Longest wait for any one Cronofy call. */
     readonly timeoutMs: number;
   };
-  readonly redisUrl: string | undefined;
+  /** Which Redis, in which mode (one server, Sentinel, Cluster); undefined only in sandbox mode. */
+  readonly redis: RedisSettings | undefined;
   /** How long one Redis command may take before it fails (and the page answers 503). */
   readonly redisCommandTimeoutMs: number;
   readonly sessionSecret: string;
@@ -112,9 +115,7 @@ export function loadConfig(env: Env): Config {
     problems.push('SESSION_SECRET is required and must be at least 32 characters outside sandbox mode (with CRONOFY_CLIENT_ID set or NODE_ENV=production): openssl rand -hex 32');
   }
 
-  const redisUrl = read('REDIS_URL');
-  if (redisUrl && !/^rediss?:\/\//.test(redisUrl)) problems.push('REDIS_URL must start with redis:// or rediss://');
-  if (!redisUrl && !sandbox) problems.push('REDIS_URL is required outside sandbox mode');
+  const redis = parseRedisSettings(read, sandbox, problems);
   const redisCommandTimeoutMs = parseCount(read('REDIS_COMMAND_TIMEOUT_MS') ?? '1000', 'REDIS_COMMAND_TIMEOUT_MS', problems);
 
   const tokenEncryptionKey = parseKey(read('TOKEN_ENCRYPTION_KEY'), problems);
@@ -154,7 +155,7 @@ export function loadConfig(env: Env): Config {
       enterprise: Object.freeze({ delegatedScope, unrestrictedAccess: unrestrictedRaw === 'true' }),
       timeoutMs,
     }),
-    redisUrl,
+    redis,
     redisCommandTimeoutMs,
     sessionSecret: sessionSecret ?? DEV_SESSION_SECRET,
     trustProxy,

@@ -15,7 +15,12 @@
 // - A record only one browser session can reach (it has `lapses_at`: Enterprise Connect, a token
 //   answer without `sub`) lapses when its schedule says: the session moves it on while in use
 //   (holdUntil; session/hold.ts), never past `lapses_at`, the session's absolute end.
+//
+// Durability (decision 011): a record holds a refresh token, which nothing can recreate once it has
+// rotated, so it is written through kv.replicated (acknowledged by a replica where there is one).
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { setTimeout as delay } from 'node:timers/promises';
+import { StorageError } from '../store/errors';
 import type { KeyValueStore } from '../store/kv';
 import type { Connection } from './connection';
 
@@ -86,7 +91,7 @@ export function createTokenStore({ kv, namespace, encryptionKey, now = Date.now,
      * replaced. A session-bound record lapses at `heldUntil` unless moved on (never after its `lapses_at`).
      */
     async put(connection: Connection, heldUntil?: number): Promise<StoredConnection | null> {
-      const previous = parse(await kv.swap(PREFIX + connection.id, `${newVersion()}.${seal(connection)}`, ttlMs));
+      const previous = parse(await kv.replicated.swap(PREFIX + connection.id, `${newVersion()}.${seal(connection)}`, ttlMs));
       await kv.schedule(schedule, connection.id, lapsesAt(connection, heldUntil));
       return previous;
     },
@@ -147,9 +152,25 @@ export function createTokenStore({ kv, namespace, encryptionKey, now = Date.now,
       return kv.delIfPrefix(PREFIX + id, `${expectedVersion}.`);
     },
 
-    /** Replace only if nobody wrote since `version` was read; false when it changed or is gone. */
-    async replace(expectedVersion: string, connection: Connection): Promise<boolean> {
-      return kv.replaceIfPrefix(PREFIX + connection.id, `${expectedVersion}.`, `${newVersion()}.${seal(connection)}`);
+    /**
+     * Replace only if nobody wrote since `version` was read; false when it changed or is gone.
+     * With `retryForMs`, a store that fails (a failover under way) is tried again for that long:
+     * the value is sealed once, so a write that landed before its answer was lost counts as done.
+     */
+    async replace(expectedVersion: string, connection: Connection, retryForMs = 0): Promise<boolean> {
+      const key = PREFIX + connection.id;
+      const value = `${newVersion()}.${seal(connection)}`;
+      const giveUpAt = performance.now() + retryForMs;
+      for (let attempt = 0; ; attempt++) {
+        try {
+          if (attempt > 0 && (await kv.get(key)) === value) return true;
+          return await kv.replicated.replaceIfPrefix(key, `${expectedVersion}.`, value);
+        } catch (err) {
+          const pause = Math.min(100 * 2 ** attempt, 1000);
+          if (!(err instanceof StorageError) || performance.now() + pause > giveUpAt) throw err;
+          await delay(pause);
+        }
+      }
     },
 
     async remove(id: string): Promise<void> {

@@ -6,10 +6,10 @@
 import type { RequestHandler } from 'express';
 import session from 'express-session';
 import { RedisStore } from 'connect-redis';
-import type Redis from 'ioredis';
 import './types';
 import { createdAtOf, inspectorIdOf } from './access';
 import { StorageError } from '../store/errors';
+import type { RedisClient } from '../store/redis';
 
 export const SESSION_IDLE_MS = 30 * 60 * 1000;
 export const SESSION_ABSOLUTE_MS = 8 * 60 * 60 * 1000;
@@ -29,7 +29,7 @@ export interface SessionOptions {
   secret: string;
   secureCookies: boolean;
   /** null: express-session's in-process MemoryStore (sandbox without Redis only). */
-  redis: Redis | null;
+  redis: RedisClient | null;
   now?: () => number;
   /** Told when a session ends at its absolute lifetime (to delete what hangs off it). */
   onEnd?: (ended: { inspectorId: string | undefined }) => Promise<void>;

@@ -33,7 +33,7 @@ describe('loadConfig', () => {
 
   it('is not in sandbox mode once a client id is set, and then needs Redis', () => {
     expect(problemsOf({ CRONOFY_CLIENT_ID: 'id', CRONOFY_CLIENT_SECRET: 's', SESSION_SECRET: 'x'.repeat(32) })).toEqual([
-      'REDIS_URL is required outside sandbox mode',
+      'Redis is required outside sandbox mode: set REDIS_URL, REDIS_SENTINELS with REDIS_SENTINEL_NAME, or REDIS_CLUSTER_NODES',
     ]);
   });
 

@@ -3,27 +3,26 @@
 // the answer. Real Redis, the emulator over HTTP; the worker is stopped between its steps by a gate
 // around the mark, not by time.
 import { randomBytes } from 'node:crypto';
-import type Redis from 'ioredis';
 import { startEmulator, SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, type RunningEmulator } from '../../src/emulator';
 import { createCronofyClient } from '../../src/cronofy/client';
 import { createRevokesInFlight, type RevokesInFlight } from '../../src/revocation/in-flight';
 import { createRevocationQueue } from '../../src/revocation/queue';
 import { createRevoker, type RevocationEvent } from '../../src/revocation/revoker';
-import { createRedis } from '../../src/store/redis';
+import { createRedis, oneServer, redisReady, type RedisClient } from '../../src/store/redis';
 import { createRedisStore } from '../../src/store/redis-kv';
 import { createLogger } from '../../src/web/logging';
 import { REDIS_URL } from '../support/harness';
 
 const logger = createLogger('silent');
 let emulator: RunningEmulator;
-let redis: Redis;
+let redis: RedisClient;
 let kv: ReturnType<typeof createRedisStore>;
 
 beforeAll(async () => {
   emulator = await startEmulator({ rateLimit: false });
-  redis = createRedis(REDIS_URL, logger);
+  redis = createRedis(oneServer(REDIS_URL), logger);
   kv = createRedisStore(redis);
-  if (redis.status !== 'ready') await new Promise((resolve) => redis.once('ready', resolve));
+  await redisReady(redis);
 });
 afterAll(async () => {
   await kv.close();

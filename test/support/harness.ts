@@ -4,7 +4,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Express } from 'express';
-import type Redis from 'ioredis';
 import request from 'supertest';
 import { parse } from 'node-html-parser';
 import { consent, type ConsentChoice } from './forms';
@@ -18,7 +17,7 @@ import {
   type RunningEmulator,
 } from '../../src/emulator/types';
 import { createRedisStore } from '../../src/store/redis-kv';
-import { createRedis } from '../../src/store/redis';
+import { closeRedis, createRedis, redisReady, type RedisClient } from '../../src/store/redis';
 import type { KeyValueStore } from '../../src/store/kv';
 import { createLogger } from '../../src/web/logging';
 import type { Connection } from '../../src/connections/connection';
@@ -26,7 +25,8 @@ import { createTokenStore, type TokenStore } from '../../src/connections/token-s
 import { applicationKey } from '../../src/connections/identity';
 import { sessionCookie, sessionData } from './stored';
 import type { RateLimits } from '../../src/web/rate-limit';
-import type { Metrics } from '../../src/metrics/registry';
+import { createMetrics, type Metrics } from '../../src/metrics/registry';
+import { reportReplication } from '../../src/metrics/redis';
 import { quotaHoldKey } from '../../src/cronofy/quota-hold';
 import type { RevocationEvent } from '../../src/revocation/revoker';
 import type { CookieJar } from './forms';
@@ -40,7 +40,7 @@ export interface Harness {
   /** Where the app listens, http://localhost:<port>, when options.listen asked for a port. */
   url: string | undefined;
   emulator: RunningEmulator;
-  redis: Redis;
+  redis: RedisClient;
   kv: KeyValueStore;
   /** The app's token store, over the same Redis with the same key: read tokens through it. */
   tokens: TokenStore;
@@ -51,6 +51,8 @@ export interface Harness {
   clearQuotaHold(): Promise<void>;
   /** Another app instance sharing the same Redis and emulator (a second process, in effect). */
   secondInstance(options?: { revocationWorker?: boolean }): Express;
+  /** Every instance's Redis client connected (a cluster client fails commands until it is). */
+  ready(): Promise<void>;
   /** Resolves with the next queued-revocation attempt any instance's worker settles. */
   nextRevocation(): Promise<RevocationEvent>;
   /** Resolves once the first instance's worker has done a whole round (queue, lapsed records) begun after this call. */
@@ -67,6 +69,8 @@ export interface HarnessOptions {
   rateLimits?: RateLimits;
   /** Another Redis than REDIS_URL (the outage tests start their own). */
   redisUrl?: string;
+  /** Another Redis mode: REDIS_SENTINELS and REDIS_SENTINEL_NAME, or REDIS_CLUSTER_NODES (instead of REDIS_URL). */
+  redisEnv?: Record<string, string>;
   /** The app's metrics (default: a registry of its own per app). */
   metrics?: Metrics;
   /** false: the first instance runs no revocation worker. */
@@ -79,14 +83,6 @@ export interface HarnessOptions {
   listen?: { appBaseUrl?: boolean; pushBaseUrl?: boolean };
   /** Sandbox mode's banner and links to the emulator's playground on every page (the demo as people see it). */
   sandbox?: boolean;
-}
-
-/** Resolves once a client still connecting is connected, or has given up for now. */
-function connectingDone(redis: Redis): Promise<void> {
-  if (redis.status !== 'connecting' && redis.status !== 'connect') return Promise.resolve();
-  return new Promise((resolve) => {
-    for (const event of ['ready', 'end', 'reconnecting']) redis.once(event, () => resolve());
-  });
 }
 
 /** A server on a free port of 127.0.0.1 that answers 503 until it is given the app. */
@@ -132,7 +128,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     CRONOFY_CLIENT_SECRET: SANDBOX_CLIENT_SECRET,
     CRONOFY_APP_URL: emulator.url,
     CRONOFY_API_URL: emulator.url,
-    REDIS_URL: options.redisUrl ?? REDIS_URL,
+    ...(options.redisEnv ?? { REDIS_URL: options.redisUrl ?? REDIS_URL }),
     SESSION_SECRET: TEST_SESSION_SECRET,
     // Off unless a test turns it on: most tests count the calls each page makes to Cronofy.
     CRONOFY_CACHE_SECONDS: '0',
@@ -147,7 +143,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   });
   const logs: string[] = [];
   const logger = createLogger('debug', { write: (line: string) => void logs.push(line) });
-  const connections: Redis[] = [];
+  const connections: RedisClient[] = [];
   const stores: { close(): Promise<void> }[] = [];
 
   const workers: AbortController[] = [];
@@ -163,9 +159,10 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     roundWaiters = [];
     for (const wake of woken) wake();
   };
-  const build = (worker = true, onTick?: () => void): { app: Express; redis: Redis; kv: KeyValueStore } => {
-    const redis = createRedis(config.redisUrl!, logger, { commandTimeoutMs: config.redisCommandTimeoutMs });
-    const store = createRedisStore(redis);
+  const build = (worker = true, onTick?: () => void): { app: Express; redis: RedisClient; kv: KeyValueStore } => {
+    const redis = createRedis(config.redis!, logger, { commandTimeoutMs: config.redisCommandTimeoutMs });
+    // As server.ts wires it: logged, and counted in the app's metrics when the test gives them.
+    const store = createRedisStore(redis, { onReplication: reportReplication(options.metrics ?? createMetrics(), logger) });
     connections.push(redis);
     stores.push(store);
     const rateLimits = options.rateLimits ?? { connectPerMinute: 100_000, postPerMinute: 100_000, cronofyPagesPerMinute: 100_000, prefix: `test-rl:${suiteId}:` };
@@ -179,7 +176,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const suiteId = Math.random().toString(36).slice(2);
   const first = build(options.revocationWorker !== false, onFirstTick);
   // Connected before the first request, so no test's first command waits out the connect.
-  if (first.redis.status !== 'ready') await new Promise<void>((resolve) => first.redis.once('ready', () => resolve()));
+  await redisReady(first.redis);
   server?.serve(first.app);
 
   return {
@@ -198,6 +195,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       await first.redis.del(quotaHoldKey(config.cronofy.dataCenter, emulator.url, config.cronofy.clientId));
     },
     secondInstance: (instance = {}) => build(instance.revocationWorker !== false).app,
+    ready: async () => void (await Promise.all(connections.map(redisReady))),
     nextRevocation: () => new Promise<RevocationEvent>((resolve) => waiters.push(resolve)),
     // The round ending first may have begun before the call; the one after it began after.
     async workerRound() {
@@ -212,10 +210,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       // client still connecting (a second instance made a moment ago) left its socket open until
       // the 2 s connect timeout, and the jest worker could not exit ("A worker process has failed
       // to exit gracefully").
-      await Promise.all(connections.map(async (redis) => {
-        await connectingDone(redis);
-        await redis.quit().catch(() => redis.disconnect());
-      }));
+      await Promise.all(connections.map(closeRedis));
       await emulator.close();
     },
   };
