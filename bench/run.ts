@@ -8,12 +8,15 @@
 //              fails (an error, a failed request), never because of a number. Writes nothing
 //              under bench/results. `.ci/run` runs it.
 //   soak       the app at half its maximum rate for 10 minutes (scenarios/soak.ts): bench/results/soak.md.
-//   profile    the app under each scenario's load with `node --cpu-prof`: where its CPU time goes,
-//              by layer (lib/cpu-profile.ts): bench/results/profile.md.
+//   profile    the app and its baseline under each scenario's load with `node --cpu-prof`: CPU
+//              microseconds per request by layer (lib/cpu-profile.ts): bench/results/profile.md.
+//   --only redis-modes  one server vs a Redis Cluster vs Sentinel (scenarios/redis-modes.ts, about
+//              10 minutes; not in the full run).
 // Environment (optional): BENCH_WARMUP_S (2), BENCH_MEASURE_S (5), BENCH_REPS (5),
 // BENCH_SOAK_S (600), BENCH_SOAK_WARMUP_S (60), BENCH_PROFILE_S (10),
 // BENCH_REDIS_URL (redis://127.0.0.1:6379/15: its database is flushed at start and end),
-// BENCH_CHILD_STDOUT (a directory to keep each child's stdout in).
+// BENCH_CHILD_STDOUT (a directory to keep each child's stdout in), BENCH_MODES_ACCOUNTS
+// (redis-modes: accounts connected per Redis mode for the memory figures, 200).
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
@@ -35,12 +38,17 @@ import { pageScenario } from './scenarios/page';
 import { calendarsScenario } from './scenarios/calendars';
 import { flowsScenario } from './scenarios/flows';
 import { soakScenario, soakSettingsFromEnv } from './scenarios/soak';
+import { redisModesScenario } from './scenarios/redis-modes';
 
-/** The full run, in this order. A new scenario is one more entry (and a file in scenarios/). */
+/**
+ * The full run, in this order. A new scenario is one more entry (and a file in scenarios/);
+ * `onRequest` ones run only when named (`--only`), to keep the full run within ~8 minutes.
+ */
 const SCENARIOS: Scenario[] = [
   { id: 'page', run: pageScenario },
   { id: 'calendars', run: calendarsScenario },
   { id: 'flows', run: flowsScenario },
+  { id: 'redis-modes', run: redisModesScenario, onRequest: true }, // its own Redis servers, app instances and emulator
 ];
 
 const ROOT = path.join(__dirname, '..');
@@ -120,7 +128,7 @@ async function fullRun(settings: Settings, only: string[] | null): Promise<RunRe
     const noise: Record<string, ForeignLoad> = {};
     const ours = () => [process.pid, process.ppid, redisPid, ...b.top.children().map((c) => c.pid)];
     for (const scenario of SCENARIOS) {
-      if (only && !only.includes(scenario.id)) continue;
+      if (only ? !only.includes(scenario.id) : scenario.onRequest) continue;
       const before = snapshot();
       results[scenario.id] = await scenario.run(b);
       noise[scenario.id] = foreignLoad(before, snapshot(), ours());

@@ -3,7 +3,6 @@
 import path from 'node:path';
 import ejs from 'ejs';
 import express, { type Express } from 'express';
-import type Redis from 'ioredis';
 import type { Logger } from 'pino';
 import type { Config } from './config';
 import type { AppContext } from './context';
@@ -14,6 +13,7 @@ import { CONNECTION_RETENTION_MS, createTokenStore } from './connections/token-s
 import { applicationKey, type ApplicationIdentity } from './connections/identity';
 import { createRevocationQueue } from './revocation/queue';
 import { createRevoker, type RevocationEvent } from './revocation/revoker';
+import { createRevokesInFlight } from './revocation/in-flight';
 import { createStateStore } from './connections/state-store';
 import { createPendingPermissions } from './connections/pending-permissions';
 import { createInspector } from './inspector/inspector';
@@ -34,11 +34,14 @@ import { linkingRoutes } from './linking/routes';
 import { inspectorRoutes } from './pages/inspector';
 import { createSessionMiddleware, SESSION_IDLE_MS } from './session';
 import { takeFlash } from './session/access';
+import { sessionHold } from './session/hold';
+import { revokeLapsed } from './account/lapsed';
 import { createReadCache } from './cache/read-cache';
 import { runWithDeadline } from './cronofy/deadline';
 import { createQuotaHold, quotaHoldKey } from './cronofy/quota-hold';
 import { noticeFromQuery } from './web/notices';
 import type { KeyValueStore } from './store/kv';
+import type { RedisClient } from './store/redis';
 import { errorHandler, notFound } from './web/error-handler';
 import { requestLogger } from './web/logging';
 import { type RateLimits, rateLimiters } from './web/rate-limit';
@@ -50,7 +53,7 @@ export interface AppDependencies {
   /** Holds tokens, pending states and locks. */
   kv: KeyValueStore;
   /** Holds sessions; null means express-session's MemoryStore (sandbox without Redis only). */
-  redis: Redis | null;
+  redis: RedisClient | null;
   now?: () => number;
   /** Shown on every page in sandbox mode. */
   sandbox?: { emulatorUrl: string; memoryStore: boolean };
@@ -59,8 +62,11 @@ export interface AppDependencies {
   rateLimits?: RateLimits;
   /** Where the app counts what it does (served by server.ts on METRICS_PORT); default: its own. */
   metrics?: Metrics;
-  /** The revocation worker: how often it looks (default 5 s), first back-off (5 s), a stop signal, a listener. */
-  revocation?: { pollMs?: number; retryBaseMs?: number; signal?: AbortSignal; onSettled?: (event: RevocationEvent) => void };
+  /**
+   * The revocation worker: how often it looks (default 5 s), first back-off (5 s), a stop signal,
+   * listeners for each revoke settled and each round (queue and lapsed records) done.
+   */
+  revocation?: { pollMs?: number; retryBaseMs?: number; signal?: AbortSignal; onSettled?: (event: RevocationEvent) => void; onTick?: () => void };
 }
 
 export function createApp(deps: AppDependencies): Express {
@@ -97,23 +103,17 @@ export function createApp(deps: AppDependencies): Express {
   const tokens = createTokenStore({ kv: deps.kv, namespace, encryptionKey: config.tokenEncryptionKey, now });
   const revoker = createRevoker({
     queue: createRevocationQueue({ kv: deps.kv, namespace, now, encryptionKey: config.tokenEncryptionKey, retryBaseMs: deps.revocation?.retryBaseMs }),
+    inFlight: createRevokesInFlight({ kv: deps.kv, namespace, callMs: config.cronofy.timeoutMs }),
     clientFor,
     logger,
     onSettled: deps.revocation?.onSettled,
   });
-  if (!deps.revocation?.signal?.aborted) {
-    revoker.start(deps.revocation?.signal ?? new AbortController().signal, deps.revocation?.pollMs, async () => {
-      for (const lapsed of await tokens.lapsed(20)) {
-        await revoker.revoke(lapsed.data_center, { token: lapsed.refresh_token }, 'lapsed', lapsed.kind);
-      }
-    });
-  }
   const accessTokens = createAccessTokens({
       tokens,
       kv: deps.kv,
       clientFor,
       now,
-      giveBack: (connection, target, reason) => revoker.revoke(connection.data_center, target, reason, connection.kind),
+      giveBack: (connection, target, reason) => revoker.revoke(connection, target, reason),
       onRefresh: (refreshed, previous) =>
         inspector.recordHere('Access token refreshed', {
           connection: refreshed.kind,
@@ -155,6 +155,13 @@ export function createApp(deps: AppDependencies): Express {
     },
     push,
   };
+  if (!deps.revocation?.signal?.aborted) {
+    revoker.start(deps.revocation?.signal ?? new AbortController().signal, {
+      pollMs: deps.revocation?.pollMs,
+      alsoEachTick: () => revokeLapsed(ctx),
+      onTick: deps.revocation?.onTick,
+    });
+  }
   const cronofyAppOrigin = new URL(clientFor(config.cronofy.dataCenter).hosts.appUrl).origin;
 
   const app = express();
@@ -207,6 +214,7 @@ export function createApp(deps: AppDependencies): Express {
       onEnd: (ended) => inspector.forgetTimeline(ended.inspectorId),
     }),
   );
+  app.use(sessionHold({ tokens, now }));
   app.use((req, res, next) => {
     res.locals.flash = takeFlash(req);
     next();

@@ -1,7 +1,6 @@
 // The process: reads the environment (and .env), starts the emulator in sandbox mode, connects
 // to Redis, listens, and shuts down gracefully on SIGTERM/SIGINT.
 import type { Server, ServerResponse } from 'node:http';
-import type Redis from 'ioredis';
 import { createApp } from './app';
 import { pushOf } from './push';
 import { ConfigError, loadConfig } from './config';
@@ -9,11 +8,11 @@ import { sandboxConfig } from './config/sandbox';
 import { startEmulator } from './emulator';
 import type { RunningEmulator } from './emulator/types';
 import { createMemoryStore } from './store/memory-kv';
-import { createRedis, redisAnswers } from './store/redis';
+import { createRedis, describeRedis, oneServer, redisAnswers, type RedisClient } from './store/redis';
 import { createRedisStore } from './store/redis-kv';
 import type { KeyValueStore } from './store/kv';
 import { createLogger } from './web/logging';
-import { countRedisErrors } from './metrics/redis';
+import { countRedisErrors, reportReplication } from './metrics/redis';
 import { createMetrics } from './metrics/registry';
 import { startMetricsServer, type MetricsServer } from './metrics/server';
 import { createHttpServer } from './web/http-server';
@@ -57,14 +56,15 @@ async function main(): Promise<void> {
     logger.info(`Metrics on ${metricsServer.url}`);
   }
 
-  let redis: Redis | null = null;
+  let redis: RedisClient | null = null;
   let kv: KeyValueStore;
   let closeKv = async () => {};
-  const redisUrl = config.redisUrl ?? (config.sandbox && (await redisAnswers(LOCAL_REDIS)) ? LOCAL_REDIS : undefined);
-  if (redisUrl) {
-    redis = createRedis(redisUrl, logger);
+  const redisSettings = config.redis ?? (config.sandbox && (await redisAnswers(LOCAL_REDIS)) ? oneServer(LOCAL_REDIS) : undefined);
+  if (redisSettings) {
+    redis = createRedis(redisSettings, logger, { commandTimeoutMs: config.redisCommandTimeoutMs });
+    logger.info(`Redis: ${describeRedis(redisSettings)}`);
     countRedisErrors(redis, metrics);
-    const store = createRedisStore(redis);
+    const store = createRedisStore(redis, { onReplication: reportReplication(metrics, logger) });
     kv = store;
     closeKv = store.close;
   } else {

@@ -101,6 +101,20 @@ describe('docker-compose.yml', () => {
   });
 });
 
+describe('docker-compose.sentinel.yml', () => {
+  it('points the app at its three sentinels by the name they monitor, and at no other Redis', () => {
+    const compose = readFileSync(path.join(ROOT, 'docker-compose.sentinel.yml'), 'utf8');
+    const sentinels = /^ {6}REDIS_SENTINELS: (.+)$/m.exec(compose)?.[1]?.split(',');
+    expect(sentinels).toEqual(['sentinel-1:26379', 'sentinel-2:26379', 'sentinel-3:26379']);
+    for (const service of sentinels!.map((s) => s.split(':')[0])) expect(compose).toMatch(new RegExp(`^ {2}${service}: \\*sentinel$`, 'm'));
+    const name = /^ {6}REDIS_SENTINEL_NAME: (\S+)$/m.exec(compose)?.[1];
+    expect(compose).toContain(`sentinel monitor ${name} redis-primary 6379 2`);
+    expect(compose).toContain('port 26379');
+    expect(compose).toMatch(/^ {6}REDIS_URL: ""/m); // .env's REDIS_URL would be a second mode
+    expect(compose).toContain('"--replicaof", "redis-primary", "6379"');
+  });
+});
+
 describe('node dist/server.js', () => {
   it('starts in sandbox mode on HOST with metrics on METRICS_PORT, then on SIGTERM finishes the request in flight, stops and exits 0', async () => {
     const [port, emulatorPort, metricsPort] = [await freePort(), await freePort(), await freePort()];

@@ -61,6 +61,8 @@ export interface ScenarioResult {
 export interface Scenario {
   id: string;
   run(b: Bench): Promise<ScenarioResult>;
+  /** Only when named with --only (a long scenario that the full run leaves out). */
+  onRequest?: boolean;
 }
 
 /** Runs a and b `reps` times, alternating which goes first, so drift affects both alike. */

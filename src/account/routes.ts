@@ -1,7 +1,9 @@
 // POST /disconnect: forget the tokens (for every browser of this Cronofy account) and revoke at
 // Cronofy; a revoke that fails is queued and retried until Cronofy confirms ("revocation pending").
-// POST /logout: end the session only (store entry destroyed, cookie cleared). The connection stays,
-// kept for the person to sign in to again (decision 010); nothing is revoked.
+// POST /logout: end the session (store entry destroyed, cookie cleared). The calendar and
+// organization connections stay, kept for the person to sign in to again (decision 010); what
+// belongs to the session only (an Enterprise Connect service account and its people, a connection
+// whose token answer had no `sub`) is revoked.
 import { Router } from 'express';
 import type { AppContext } from '../context';
 import type { ConnectionKind } from '../connections/connection';
@@ -9,7 +11,7 @@ import { connectionIds, destroySession, flash, forgetConnection } from '../sessi
 import { sessionCookieName } from '../session';
 import { mask } from '../inspector/mask';
 import type { RevokeOutcome } from '../revocation/revoker';
-import { forgetServiceAccount } from '../enterprise/release';
+import { releaseServiceAccount, serviceReleasedMessage } from '../enterprise/release';
 
 export function accountRoutes(ctx: AppContext): Router {
   const router = Router();
@@ -33,7 +35,7 @@ export function accountRoutes(ctx: AppContext): Router {
       if (!stored) continue;
       const { connection } = stored;
       await ctx.push.channels.close(connection).catch((err: unknown) => ctx.logger.warn({ err }, 'push channel not closed'));
-      const outcome: RevokeOutcome = await ctx.revoker.revoke(connection.data_center, { token: connection.refresh_token }, 'disconnect', kind);
+      const outcome: RevokeOutcome = await ctx.revoker.revoke(connection, { token: connection.refresh_token }, 'disconnect');
       const what = kind === 'organization' ? 'organization' : 'calendar';
       if (outcome === 'revoked') ctx.inspector.record(req, 'Revoked: POST /oauth/token/revoke', { connection: kind, token: mask(connection.refresh_token) });
       else if (outcome === 'pending') {
@@ -64,19 +66,30 @@ export function accountRoutes(ctx: AppContext): Router {
   });
 
   router.post('/logout', async (req, res) => {
-    // Enterprise Connect belongs to this session only (no sign-in by account): it ends with it.
-    const { enterprise } = connectionIds(req);
-    if (enterprise) {
-      await forgetServiceAccount(ctx, enterprise);
-      await ctx.tokens.remove(enterprise);
-    for (const id of Object.values(connectionIds(req))) if (id) await ctx.cache.invalidate(id);
-    }
+    const ids = connectionIds(req);
+    for (const id of Object.values(ids)) if (id) await ctx.cache.invalidate(id);
+    // Enterprise Connect belongs to this session only (no sign-in by account): it ends with the
+    // session, so its grants and its people's are revoked (queued if Cronofy cannot be reached).
+    const enterprise = ids.enterprise ? serviceReleasedMessage(await releaseServiceAccount(ctx, ids.enterprise)) : undefined;
+    // So does a connection whose token answer had no `sub` (nobody could sign in to it again).
+    let revokedUnnamed = false;
+    for (const id of [ids.individual, ids.organization]) if (id && (await releaseIfSessionBound(id))) revokedUnnamed = true;
     await ctx.inspector.forget(req); // the timeline holds the account's email: it ends with the session
     await destroySession(req);
     res.clearCookie(sessionCookieName(ctx.config.secureCookies), { path: '/', httpOnly: true, sameSite: 'lax', secure: ctx.config.secureCookies });
     res.set('Clear-Site-Data', '"cache", "storage"');
-    res.render('logged-out');
+    res.render('logged-out', { enterprise, revokedUnnamed });
   });
+
+  /** Revokes a record only this session can reach (it has `lapses_at`); a sign-in's record is kept. */
+  async function releaseIfSessionBound(id: string): Promise<boolean> {
+    if ((await ctx.tokens.get(id))?.connection.lapses_at === undefined) return false;
+    const taken = await ctx.tokens.take(id); // a refresh landing after this revokes its own tokens
+    if (!taken) return false;
+    await ctx.push.channels.close(taken.connection).catch((err: unknown) => ctx.logger.warn({ err }, 'push channel not closed'));
+    await ctx.revoker.revoke(taken.connection, { token: taken.connection.refresh_token }, 'logout');
+    return true;
+  }
 
   return router;
 }

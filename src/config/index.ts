@@ -7,7 +7,10 @@
 //   takes the proxies' addresses, never a hop count or `true` (a direct client could then pick its
 //   own address with X-Forwarded-For); the flow inspector is opt-in in production.
 import { DATA_CENTERS, type DataCenter, isDataCenter } from '../cronofy/data-centers';
+import { readListenSettings } from '../emulator/settings';
 import { parsePushConfig, type PushConfig } from './push-settings';
+import { parseRedisSettings } from './redis-settings';
+import type { RedisSettings } from '../store/redis';
 
 export const DEFAULT_SCOPE = 'read_account list_calendars read_events create_event delete_event';
 
@@ -31,7 +34,10 @@ export interface Config {
     /** Longest wait for any one Cronofy call. */
     readonly timeoutMs: number;
   };
-  readonly redisUrl: string | undefined;
+  /** Which Redis, in which mode (one server, Sentinel, Cluster); undefined only in sandbox mode. */
+  readonly redis: RedisSettings | undefined;
+  /** How long one Redis command may take before it fails (and the page answers 503). */
+  readonly redisCommandTimeoutMs: number;
   readonly sessionSecret: string;
   /** false, or Express `trust proxy` addresses/subnets (`loopback`, `10.0.0.5`, `10.0.0.0/8`). */
   readonly trustProxy: false | string;
@@ -74,7 +80,8 @@ export function loadConfig(env: Env): Config {
 
   const production = read('NODE_ENV') === 'production';
   const port = parsePort(read('PORT') ?? '3000', 'PORT', problems);
-  const emulatorPort = parsePort(read('EMULATOR_PORT') ?? '3001', 'EMULATOR_PORT', problems);
+  // Where sandbox mode's emulator listens, read as `npm run emulator` reads it.
+  const emulator = readListenSettings(env, problems);
 
   const appBaseUrl = parseBaseUrl(read('APP_BASE_URL') ?? `http://localhost:${port}`, 'APP_BASE_URL', problems);
   if (production && appBaseUrl.startsWith('http:') && URL.canParse(appBaseUrl) && !isLoopback(new URL(appBaseUrl).hostname)) {
@@ -108,9 +115,8 @@ export function loadConfig(env: Env): Config {
     problems.push('SESSION_SECRET is required and must be at least 32 characters outside sandbox mode (with CRONOFY_CLIENT_ID set or NODE_ENV=production): openssl rand -hex 32');
   }
 
-  const redisUrl = read('REDIS_URL');
-  if (redisUrl && !/^rediss?:\/\//.test(redisUrl)) problems.push('REDIS_URL must start with redis:// or rediss://');
-  if (!redisUrl && !sandbox) problems.push('REDIS_URL is required outside sandbox mode');
+  const redis = parseRedisSettings(read, sandbox, problems);
+  const redisCommandTimeoutMs = parseCount(read('REDIS_COMMAND_TIMEOUT_MS') ?? '1000', 'REDIS_COMMAND_TIMEOUT_MS', problems);
 
   const tokenEncryptionKey = parseKey(read('TOKEN_ENCRYPTION_KEY'), problems);
   const timeoutMs = parseCount(read('CRONOFY_TIMEOUT_MS') ?? '10000', 'CRONOFY_TIMEOUT_MS', problems);
@@ -149,13 +155,14 @@ export function loadConfig(env: Env): Config {
       enterprise: Object.freeze({ delegatedScope, unrestrictedAccess: unrestrictedRaw === 'true' }),
       timeoutMs,
     }),
-    redisUrl,
+    redis,
+    redisCommandTimeoutMs,
     sessionSecret: sessionSecret ?? DEV_SESSION_SECRET,
     trustProxy,
     inspector: inspectorRaw === undefined ? !production : inspectorRaw === 'true',
     cacheSeconds,
-    emulatorPort,
-    emulatorHost: read('EMULATOR_HOST') ?? 'localhost',
+    emulatorPort: emulator.port,
+    emulatorHost: emulator.host,
     tokenEncryptionKey,
     logLevel: read('LOG_LEVEL') ?? 'info',
     rateLimits: Object.freeze({ connectPerMinute, postPerMinute, cronofyPagesPerMinute }),

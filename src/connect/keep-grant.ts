@@ -2,7 +2,10 @@
 // Everything here runs inside one guard; until the record is written, any failure revokes.
 // 1. check the answer (expires_in, refresh token, kind of token for this flow): else revoke, say why;
 // 2. write the record of this Cronofy account (connections/identity.ts); a failed write revokes by
-//    sub (a linked account may share this grant with a record written earlier);
+//    sub (a linked account may share this grant with a record written earlier); once written,
+//    revokes still queued for this account are cancelled (the app holds its authorization again),
+//    and if one was already on the wire, the new grant is checked once it is answered: ended by it,
+//    the record goes and the person is asked to connect again at once (ended-meanwhile.ts);
 // 3. a new session id, with a new flow binding (the old one retired, so a flow prepared in a planted
 //    session cannot complete here, and a second tab that raced this one stops);
 // 4. the push channel moves to this connection (push/channels.ts); push problems never fail a connect;
@@ -16,9 +19,11 @@ import { connectionIdFor } from '../connections/identity';
 import type { TokenResponse } from '../cronofy/types';
 import type { RevokeOutcome } from '../revocation/revoker';
 import { releaseServiceAccount } from '../enterprise/release';
-import { connectionIds, connectionOf, flash, flowBindingOf, regenerateSession } from '../session/access';
+import { SESSION_ABSOLUTE_MS, SESSION_HOLD_MS } from '../session';
+import { boundUntilOf, connectionIds, connectionOf, createdAtOf, flash, flowBindingOf, regenerateSession } from '../session/access';
 import { PageError, startAgain } from '../web/errors';
 import { retireBinding } from './browser-lock';
+import { endedMeanwhile } from './ended-meanwhile';
 import type { PendingFlow } from '../connections/state-store';
 import { ANSWER_PROBLEMS, checkTokenAnswer } from './token-answer';
 
@@ -30,7 +35,8 @@ export interface Kept {
 
 export async function keepGrant(ctx: AppContext, req: Request, flow: PendingFlow, answer: TokenResponse): Promise<Kept> {
   const token = { token: answer.refresh_token ?? answer.access_token };
-  const revokeAnswer = (target: { token: string } | { sub: string }, reason: string) => ctx.revoker.revoke(flow.data_center, target, reason, flow.kind);
+  const grant = { data_center: flow.data_center, kind: flow.kind, sub: answer.sub };
+  const revokeAnswer = (target: { token: string } | { sub: string }, reason: string) => ctx.revoker.revoke(grant, target, reason);
   let stored = false;
   try {
     const problem = checkTokenAnswer(answer, flow.kind);
@@ -44,13 +50,15 @@ export async function keepGrant(ctx: AppContext, req: Request, flow: PendingFlow
         next: [startAgain(flow.kind)],
       });
     }
-    const connection = buildConnection(ctx, flow, answer);
+    const connection = buildConnection(ctx, flow, answer, sessionEndsBy(req, ctx.now()));
+    // Session-bound: lapses when this session idles out unless its requests move it on (session/hold.ts).
+    const heldUntil = connection.lapses_at === undefined ? undefined : Math.min(connection.lapses_at, ctx.now() + SESSION_HOLD_MS);
     let previous;
     let existing;
     try {
       existing = await ctx.tokens.get(connection.id);
       if (existing) connection.connected_at = existing.connection.connected_at;
-      previous = await ctx.tokens.put(connection);
+      previous = await ctx.tokens.put(connection, heldUntil);
     } catch (err) {
       ctx.logger.error({ err }, 'token record could not be written; revoking the grant');
       await revokeAnswer(answer.sub ? { sub: answer.sub } : token, 'not stored');
@@ -64,6 +72,19 @@ export async function keepGrant(ctx: AppContext, req: Request, flow: PendingFlow
       });
     }
     stored = true;
+    await keepPendingRevokesOff(ctx, grant);
+    if (await endedMeanwhile(ctx, connection)) {
+      ctx.inspector.record(req, 'A revoke of this Cronofy account, sent earlier, reached Cronofy after the code exchange: the new grant is dead, and was not kept', {});
+      throw new PageError({
+        status: 409,
+        code: 'ended_by_earlier_revoke',
+        title: flow.kind === 'organization' ? 'Please connect your organization again' : 'Please connect your calendar again',
+        message:
+          'Cronofy ended this connection a moment after granting it: the app had asked Cronofy earlier to revoke access for this account ' +
+          '(after a disconnect, or a token answer that was lost), and that request arrived just after you connected. Nothing is connected now; connecting again works.',
+        next: [startAgain(flow.kind)],
+      });
+    }
     // The same Cronofy account with another calendar account: linked in, not a sign-in again.
     const joined = existing !== undefined && existing !== null && existing.connection.linking_profile?.profile_id !== connection.linking_profile?.profile_id;
     const welcomeBack = previous !== null && !joined;
@@ -74,6 +95,8 @@ export async function keepGrant(ctx: AppContext, req: Request, flow: PendingFlow
       connections: { ...connectionIds(req), [flow.kind]: connection.id },
       flowBinding: randomBytes(16).toString('hex'),
       flash: { kind: 'info', text: connectedMessage(connection, welcomeBack) },
+      // The earliest of this session's bound records decides when the next request moves them all on.
+      boundUntil: earliest(boundUntilOf(req), heldUntil),
     });
     if (oldBinding) await retireBinding(ctx.kv, oldBinding);
     // A calendar account joined this Cronofy account (linking): cached calendars and profiles no longer hold.
@@ -98,7 +121,25 @@ export async function keepGrant(ctx: AppContext, req: Request, flow: PendingFlow
   }
 }
 
-function buildConnection(ctx: AppContext, flow: PendingFlow, answer: TokenResponse): Connection {
+/**
+ * The app holds this Cronofy account's authorization again, so revokes queued for it earlier (a
+ * disconnect or lost refresh answer that Cronofy did not confirm) must not run: Cronofy keeps one
+ * authorization per account, and they would end this connection. A failure here is logged, not
+ * shown: the connection is held either way.
+ */
+async function keepPendingRevokesOff(ctx: AppContext, grant: { data_center: Connection['data_center']; kind: string; sub?: string }): Promise<void> {
+  if (grant.sub === undefined) return;
+  await ctx.revoker.heldAgain({ ...grant, sub: grant.sub }).catch((err: unknown) => ctx.logger.error({ err }, 'queued revocations of this account not cancelled'));
+}
+
+const earliest = (a: number | undefined, b: number | undefined): number | undefined => (a === undefined ? b : b === undefined ? a : Math.min(a, b));
+
+/** When this browser session has ended at the latest (its absolute lifetime from its start). */
+function sessionEndsBy(req: Request, now: number): number {
+  return (createdAtOf(req) ?? now) + SESSION_ABSOLUTE_MS;
+}
+
+function buildConnection(ctx: AppContext, flow: PendingFlow, answer: TokenResponse, sessionEnd: number): Connection {
   const now = ctx.now();
   return {
     // Enterprise Connect's service account belongs to this session only (no sign-in by account).
@@ -115,6 +156,10 @@ function buildConnection(ctx: AppContext, flow: PendingFlow, answer: TokenRespon
     service_account_id: answer.service_account_id,
     connected_at: now,
     signed_in_at: now,
+    // Enterprise Connect, and an answer without `sub` (no sign-in), belong to this session: nobody
+    // can reach them after it, so they lapse (and are revoked) with it: when it idles out, at its
+    // absolute end (this) at the latest.
+    lapses_at: flow.kind === 'enterprise' || answer.sub === undefined ? sessionEnd : undefined,
   };
 }
 
@@ -147,7 +192,7 @@ async function giveBackReplaced(ctx: AppContext, replacedId: string, kept: Conne
   if (!old) return 'kept';
   if (old.connection.refresh_token === kept.refresh_token || (kept.sub !== undefined && old.connection.sub === kept.sub)) return 'kept';
   if (!(await ctx.tokens.removeIfVersion(replacedId, old.version))) return 'kept'; // signed in again meanwhile: held
-  return ctx.revoker.revoke(old.connection.data_center, { token: old.connection.refresh_token }, 'replaced', old.connection.kind);
+  return ctx.revoker.revoke(old.connection, { token: old.connection.refresh_token }, 'replaced');
 }
 
 function connectedMessage(connection: Connection, recognised: boolean): string {

@@ -7,7 +7,11 @@
 // - invalid_grant on refresh: forget the connection, revoke by sub (an earlier refresh whose answer
 //   was lost may have left a rotated grant live at Cronofy), and ask to reconnect;
 // - a refresh that lands after a disconnect does not bring the tokens back: it revokes them;
-// - an answer with an impossible expires_in is revoked and the connection forgotten.
+// - an answer with an impossible expires_in is revoked and the connection forgotten;
+// - through a Redis failover (decision 011): the lock and the rotated tokens are written through
+//   kv.replicated, so the new primary has both; a rotated token the store could not take (the
+//   failover under way) is written again until shortly before the lock runs out, since nothing
+//   else can recreate it.
 import { randomBytes } from 'node:crypto';
 import type { CronofyClient } from '../cronofy/client';
 import type { DataCenter } from '../cronofy/data-centers';
@@ -35,6 +39,8 @@ export interface AccessTokensOptions {
 const LOCK_PREFIX = 'cronofy-connect:refresh-lock:';
 const CHANNEL_PREFIX = 'cronofy-connect:refreshed:';
 const MAX_LOCK_ROUNDS = 3;
+/** Kept between the last try to store rotated tokens and the lock's end (a write and its WAIT). */
+const LOCK_MARGIN_MS = 2500;
 
 export function createAccessTokens(options: AccessTokensOptions) {
   const { tokens, kv, clientFor } = options;
@@ -69,11 +75,13 @@ export function createAccessTokens(options: AccessTokensOptions) {
       if (current.connection.access_token !== stale.access_token) return current.connection;
 
       const holder = randomBytes(16).toString('hex');
-      if (await kv.setIfAbsent(lockKey, holder, lockTtl)) {
+      const lockedAt = performance.now();
+      if (await kv.replicated.setIfAbsent(lockKey, holder, lockTtl)) {
         try {
-          return await refreshHoldingLock(stale);
+          return await refreshHoldingLock(stale, () => lockTtl - LOCK_MARGIN_MS - (performance.now() - lockedAt));
         } finally {
-          await kv.delIfEquals(lockKey, holder);
+          // Best effort: a lock not released runs out by itself; the outcome above stands.
+          await kv.delIfEquals(lockKey, holder).catch(() => undefined);
           await kv.publish(channel, 'done').catch(() => undefined);
         }
       }
@@ -85,7 +93,8 @@ export function createAccessTokens(options: AccessTokensOptions) {
     throw new CronofyError('unavailable', 'The token refresh did not complete in time');
   }
 
-  async function refreshHoldingLock(stale: Connection): Promise<Connection> {
+  /** `lockLeftMs`: how long the lock still holds (less a margin), for storing what Cronofy answered. */
+  async function refreshHoldingLock(stale: Connection, lockLeftMs: () => number): Promise<Connection> {
     const { connection, version } = await load(stale.id);
     if (connection.access_token !== stale.access_token) return connection; // done just before we got the lock
 
@@ -123,7 +132,7 @@ export function createAccessTokens(options: AccessTokensOptions) {
       scope: answer.scope || connection.scope,
       refreshed_at: now(),
     };
-    if (!(await tokens.replace(version, refreshed))) {
+    if (!(await tokens.replace(version, refreshed, Math.max(0, lockLeftMs())))) {
       // Disconnected (or logged out) while the refresh was on the wire: the tokens stay gone.
       await options.giveBack(refreshed, { token: refreshed.refresh_token }, 'refreshed after disconnect');
       throw new ReconnectRequiredError('missing', connection.id);

@@ -22,6 +22,13 @@ export interface Connection {
   connected_at: number;
   /** Epoch ms of the latest sign-in (connect flow) with this account; the record is kept 30 days from it. */
   signed_in_at?: number;
+  /**
+   * Set on a record that belongs to one browser session (Enterprise Connect: the service account and
+   * its people; a token answer without `sub`): epoch ms when that session has ended at the latest
+   * (its absolute lifetime). It lapses sooner, when the session idles out (the token store's
+   * schedule, moved on by the session's requests), and is revoked then.
+   */
+  lapses_at?: number;
   refreshed_at?: number;
 }
 

@@ -1,7 +1,7 @@
 // The "api" role's identity, calendar and organization reads (docs/cronofy-notes.md, Calendars and identity, Organization Connect).
-import { Router, type Request, type Response } from 'express';
 import { accountWith, actorOf } from './bearer';
-import type { EmulatorContext } from './context';
+import type { EmulatorContext, Handler } from './context';
+import { forbidden } from './errors';
 import { serviceAccountUserInfo } from './enterprise';
 import { healthJson } from './profiles';
 import { calendarsOf, type SeedAccount } from './seed';
@@ -45,77 +45,67 @@ const conferencingJson = (ctx: EmulatorContext, account: SeedAccount) =>
     ...(p.connected ? {} : { profile_relink_url: relinkUrl(ctx, p.provider_name, p.profile_name) }),
   }));
 
-export function apiRoutes(ctx: EmulatorContext): Router {
-  const router = Router();
-
-  router.get('/v1/userinfo', (req: Request, res: Response) => {
-    const actor = actorOf(req);
-    if (actor.kind === 'service_account') return void res.json(serviceAccountUserInfo(actor.serviceAccount, actor.grant));
-    if (actor.kind === 'organization') {
-      // The userinfo of an Organizational Unit token is not documented (docs/cronofy-notes.md U6).
-      const { organization } = actor;
-      return void res.json({ sub: organization.sub, name: organization.name, 'cronofy.type': 'organizational_unit', 'cronofy.data': { authorization: { scope: actor.grant.scopes.join(' '), status: 'active' } } });
-    }
-    const { account } = actor;
-    const calendars = calendarJson(ctx, account);
-    res.json({
-      sub: account.account_id,
-      email: account.email,
-      name: account.name,
-      zoneinfo: account.zoneinfo,
-      'cronofy.type': 'account',
-      'cronofy.data': {
-        authorization: { scope: actor.grant.scopes.join(' '), status: 'active' },
-        profiles: profileJson(ctx, account).map((p) => ({
-          ...p,
-          profile_initial_sync_required: false,
-          profile_calendars: calendars
-            .filter((c) => c.profile_id === p.profile_id)
-            .map(({ provider_name: _provider, profile_id: _id, profile_name: _name, ...calendar }) => calendar),
-        })),
-        ...(account.conferencing ? { conferencing_profiles: conferencingJson(ctx, account) } : {}),
-      },
-    });
-  });
-
-  router.get('/v1/account', (req: Request, res: Response) => {
-    const account = accountWith(req, res, 'read_account');
-    if (!account) return;
-    res.json({
-      account: { account_id: account.account_id, email: account.email, name: account.name, scope: actorOf(req).grant.scopes.join(' '), default_tzid: account.zoneinfo },
-      sub: account.account_id,
-    });
-  });
-
-  router.get('/v1/profiles', (req: Request, res: Response) => {
-    const account = accountWith(req, res, 'list_calendars');
-    if (account) res.json({ profiles: profileJson(ctx, account) });
-  });
-
-  router.get('/v1/calendars', (req: Request, res: Response) => {
-    const account = accountWith(req, res, 'list_calendars');
-    if (account) res.json({ sub: account.account_id, calendars: calendarJson(ctx, account) });
-  });
-
-  // Paged exactly as documented: pages.current and pages.total, no next_page and no page parameter
-  // (https://docs.cronofy.com/developers/api-alpha/organizational-unit-members/). How a caller
-  // reaches page 2 is not documented, so the emulator answers the first page only.
-  router.get('/v1/organizational_unit_members', (req: Request, res: Response) => {
-    const actor = actorOf(req);
-    if (actor.kind !== 'organization') {
-      return void res.status(403).json({ error: 'forbidden', error_description: 'This call needs an Organizational Unit token, without Cronofy-Impersonate' });
-    }
-    const members = actor.organization.members;
-    res.json({
-      organizational_unit_members: members.slice(0, ctx.memberPageSize).map((m) => ({
-        sub: m.account.account_id,
-        email: m.account.email,
-        roles: m.roles,
-        scheduler: m.scheduler,
+export const userInfo: Handler = (ctx, _req, res) => {
+  const actor = actorOf(res);
+  if (actor.kind === 'service_account') return void res.json(serviceAccountUserInfo(actor.serviceAccount, actor.grant));
+  if (actor.kind === 'organization') {
+    // The userinfo of an Organizational Unit token is not documented (docs/cronofy-notes.md U6).
+    const { organization } = actor;
+    return void res.json({ sub: organization.sub, name: organization.name, 'cronofy.type': 'organizational_unit', 'cronofy.data': { authorization: { scope: actor.grant.scopes.join(' '), status: 'active' } } });
+  }
+  const { account } = actor;
+  const calendars = calendarJson(ctx, account);
+  res.json({
+    sub: account.account_id,
+    email: account.email,
+    name: account.name,
+    zoneinfo: account.zoneinfo,
+    'cronofy.type': 'account',
+    'cronofy.data': {
+      authorization: { scope: actor.grant.scopes.join(' '), status: 'active' },
+      profiles: profileJson(ctx, account).map((p) => ({
+        ...p,
+        profile_initial_sync_required: false,
+        profile_calendars: calendars
+          .filter((c) => c.profile_id === p.profile_id)
+          .map(({ provider_name: _provider, profile_id: _id, profile_name: _name, ...calendar }) => calendar),
       })),
-      pages: { current: 1, total: Math.max(1, Math.ceil(members.length / ctx.memberPageSize)) },
-    });
+      ...(account.conferencing ? { conferencing_profiles: conferencingJson(ctx, account) } : {}),
+    },
   });
+};
 
-  return router;
-}
+export const readAccount: Handler = (_ctx, _req, res) => {
+  const account = accountWith(res, 'read_account');
+  res.json({
+    account: { account_id: account.account_id, email: account.email, name: account.name, scope: actorOf(res).grant.scopes.join(' '), default_tzid: account.zoneinfo },
+    sub: account.account_id,
+  });
+};
+
+export const listProfiles: Handler = (ctx, _req, res) => {
+  res.json({ profiles: profileJson(ctx, accountWith(res, 'list_calendars')) });
+};
+
+export const listCalendars: Handler = (ctx, _req, res) => {
+  const account = accountWith(res, 'list_calendars');
+  res.json({ sub: account.account_id, calendars: calendarJson(ctx, account) });
+};
+
+// Paged exactly as documented: pages.current and pages.total, no next_page and no page parameter
+// (https://docs.cronofy.com/developers/api-alpha/organizational-unit-members/). How a caller
+// reaches page 2 is not documented, so the emulator answers the first page only.
+export const listMembers: Handler = (ctx, _req, res) => {
+  const actor = actorOf(res);
+  if (actor.kind !== 'organization') throw forbidden('This call needs an Organizational Unit token, without Cronofy-Impersonate');
+  const members = actor.organization.members;
+  res.json({
+    organizational_unit_members: members.slice(0, ctx.memberPageSize).map((m) => ({
+      sub: m.account.account_id,
+      email: m.account.email,
+      roles: m.roles,
+      scheduler: m.scheduler,
+    })),
+    pages: { current: 1, total: Math.max(1, Math.ceil(members.length / ctx.memberPageSize)) },
+  });
+};

@@ -5,8 +5,10 @@
 // - Cronofy-Impersonate on a token that is not an organization's, or naming a sub outside the
 //   unit: 403. An impersonated member's calendars are open to the organization's token (our reading).
 // - A capability the token's scope lacks: 403 (RFC 6750 error="insufficient_scope").
-import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import type { EmulatorContext } from './context';
+// The actor is kept in res.locals for the handler (actorOf).
+import type { NextFunction, Request } from 'express';
+import type { EmulatorContext, EmulatorResponse } from './context';
+import { ApiError, forbidden } from './errors';
 import { allows, type Capability } from './scopes';
 import type { SeedServiceAccount } from './enterprise-seed';
 import type { SeedAccount, SeedOrganization } from './seed';
@@ -17,74 +19,56 @@ export type Actor =
   | { kind: 'organization'; organization: SeedOrganization; grant: Grant }
   | { kind: 'service_account'; serviceAccount: SeedServiceAccount; grant: Grant };
 
-const actors = new WeakMap<Request, Actor>();
-
-export function actorOf(req: Request): Actor {
-  const actor = actors.get(req);
+export function actorOf(res: EmulatorResponse): Actor {
+  const { actor } = res.locals;
   if (!actor) throw new Error('bearer middleware did not run');
   return actor;
 }
 
-const internalGrants = new WeakMap<EmulatorContext, Grant>();
-function internalApplication(ctx: EmulatorContext): Grant {
-  let grant = internalGrants.get(ctx);
-  if (!grant) {
-    grant = { subject: { kind: 'organization', organization: ctx.state.world.organization }, scopes: ['organizational_unit_scheduler'], revoked: false, refreshToken: '' };
-    internalGrants.set(ctx, grant);
-  }
-  return grant;
+/** The Internal Application's standing grant on the organizational unit (configuration, not memory: reset keeps it). */
+export function internalApplicationGrant(organization: SeedOrganization): Grant {
+  return { subject: { kind: 'organization', organization }, scopes: ['organizational_unit_scheduler'], revoked: false, refreshToken: '' };
 }
 
-export function bearer(ctx: EmulatorContext): RequestHandler {
-  return (req: Request, res: Response, next: NextFunction) => {
+const unauthorized = (wwwAuthenticate: string, error: string) =>
+  new ApiError({ status: 401, body: { error }, headers: { 'WWW-Authenticate': wwwAuthenticate } });
+
+function actorFor(grant: Grant): Actor {
+  const { subject } = grant;
+  if (subject.kind === 'account') return { kind: 'account', account: subject.account, grant };
+  if (subject.kind === 'organization') return { kind: 'organization', organization: subject.organization, grant };
+  return { kind: 'service_account', serviceAccount: subject.serviceAccount, grant };
+}
+
+export function bearer(ctx: EmulatorContext) {
+  return (req: Request, res: EmulatorResponse, next: NextFunction): void => {
     const match = /^Bearer ([^\s]+)$/i.exec(req.get('authorization') ?? '');
-    if (!match?.[1]) {
-      res.status(401).set('WWW-Authenticate', 'Bearer realm="Cronofy"').json({ error: 'unauthorized' });
-      return;
-    }
+    if (!match?.[1]) throw unauthorized('Bearer realm="Cronofy"', 'unauthorized');
     // An Internal Application authenticates with its client secret
     // (https://docs.cronofy.com/developers/api-alpha/organizational-unit-members/). It is its own
     // application, configured apart: the connecting application's client secret is no API key.
     const internal = ctx.internalApplicationKey !== undefined && ctx.internalApplicationKey !== '' && match[1] === ctx.internalApplicationKey;
-    const grant = internal ? internalApplication(ctx) : ctx.state.authenticate(match[1]);
+    const grant = internal ? ctx.internalGrant : ctx.state.authenticate(match[1]);
     if (!grant) {
-      res
-        .status(401)
-        .set('WWW-Authenticate', 'Bearer realm="Cronofy", error="invalid_token", error_description="The access token is unknown, expired or revoked"')
-        .json({ error: 'invalid_token' });
-      return;
+      throw unauthorized('Bearer realm="Cronofy", error="invalid_token", error_description="The access token is unknown, expired or revoked"', 'invalid_token');
     }
     const impersonate = req.get('cronofy-impersonate');
     if (impersonate === undefined) {
-      const { subject } = grant;
-      actors.set(
-        req,
-        subject.kind === 'account'
-          ? { kind: 'account', account: subject.account, grant }
-          : subject.kind === 'organization'
-            ? { kind: 'organization', organization: subject.organization, grant }
-            : { kind: 'service_account', serviceAccount: subject.serviceAccount, grant },
-      );
+      res.locals.actor = actorFor(grant);
       return next();
     }
-    if (grant.subject.kind !== 'organization') {
-      res.status(403).json({ error: 'forbidden', error_description: 'Cronofy-Impersonate needs an Organizational Unit token' });
-      return;
-    }
+    if (grant.subject.kind !== 'organization') throw forbidden('Cronofy-Impersonate needs an Organizational Unit token');
     const organization = grant.subject.organization;
     const member = organization.members.find((m) => m.account.account_id === impersonate);
-    if (!member) {
-      res.status(403).json({ error: 'forbidden', error_description: 'Cronofy-Impersonate names no member of this Organizational Unit' });
-      return;
-    }
-    actors.set(req, { kind: 'account', account: member.account, grant, impersonatedBy: organization });
+    if (!member) throw forbidden('Cronofy-Impersonate names no member of this Organizational Unit');
+    res.locals.actor = { kind: 'account', account: member.account, grant, impersonatedBy: organization };
     next();
   };
 }
 
-/** The account acting, with the capability; otherwise answers 403 and returns undefined. */
-export function accountWith(req: Request, res: Response, capability: Capability | null): SeedAccount | undefined {
-  const actor = actorOf(req);
+/** The account acting, with the capability; otherwise a 403. */
+export function accountWith(res: EmulatorResponse, capability: Capability | null): SeedAccount {
+  const actor = actorOf(res);
   if (actor.kind === 'account' && (capability === null || actor.impersonatedBy || allows(actor.grant.scopes, capability))) return actor.account;
   const needs =
     actor.kind === 'organization'
@@ -92,6 +76,5 @@ export function accountWith(req: Request, res: Response, capability: Capability 
       : actor.kind === 'service_account'
         ? "an account token (a service account acts through the people's own tokens)"
         : `a scope granting ${capability ?? 'this'}`;
-  res.status(403).set('WWW-Authenticate', 'Bearer realm="Cronofy", error="insufficient_scope"').json({ error: 'forbidden', error_description: `This call needs ${needs}` });
-  return undefined;
+  throw forbidden(`This call needs ${needs}`, { insufficientScope: true });
 }

@@ -9,9 +9,9 @@
 // - `change` goes to every open channel of the account whose filters match the calendar (and,
 //   with only_managed, only for events made through the API); other types go to all of them.
 import { randomBytes } from 'node:crypto';
-import { Router, type Request, type Response } from 'express';
 import { accountWith, actorOf } from './bearer';
-import { one, type EmulatorContext, type Errors } from './context';
+import { bodyOf, one, type Errors, type Handler } from './context';
+import { invalid, notFound } from './errors';
 import type { Notifier } from './notify';
 import type { Grant } from './state';
 
@@ -75,10 +75,6 @@ export function createChannels(notifier: Notifier, now: () => number = Date.now)
     notifyAll(accountId: string, notification: { type: string } & Record<string, unknown>): void {
       for (const channel of open(accountId)) notifier.send(channel, notification);
     },
-
-    reset(): void {
-      byAccount.clear();
-    },
   };
 }
 
@@ -105,36 +101,25 @@ function checkCreate(body: Record<string, unknown>): { errors: Errors } | { call
   return { callbackUrl: callbackUrl as string, filters: filters as Record<string, unknown> };
 }
 
-export function channelRoutes(ctx: EmulatorContext): Router {
-  const router = Router();
+export const createChannel: Handler = (ctx, req, res) => {
+  const body = bodyOf(req);
+  const onlyManaged = typeof body.filters === 'object' && body.filters !== null && (body.filters as Record<string, unknown>).only_managed === true;
+  const account = accountWith(res, onlyManaged ? null : 'read_events');
+  const checked = checkCreate(body);
+  if ('errors' in checked) throw invalid(checked.errors);
+  const channel = ctx.channels.create(account.account_id, actorOf(res).grant, checked.callbackUrl, checked.filters);
+  if (!channel) throw invalid({ base: [{ key: 'errors.too_many_channels', description: `an account has at most ${MAX_CHANNELS_PER_ACCOUNT} channels` }] });
+  res.on('finish', () => ctx.channels.verify(channel));
+  res.json({ channel: { channel_id: channel.channel_id, callback_url: channel.callback_url, filters: channel.filters } });
+};
 
-  router.post('/v1/channels', (req: Request, res: Response) => {
-    const body = (req.body ?? {}) as Record<string, unknown>;
-    const onlyManaged = typeof body.filters === 'object' && body.filters !== null && (body.filters as Record<string, unknown>).only_managed === true;
-    const account = accountWith(req, res, onlyManaged ? null : 'read_events');
-    if (!account) return;
-    const checked = checkCreate(body);
-    if ('errors' in checked) return void res.status(422).json({ errors: checked.errors });
-    const channel = ctx.channels.create(account.account_id, actorOf(req).grant, checked.callbackUrl, checked.filters);
-    if (!channel) {
-      return void res.status(422).json({ errors: { base: [{ key: 'errors.too_many_channels', description: `an account has at most ${MAX_CHANNELS_PER_ACCOUNT} channels` }] } });
-    }
-    res.on('finish', () => ctx.channels.verify(channel));
-    res.json({ channel: { channel_id: channel.channel_id, callback_url: channel.callback_url, filters: channel.filters } });
-  });
+export const listChannels: Handler = (ctx, _req, res) => {
+  const account = accountWith(res, null);
+  res.json({ channels: ctx.channels.open(account.account_id).map((c) => ({ channel_id: c.channel_id, callback_url: c.callback_url, filters: c.filters })) });
+};
 
-  router.get('/v1/channels', (req: Request, res: Response) => {
-    const account = accountWith(req, res, null);
-    if (!account) return;
-    res.json({ channels: ctx.channels.open(account.account_id).map((c) => ({ channel_id: c.channel_id, callback_url: c.callback_url, filters: c.filters })) });
-  });
-
-  router.delete('/v1/channels/:channel_id', (req: Request, res: Response) => {
-    const account = accountWith(req, res, null);
-    if (!account) return;
-    if (!ctx.channels.close(account.account_id, one(req.params.channel_id) ?? '')) return void res.status(404).json({ error: 'not_found' });
-    res.status(202).end();
-  });
-
-  return router;
-}
+export const closeChannel: Handler = (ctx, req, res) => {
+  const account = accountWith(res, null);
+  if (!ctx.channels.close(account.account_id, one(req.params.channel_id) ?? '')) throw notFound();
+  res.status(202).end();
+};

@@ -1,11 +1,15 @@
+import type { Request, Response } from 'express';
+import type { Actor } from './bearer';
+import type { Callbacks } from './callbacks';
 import type { Channels } from './channels';
+import type { EventPages } from './events';
 import type { LinkTokens } from './link-tokens';
+import type { Notifier } from './notify';
 import type { ProfileHealth } from './profiles';
-import type { EmulatorState } from './state';
+import type { EmulatorState, Grant } from './state';
 
-/** What every part of the emulator needs: its memory and the one registered application. */
-export interface EmulatorContext {
-  state: EmulatorState;
+/** The emulator's settings: the one registered application and how it pages, fixed at start. */
+export interface EmulatorSettings {
   clientId: string;
   clientSecret: string;
   /** An Internal Application's client secret, when one is configured. */
@@ -16,19 +20,50 @@ export interface EmulatorContext {
   applicationName: string;
   pageSize: number;
   memberPageSize: number;
+  now: () => number;
+}
+
+/** The emulator's memory: control.reset() replaces all of it (index.ts, freshMemory). */
+export interface EmulatorMemory {
+  state: EmulatorState;
+  eventPages: EventPages;
   /** Push notification channels, profile health and link tokens (channels.ts, profiles.ts, link-tokens.ts). */
   channels: Channels;
   profiles: ProfileHealth;
   linkTokens: LinkTokens;
-  /** A test may make POST /v1/permissions hand out another URL. */
-  permissionsUrlOverride(): string | null;
+  /** What a test made the emulator hand out instead (control.overridePermissionsUrl). */
+  overrides: { permissionsUrl: string | null };
 }
+
+/** What every handler is given. Reset replaces the memory in it: read memory from here when it is needed, never keep it. */
+export interface EmulatorContext extends EmulatorSettings, EmulatorMemory {
+  /** The Internal Application's standing grant (bearer.ts), when internalApplicationKey is set. */
+  internalGrant: Grant | undefined;
+  /** Senders of push notifications and Enterprise Connect callbacks; reset empties their records. */
+  notifier: Notifier;
+  callbacks: Callbacks;
+}
+
+/** What one request carries from middleware to its handler (res.locals). */
+export interface EmulatorLocals {
+  /** Who is calling /v1/*, set by the bearer middleware. */
+  actor?: Actor;
+}
+
+export type EmulatorResponse = Response<unknown, EmulatorLocals>;
+
+/** An endpoint's work: answers through `res`, or fails by throwing (errors.ts). */
+export type Handler = (ctx: EmulatorContext, req: Request, res: EmulatorResponse) => void | Promise<void>;
 
 /** Cronofy's 422 body: `{"errors": {field: [{key, description}]}}` (docs/cronofy-notes.md, Errors). */
 export type Errors = Record<string, { key: string; description: string }[]>;
 
 /** A query or body value that is exactly one string (Express 5 turns repeated keys into arrays). */
 export const one = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
+
+/** A request body as a record (none, or not an object: empty). */
+export const bodyOf = (req: Request): Record<string, unknown> =>
+  typeof req.body === 'object' && req.body !== null ? (req.body as Record<string, unknown>) : {};
 
 /** `base` with these query parameters added (undefined ones left out). */
 export function withQuery(base: string, params: Record<string, string | undefined>): string {

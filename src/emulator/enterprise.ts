@@ -12,11 +12,10 @@
 //   "error_description"}}. Field values and whether `state` is echoed are unconfirmed: the
 //   emulator does not echo it.
 // - GET /v1/userinfo for a service account: the documented nested form.
-import { Router, type Request, type Response } from 'express';
-import { pagePolicy } from './authorize';
+import { pagePolicy, registeredRedirectUri } from './authorize';
 import { actorOf } from './bearer';
-import type { Callbacks } from './callbacks';
-import { one, withQuery, type EmulatorContext, type Errors } from './context';
+import { bodyOf, one, withQuery, type EmulatorContext, type Errors, type Handler } from './context';
+import { forbidden, invalid, PageError } from './errors';
 import type { SeedServiceAccount } from './enterprise-seed';
 import { describeScope, ORGANIZATION_SCOPE, parseScope } from './scopes';
 import type { Grant } from './state';
@@ -31,20 +30,11 @@ const MANAGE_ACCOUNTS = 'service_account/accounts/manage';
 const MAX_BATCH = 50;
 const EMAIL = /^[^\s@]{1,64}@[^\s@]{1,190}$/;
 
-type Checked =
-  | { ok: true; redirectUri: string; scopes: string[]; delegatedScopes: string[]; state?: string }
-  | { ok: false; page: { heading: string; text: string } }
-  | { ok: false; redirect: string };
+type Checked = { ok: true; redirectUri: string; scopes: string[]; delegatedScopes: string[]; state?: string } | { ok: false; redirect: string };
 
 function check(ctx: EmulatorContext, params: Record<string, unknown>): Checked {
-  const redirectUri = one(params.redirect_uri);
+  const redirectUri = registeredRedirectUri(ctx, params);
   const state = one(params.state);
-  if (one(params.client_id) !== ctx.clientId) {
-    return { ok: false, page: { heading: 'Unknown application', text: 'client_id does not name an application registered with this Cronofy. Check CRONOFY_CLIENT_ID.' } };
-  }
-  if (redirectUri === undefined || !ctx.redirectUris.includes(redirectUri)) {
-    return { ok: false, page: { heading: 'Redirect URI not registered', text: `redirect_uri must be exactly one of the application's registered redirect URIs (${ctx.redirectUris.join(', ')}).` } };
-  }
   const fail = (error: string, description: string): Checked => ({ ok: false, redirect: withQuery(redirectUri, { error, error_description: description, state }) });
   if (one(params.response_type) !== 'code') return fail('unsupported_response_type', 'response_type must be code');
   const scopes = [...new Set((one(params.scope) ?? '').split(' ').filter(Boolean))];
@@ -111,60 +101,53 @@ function parseRequests(body: Record<string, unknown>, delegated: string[]): { re
   return Object.keys(errors).length > 0 ? { errors } : { requests };
 }
 
-export function enterpriseRoutes(ctx: EmulatorContext, callbacks: Callbacks): Router {
-  const router = Router();
-  const refuse = (res: Response, page: { heading: string; text: string }) => res.status(400).render('message', page);
-
-  router.get('/enterprise_connect/oauth/authorize', (req: Request, res: Response) => {
-    const checked = check(ctx, req.query);
-    if (!checked.ok) return 'page' in checked ? void refuse(res, checked.page) : void res.redirect(checked.redirect);
-    const hidden: Record<string, string> = {
-      response_type: 'code',
-      client_id: ctx.clientId,
-      redirect_uri: checked.redirectUri,
-      scope: checked.scopes.join(' '),
-      delegated_scope: checked.delegatedScopes.join(' '),
-    };
-    if (checked.state !== undefined) hidden.state = checked.state;
-    res.setHeader('Content-Security-Policy', pagePolicy(checked.redirectUri));
-    res.render('enterprise-consent', {
-      applicationName: ctx.applicationName,
-      serviceAccount: ctx.state.world.serviceAccount,
-      hidden,
-      scopes: checked.scopes.map((s) => SERVICE_ACCOUNT_SCOPES[s] ?? s),
-      delegated: checked.delegatedScopes.map(describeScope),
-      returnOrigin: new URL(checked.redirectUri).origin,
-    });
+export const showAdministratorConsent: Handler = (ctx, req, res) => {
+  const checked = check(ctx, req.query);
+  if (!checked.ok) return res.redirect(checked.redirect);
+  const hidden: Record<string, string> = {
+    response_type: 'code',
+    client_id: ctx.clientId,
+    redirect_uri: checked.redirectUri,
+    scope: checked.scopes.join(' '),
+    delegated_scope: checked.delegatedScopes.join(' '),
+  };
+  if (checked.state !== undefined) hidden.state = checked.state;
+  res.setHeader('Content-Security-Policy', pagePolicy(checked.redirectUri));
+  res.render('enterprise-consent', {
+    applicationName: ctx.applicationName,
+    serviceAccount: ctx.state.world.serviceAccount,
+    hidden,
+    scopes: checked.scopes.map((s) => SERVICE_ACCOUNT_SCOPES[s] ?? s),
+    delegated: checked.delegatedScopes.map(describeScope),
+    returnOrigin: new URL(checked.redirectUri).origin,
   });
+};
 
-  router.post('/enterprise_connect/oauth/authorize', (req: Request, res: Response) => {
-    const body = (req.body ?? {}) as Record<string, unknown>;
-    const checked = check(ctx, body);
-    if (!checked.ok) return 'page' in checked ? void refuse(res, checked.page) : void res.redirect(checked.redirect);
-    const decision = one(body.decision);
-    if (decision === 'deny') return void res.redirect(withQuery(checked.redirectUri, { error: 'access_denied', state: checked.state }));
-    const serviceAccount = ctx.state.world.serviceAccount;
-    if (decision !== 'allow' || one(body.account) !== serviceAccount.sub) {
-      return void refuse(res, { heading: 'Choose the domain', text: 'Go back, pick the domain and press Allow or Deny.' });
-    }
-    const code = ctx.state.issueCode({ kind: 'service_account', serviceAccount, delegatedScopes: checked.delegatedScopes }, checked.redirectUri, checked.scopes);
-    res.redirect(withQuery(checked.redirectUri, { code, state: checked.state }));
-  });
+export const answerAdministratorConsent: Handler = (ctx, req, res) => {
+  const body = bodyOf(req);
+  const checked = check(ctx, body);
+  if (!checked.ok) return res.redirect(checked.redirect);
+  const decision = one(body.decision);
+  if (decision === 'deny') return res.redirect(withQuery(checked.redirectUri, { error: 'access_denied', state: checked.state }));
+  const serviceAccount = ctx.state.world.serviceAccount;
+  if (decision !== 'allow' || one(body.account) !== serviceAccount.sub) {
+    throw new PageError({ status: 400, heading: 'Choose the domain', text: 'Go back, pick the domain and press Allow or Deny.' });
+  }
+  const code = ctx.state.issueCode({ kind: 'service_account', serviceAccount, delegatedScopes: checked.delegatedScopes }, checked.redirectUri, checked.scopes);
+  res.redirect(withQuery(checked.redirectUri, { code, state: checked.state }));
+};
 
-  router.post('/v1/service_account_authorizations', (req: Request, res: Response) => {
-    const actor = actorOf(req);
-    if (actor.kind !== 'service_account' || !actor.grant.scopes.includes(MANAGE_ACCOUNTS)) {
-      return void res.status(403).json({ error: 'forbidden', error_description: `This call needs a service account token with ${MANAGE_ACCOUNTS}` });
-    }
-    const delegated = actor.grant.subject.kind === 'service_account' ? actor.grant.subject.delegatedScopes : [];
-    const parsed = parseRequests((req.body ?? {}) as Record<string, unknown>, delegated);
-    if ('errors' in parsed) return void res.status(422).json({ errors: parsed.errors });
-    for (const request of parsed.requests) callbacks.send(request.callback_url, { authorization: decide(ctx, actor.serviceAccount, request) });
-    res.status(202).end();
-  });
-
-  return router;
-}
+export const requestServiceAccountAuthorizations: Handler = (ctx, req, res) => {
+  const actor = actorOf(res);
+  if (actor.kind !== 'service_account' || !actor.grant.scopes.includes(MANAGE_ACCOUNTS)) {
+    throw forbidden(`This call needs a service account token with ${MANAGE_ACCOUNTS}`);
+  }
+  const delegated = actor.grant.subject.kind === 'service_account' ? actor.grant.subject.delegatedScopes : [];
+  const parsed = parseRequests(bodyOf(req), delegated);
+  if ('errors' in parsed) throw invalid(parsed.errors);
+  for (const request of parsed.requests) ctx.callbacks.send(request.callback_url, { authorization: decide(ctx, actor.serviceAccount, request) });
+  res.status(202).end();
+};
 
 function decide(ctx: EmulatorContext, serviceAccount: SeedServiceAccount, request: AuthorizationRequest): Record<string, string> {
   const email = request.email.toLowerCase();

@@ -6,9 +6,8 @@
 //   account; the code is for that account (same sub) and linking_profile names the profile added.
 // - provider_name pre-selects the first sample account of that provider (or service).
 // - avoid_linking (true/false, any case) is accepted and carried through the form.
-import { Router, type Request, type Response } from 'express';
 import { accountWith } from './bearer';
-import { one, type EmulatorContext } from './context';
+import { one, type EmulatorContext, type Handler } from './context';
 import { randomToken, type Subject } from './state';
 import type { SeedAccount, World } from './seed';
 
@@ -16,7 +15,6 @@ const LINK_TOKEN_TTL_MS = 10 * 60_000;
 
 export function createLinkTokens(world: World, now: () => number = Date.now) {
   const tokens = new Map<string, { accountId: string; expiresAt: number }>();
-  const original = new Map(world.accounts.map((account) => [account, [...account.profiles]]));
   const find = (token: string): SeedAccount | undefined => {
     const entry = tokens.get(token);
     if (!entry || entry.expiresAt <= now()) return undefined;
@@ -30,18 +28,13 @@ export function createLinkTokens(world: World, now: () => number = Date.now) {
     },
     /** The account a live token links into; the token stays. */
     peek: find,
-    /** The chosen account's profiles join the token's account; the token is used up. */
+    /** The chosen account's profiles join the token's account (the sample world changes; reset restores it); the token is used up. */
     link(token: string, chosen: SeedAccount): Subject | undefined {
       const target = find(token);
       tokens.delete(token);
       if (!target) return undefined;
       for (const profile of chosen.profiles) if (!target.profiles.some((p) => p.profile_id === profile.profile_id)) target.profiles.push(profile);
       return { kind: 'account', account: target, linkingProfile: chosen.profiles[0] };
-    },
-    /** Forget tokens and undo every link. */
-    reset(): void {
-      tokens.clear();
-      for (const [account, profiles] of original) account.profiles = [...profiles];
     },
   };
 }
@@ -81,11 +74,7 @@ export function preselected(choices: { subject: Subject }[], providerName: strin
   return Math.max(0, at);
 }
 
-export function linkTokenRoutes(ctx: EmulatorContext): Router {
-  const router = Router();
-  router.post('/v1/link_tokens', (req: Request, res: Response) => {
-    const account = accountWith(req, res, null);
-    if (account) res.json({ link_token: ctx.linkTokens.issue(account.account_id) });
-  });
-  return router;
-}
+export const issueLinkToken: Handler = (ctx, _req, res) => {
+  const account = accountWith(res, null);
+  res.json({ link_token: ctx.linkTokens.issue(account.account_id) });
+};

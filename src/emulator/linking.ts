@@ -3,28 +3,29 @@
 // cookie on the app host.
 // - The first Allow in a browser without the cookie sets it; later Allows from that browser are
 //   linked: the same account_id and sub, the chosen account's profiles added to the linked account.
-// - Redeeming a linked code re-authorizes the browser's live grant for that sub instead of making a
-//   second one: same refresh token by default (the FAQ's title), a new one (old one dead) when the
-//   emulator is started with relinkRefreshToken: 'new'.
+// - One authorization per application and Cronofy account (state.ts): redeeming a code for a sub
+//   that already has a live grant re-authorizes that grant instead of making a second one, from
+//   this browser or any other (a second browser choosing the same sample account is the same
+//   Cronofy account, which Cronofy did not link by cookie). Same refresh token by default (the FAQ's
+//   title), a new one (old one dead) when the emulator is started with relinkRefreshToken: 'new'.
+//   Inferred, not confirmed: the revoke endpoint names an authorization by `sub`, and
+//   avoid_linking is "avoid linking calendar accounts together under one set of credentials", so
+//   the credentials belong to the account, not to the browser that asked.
 // - avoid_linking=true on /oauth/authorize: no cookie read or set; a separate Cronofy account (a new
 //   account_id and sub, the chosen account's profiles) and its own grant.
-// - Organizational units are one sub already; a linked re-authorization reuses the unit's grant.
+// - Organizational units are one sub already, so a re-authorization reuses the unit's grant.
 import { randomBytes } from 'node:crypto';
 import type { Request, Response } from 'express';
 import type { SeedAccount } from './seed';
-import type { Grant, Subject } from './state';
+import type { Subject } from './state';
 
 export const LINK_COOKIE = 'cronofy_emulator_link';
 const ONE_YEAR_S = 365 * 24 * 60 * 60;
 const LINK_ID = /^[A-Za-z0-9_-]{32}$/;
 
 export interface Linking {
-  /** The subject an Allow from this browser authorizes, and the link it belongs to (none when avoiding). */
-  subjectFor(req: Request, res: Response, chosen: Subject, avoid: boolean): { subject: Subject; link?: string };
-  /** The live grant this link already holds for the subject's sub, if any. */
-  grantFor(link: string, sub: string): Grant | undefined;
-  remember(link: string, sub: string, grant: Grant): void;
-  reset(): void;
+  /** The subject an Allow from this browser authorizes. */
+  subjectFor(req: Request, res: Response, chosen: Subject, avoid: boolean): Subject;
 }
 
 function linkIdOf(req: Request): string | undefined {
@@ -39,14 +40,13 @@ function linkIdOf(req: Request): string | undefined {
 export function createLinking(): Linking {
   /** The linked account of each browser: a copy of its first account, profiles added as linked. */
   const accounts = new Map<string, SeedAccount>();
-  const grants = new Map<string, Grant>();
 
   return {
     subjectFor(req, res, chosen, avoid) {
-      if (chosen.kind !== 'account') return avoid ? { subject: chosen } : { subject: chosen, link: linkIdOf(req) };
+      if (chosen.kind !== 'account') return chosen;
       if (avoid) {
         const account_id = `acc_${randomBytes(12).toString('hex')}`;
-        return { subject: { kind: 'account', account: { ...chosen.account, account_id, profiles: [...chosen.account.profiles] } } };
+        return { kind: 'account', account: { ...chosen.account, account_id, profiles: [...chosen.account.profiles] } };
       }
       let link = linkIdOf(req);
       if (!link) {
@@ -61,21 +61,7 @@ export function createLinking(): Linking {
         const known = new Set(account.profiles.map((p) => p.profile_id));
         account.profiles.push(...chosen.account.profiles.filter((p) => !known.has(p.profile_id)));
       }
-      return { subject: { kind: 'account', account }, link };
-    },
-
-    grantFor(link, sub) {
-      const grant = grants.get(`${link} ${sub}`);
-      return grant && !grant.revoked ? grant : undefined;
-    },
-
-    remember(link, sub, grant) {
-      grants.set(`${link} ${sub}`, grant);
-    },
-
-    reset() {
-      accounts.clear();
-      grants.clear();
+      return { kind: 'account', account };
     },
   };
 }

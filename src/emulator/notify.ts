@@ -47,6 +47,8 @@ export function createNotifier(options: NotifierOptions) {
   /** Scheduled retries and how to release a waiter on each, should the emulator close first. */
   const timers = new Map<NodeJS.Timeout, () => void>();
   let closed = false;
+  /** Counts resets: a delivery started before the latest one is not retried. */
+  let generation = 0;
 
   async function attempt(delivery: Delivery): Promise<boolean> {
     const abort = new AbortController();
@@ -74,12 +76,21 @@ export function createNotifier(options: NotifierOptions) {
     }
   }
 
-  function run(delivery: Delivery, retry: number): void {
+  function cancelRetries(): void {
+    for (const [timer, release] of timers) {
+      clearTimeout(timer);
+      release();
+    }
+    timers.clear();
+  }
+
+  function run(delivery: Delivery, retry: number, startedIn = generation): void {
     const work = attempt(delivery).then((ok) => {
       if (ok) {
         delivery.delivered = true;
         return;
       }
+      if (startedIn !== generation) return; // forgotten by a reset while this attempt was on its way
       const wait = retryDelays[retry];
       if (wait === undefined || closed) {
         options.log?.(`emulator: gave up delivering ${delivery.type} to channel ${delivery.channel_id}`);
@@ -89,7 +100,7 @@ export function createNotifier(options: NotifierOptions) {
       const next = new Promise<void>((resolve) => {
         const timer = setTimeout(() => {
           timers.delete(timer);
-          if (!closed) run(delivery, retry + 1);
+          if (!closed) run(delivery, retry + 1, startedIn);
           resolve();
         }, wait);
         timer.unref();
@@ -131,17 +142,16 @@ export function createNotifier(options: NotifierOptions) {
       while (inFlight.size > 0) await Promise.all([...inFlight]);
     },
 
+    /** Forgets every delivery, and the retries still to come (also of attempts on their way now). */
     reset(): void {
       deliveries.length = 0;
+      generation += 1;
+      cancelRetries();
     },
 
     close(): void {
       closed = true;
-      for (const [timer, release] of timers) {
-        clearTimeout(timer);
-        release();
-      }
-      timers.clear();
+      cancelRetries();
     },
   };
 }

@@ -5,9 +5,10 @@
 // - the relink URL (app role, unique per profile) shows a page where the person signs in again;
 //   afterwards the profile is connected and `change` notifications flow again. Where Cronofy sends
 //   the person after relinking is unconfirmed: the page just says it is done.
-import { Router, type Request, type Response } from 'express';
+import type { Request } from 'express';
 import { pagePolicy } from './authorize';
-import { one, type EmulatorContext } from './context';
+import { one, type EmulatorContext, type Handler } from './context';
+import { PageError } from './errors';
 import { cronofyTime } from './channels';
 import type { SeedAccount, SeedProfile } from './seed';
 
@@ -17,7 +18,6 @@ export function createProfileHealth() {
     connected: (profileId: string): boolean => !disconnected.has(profileId),
     disconnect: (profileId: string): void => void disconnected.add(profileId),
     reconnect: (profileId: string): void => void disconnected.delete(profileId),
-    reset: (): void => disconnected.clear(),
   };
 }
 
@@ -44,35 +44,32 @@ export function disconnectProfile(ctx: EmulatorContext, profileId: string): bool
   return true;
 }
 
-export function relinkRoutes(ctx: EmulatorContext): Router {
-  const router = Router();
-
-  const profileOf = (req: Request) => holders(ctx, one(req.params.profile_id) ?? '')[0]?.profile;
-
-  router.get('/relink/:profile_id', (req: Request, res: Response) => {
-    const profile = profileOf(req);
-    if (!profile) return void res.status(404).render('message', { heading: 'Unknown profile', text: 'This relink link names no calendar profile.' });
-    if (ctx.profiles.connected(profile.profile_id)) {
-      return void res.render('message', { heading: 'Already connected', text: `${profile.profile_name} (${profile.provider_name}) is connected; there is nothing to do.` });
-    }
-    res.setHeader('Content-Security-Policy', pagePolicy());
-    res.render('relink', { profile });
-  });
-
-  router.post('/relink/:profile_id', (req: Request, res: Response) => {
-    const profile = profileOf(req);
-    if (!profile) return void res.status(404).render('message', { heading: 'Unknown profile', text: 'This relink link names no calendar profile.' });
-    const wasDisconnected = !ctx.profiles.connected(profile.profile_id);
-    ctx.profiles.reconnect(profile.profile_id);
-    if (wasDisconnected) {
-      // Syncing resumes: Cronofy's FAQ says change notifications then flow as normal.
-      for (const { account } of holders(ctx, profile.profile_id)) ctx.channels.notifyAll(account.account_id, { type: 'change', changes_since: cronofyTime(Date.now()) });
-    }
-    res.render('message', {
-      heading: `${profile.profile_name} is connected again`,
-      text: `Cronofy can read your ${profile.provider_name} calendars again. You can go back to the application.`,
-    });
-  });
-
-  return router;
+/** The profile the relink URL names; a 404 page when there is none. */
+function profileOf(ctx: EmulatorContext, req: Request): SeedProfile {
+  const profile = holders(ctx, one(req.params.profile_id) ?? '')[0]?.profile;
+  if (!profile) throw new PageError({ status: 404, heading: 'Unknown profile', text: 'This relink link names no calendar profile.' });
+  return profile;
 }
+
+export const showRelink: Handler = (ctx, req, res) => {
+  const profile = profileOf(ctx, req);
+  if (ctx.profiles.connected(profile.profile_id)) {
+    return res.render('message', { heading: 'Already connected', text: `${profile.profile_name} (${profile.provider_name}) is connected; there is nothing to do.` });
+  }
+  res.setHeader('Content-Security-Policy', pagePolicy());
+  res.render('relink', { profile });
+};
+
+export const answerRelink: Handler = (ctx, req, res) => {
+  const profile = profileOf(ctx, req);
+  const wasDisconnected = !ctx.profiles.connected(profile.profile_id);
+  ctx.profiles.reconnect(profile.profile_id);
+  if (wasDisconnected) {
+    // Syncing resumes: Cronofy's FAQ says change notifications then flow as normal.
+    for (const { account } of holders(ctx, profile.profile_id)) ctx.channels.notifyAll(account.account_id, { type: 'change', changes_since: cronofyTime(ctx.now()) });
+  }
+  res.render('message', {
+    heading: `${profile.profile_name} is connected again`,
+    text: `Cronofy can read your ${profile.provider_name} calendars again. You can go back to the application.`,
+  });
+};

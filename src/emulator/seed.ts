@@ -134,13 +134,15 @@ function organization(): SeedOrganization {
  * A few events a day around `today` in every calendar that still exists, so /v1/events has pages to
  * read: each organized by the calendar's owner, some with a location, and one cancelled a day
  * (listed only with include_deleted). Each was made 30 days ago and last changed on a day that
- * varies, so last_modified has something to filter.
+ * varies (never later than an hour ago), so last_modified has something to filter.
  */
 function sampleEvents(accounts: SeedAccount[], today: Date): Map<string, SeedEvent[]> {
   const titles = ['Stand-up', 'Planning', 'Lunch with a customer', 'Design review', 'Focus time'];
   const places = [undefined, 'Room 4.01', 'The Swan, Bankside', undefined, 'Video call'];
   const day = (offset: number): Date => new Date(Date.UTC(today.getUTCFullYear(), today.getUTCMonth(), today.getUTCDate() + offset));
   const utc = (date: Date): string => date.toISOString().replace('.000Z', 'Z');
+  // A change is in the past even early in the day: today's 08:00 is not, before 08:00.
+  const lastHour = Math.floor(today.getTime() / 3_600_000) * 3_600_000 - 3_600_000;
   const events = new Map<string, SeedEvent[]>();
   for (const account of accounts) {
     for (const { calendars } of account.profiles) {
@@ -160,7 +162,7 @@ function sampleEvents(accounts: SeedAccount[], today: Date): Map<string, SeedEve
             start: utc(start),
             end: utc(new Date(start.getTime() + 1_800_000)),
             created: utc(new Date(day(-30).getTime() + 8 * 3_600_000)),
-            updated: utc(new Date(day(Math.min(0, offset - 7)).getTime() + 8 * 3_600_000)),
+            updated: utc(new Date(Math.min(day(Math.min(0, offset - 7)).getTime() + 8 * 3_600_000, lastHour))),
             ...(offset === 2 ? { deleted: true } : {}),
             ...(place ? { location: { description: place } } : {}),
             organizer: { email: account.email, display_name: account.name },
@@ -214,3 +216,19 @@ export function seedWorld(today = new Date()): World {
 
 export const calendarsOf = (account: SeedAccount): (SeedCalendar & { profile: SeedProfile })[] =>
   account.profiles.flatMap((p) => p.calendars.map((c) => ({ ...c, profile: p })));
+
+/**
+ * Remembers the parts of the world the emulator changes as it runs (the profiles of each account,
+ * which explicit linking adds to; the events of each calendar, which the test control adds to);
+ * the function returned puts them back as they were.
+ */
+export function rememberWorld(world: World): () => void {
+  const accounts = [...world.accounts, ...world.organization.members.map((m) => m.account), ...world.serviceAccount.people];
+  const profiles = new Map(accounts.map((account) => [account, [...account.profiles]]));
+  const events = new Map([...world.events].map(([calendarId, list]) => [calendarId, [...list]]));
+  return () => {
+    for (const [account, kept] of profiles) account.profiles = [...kept];
+    world.events.clear();
+    for (const [calendarId, list] of events) world.events.set(calendarId, [...list]);
+  };
+}

@@ -1,8 +1,10 @@
 // The emulator's memory: authorization codes, grants and their tokens, permission requests, the
-// events created through the API. A restart forgets it all.
+// events created through the API. A restart forgets it all; so does control.reset() (a new state).
 // - A code is 32 ASCII characters, single use, valid 10 minutes, bound to redirect_uri and scope;
 //   redeeming a used code revokes what it granted (RFC 6749 §4.1.2).
 // - A grant has one live refresh token; with rotation each refresh replaces it and the old one is dead.
+// - An account or organizational unit has at most one live grant for the application: authorizing
+//   it again, from any browser, re-authorizes that grant (linking.ts says why; unconfirmed in part).
 // - Revoking a grant (by any of its tokens, or by sub) stops every token it issued (RFC 7009 §2.1).
 import { randomBytes } from 'node:crypto';
 import { createLinking } from './linking';
@@ -37,8 +39,7 @@ interface Code {
   scopes: string[];
   expiresAt: number;
   grant?: Grant;
-  /** The browser link it was allowed under (linking.ts), and the profile that Allow added. */
-  link?: string;
+  /** The profile the Allow added (linking.ts, link-tokens.ts). */
   linkingProfile?: SeedProfile;
 }
 
@@ -89,6 +90,8 @@ export function createState(world: World, settings: StateSettings) {
   const usedCodes = new Map<string, Code>();
   const accessTokens = new Map<string, AccessToken>();
   const refreshTokens = new Map<string, Grant>();
+  /** The one live grant of each account or organizational unit, by sub (service accounts: none kept). */
+  const grantOfSub = new Map<string, Grant>();
   const permissionsRequests = new Map<string, PermissionsRequest>();
   const unrestricted = new Set<string>();
   const managed = new Map<string, Map<string, KeptEvent<ManagedEvent>>>();
@@ -129,15 +132,16 @@ export function createState(world: World, settings: StateSettings) {
     return { grant, access_token, refresh_token: grant.refreshToken };
   }
 
+  const subOf = (subject: Subject): string =>
+    subject.kind === 'account' ? subject.account.account_id : subject.kind === 'organization' ? subject.organization.sub : subject.serviceAccount.sub;
+
   function revokeGrant(grant: Grant): void {
     grant.revoked = true;
+    if (grantOfSub.get(subOf(grant.subject)) === grant) grantOfSub.delete(subOf(grant.subject));
     refreshTokens.delete(grant.refreshToken);
     for (const token of grant.accessTokens ?? []) accessTokens.delete(token);
     grant.accessTokens?.clear();
   }
-
-  const subOf = (subject: Subject): string =>
-    subject.kind === 'account' ? subject.account.account_id : subject.kind === 'organization' ? subject.organization.sub : subject.serviceAccount.sub;
 
   return {
     world,
@@ -145,10 +149,10 @@ export function createState(world: World, settings: StateSettings) {
 
     linking,
 
-    issueCode(subject: Subject, redirectUri: string, scopes: string[], linked: { link?: string; linkingProfile?: SeedProfile } = {}): string {
+    issueCode(subject: Subject, redirectUri: string, scopes: string[], linkingProfile?: SeedProfile): string {
       sweep();
       const code = randomToken();
-      codes.set(code, { subject, redirectUri, scopes, expiresAt: now() + CODE_TTL_MS, ...linked });
+      codes.set(code, { subject, redirectUri, scopes, expiresAt: now() + CODE_TTL_MS, linkingProfile });
       return code;
     },
 
@@ -165,8 +169,13 @@ export function createState(world: World, settings: StateSettings) {
       usedCodes.set(code, entry);
       if (entry.expiresAt <= now() || entry.redirectUri !== redirectUri) return undefined;
       const sub = subOf(entry.subject);
-      const relinked = entry.link !== undefined ? linking.grantFor(entry.link, sub) : undefined;
+      const relinked = grantOfSub.get(sub);
       if (relinked) {
+        // The account as this authorization saw it may carry profiles linked since (linking.ts).
+        if (relinked.subject.kind === 'account' && entry.subject.kind === 'account' && relinked.subject.account !== entry.subject.account) {
+          const into = relinked.subject.account;
+          into.profiles.push(...entry.subject.account.profiles.filter((p) => !into.profiles.some((known) => known.profile_id === p.profile_id)));
+        }
         relinked.scopes = [...new Set([...relinked.scopes, ...entry.scopes])];
         if (settings.relinkRefreshToken === 'new') {
           refreshTokens.delete(relinked.refreshToken);
@@ -180,7 +189,7 @@ export function createState(world: World, settings: StateSettings) {
       if (entry.subject.kind === 'service_account') grant.ttlSeconds = settings.serviceAccountTokenTtl ?? 1800;
       refreshTokens.set(grant.refreshToken, grant);
       entry.grant = grant;
-      if (entry.link !== undefined) linking.remember(entry.link, sub, grant);
+      if (entry.subject.kind !== 'service_account') grantOfSub.set(sub, grant);
       return { ...issue(grant), linkingProfile: entry.linkingProfile };
     },
 
@@ -278,12 +287,6 @@ export function createState(world: World, settings: StateSettings) {
       if (change) external.set(key, changed(before, change));
       else if (!before.deleted) external.set(key, { ...before, deleted: true, updated: utcTime(now()) });
       return true;
-    },
-
-    reset(): void {
-      for (const map of [codes, usedCodes, accessTokens, refreshTokens, permissionsRequests, managed, external]) map.clear();
-      unrestricted.clear();
-      linking.reset();
     },
   };
 }

@@ -76,6 +76,7 @@ export interface SentCallback {
   error?: string;
 }
 
+/** A fault on the next calls to a path (faults.ts). A hang or a race window is a hold instead (holds.ts). */
 export interface FaultOptions {
   /** How many matching calls fail; default 1. */
   times?: number;
@@ -85,10 +86,6 @@ export interface FaultOptions {
   status?: number;
   body?: unknown;
   headers?: Record<string, string>;
-  /** Wait this long before answering (with the fault status, or the real answer when no status). */
-  delayMs?: number;
-  /** Park the request under this name until release(name); held(name) resolves once it is parked. */
-  hold?: string;
   /** Handle the request for real, then cut the connection: the caller never gets the answer. */
   dropAnswer?: boolean;
 }
@@ -122,22 +119,22 @@ export interface PushControl {
   pushSettled(): Promise<void>;
 }
 
-/** How a test answers a held request instead of letting it go on to its normal answer. */
-export interface HoldAnswer {
+/** An answer the emulator sends as given: a held request's (release) or a fault's. */
+export interface Answer {
   status: number;
   /** Sent as JSON; none: an empty body. */
   body?: unknown;
   headers?: Record<string, string>;
 }
 
-/** A request parked on arrival until the test lets it go (see hold.ts). */
+/** A request parked on arrival until the test lets it go (holds.ts). */
 export interface HeldRequest {
   /** Names the hold over HTTP (/__emulator/hold/:id/...). */
   id: string;
   /** Resolves with the request once it has arrived and is parked. */
   arrived: Promise<RecordedRequest>;
   /** Lets it go: on to its normal answer (worked out now), or answered with `answer`. */
-  release(answer?: HoldAnswer): void;
+  release(answer?: Answer): void;
 }
 
 export interface EmulatorControl extends PushControl {
@@ -145,16 +142,12 @@ export interface EmulatorControl extends PushControl {
   expireAccessTokens(): void;
   /** Revoke the authorization that issued this token or belongs to this sub (account or organizational unit). */
   revokeGrant(tokenOrSub: string): void;
-  /** The next calls to `path` (exact path, no query) fail or hang as described. */
+  /** The next calls to `path` (exact path, no query) fail as described. */
   failNext(path: string, fault: FaultOptions): void;
-  /** Parks the next call to `path` (exact path, no query; `method` when given) until released. */
+  /** Parks the next call to `path` (exact path, no query; `method` when given) until released; holds on one path catch calls in order. */
   hold(path: string, options?: { method?: string }): HeldRequest;
   /** Answer POST /v1/permissions with this URL in permissions_request.url (e.g. a foreign host); null restores. */
   overridePermissionsUrl(url: string | null): void;
-  /** Resolves once a request is parked by a `hold` fault of this name. */
-  held(name: string): Promise<void>;
-  /** Lets every request parked under `name` go on. */
-  release(name: string): void;
   /** Grants not revoked: the sub and the live refresh token of each. */
   liveGrants(): { sub: string; refresh_token: string }[];
   /** Requests received so far, oldest first. */
@@ -164,7 +157,11 @@ export interface EmulatorControl extends PushControl {
   callbacks(): SentCallback[];
   /** Resolves once every callback decided so far has been answered (or has failed). */
   callbacksSettled(): Promise<void>;
-  /** Forget grants, tokens, faults, holds (parked requests go on), callbacks, overrides and recorded requests; seeded accounts stay. */
+  /**
+   * Back to how it started: every grant, code, token, permission, link, channel, delivery, callback,
+   * event change and page of events forgotten, the sample world as seeded, faults, holds (parked
+   * requests go on), overrides, rate-limit windows and recorded requests gone.
+   */
   reset(): void;
 }
 

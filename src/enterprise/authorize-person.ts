@@ -10,6 +10,7 @@ import { randomBytes } from 'node:crypto';
 import type { AppContext } from '../context';
 import { CronofyError } from '../cronofy/errors';
 import { callbackUrlFor, peopleOf } from './people';
+import { withServiceAccount } from './release';
 import { hashKey, newCallbackKey, type Person } from './people-store';
 
 export type AuthorizeOutcome = { kind: 'requested'; person: Person } | { kind: 'already'; person: Person } | { kind: 'refused'; person: Person };
@@ -34,7 +35,7 @@ export async function authorizePerson(ctx: AppContext, serviceId: string, email:
   await people.putCallback(key, { service_connection_id: serviceId, data_center, person_id: pending.id, inspector_id: inspectorId });
 
   try {
-    await ctx.accessTokens.withAccessToken(serviceId, (c) =>
+    await withServiceAccount(ctx, serviceId, (c) =>
       ctx.clientFor(c.data_center).authorizeWithServiceAccount({ accessToken: c.access_token }, { email, callback_url: callbackUrlFor(ctx, key), scope, state: pending.id }),
     );
   } catch (err) {

@@ -8,15 +8,18 @@
 // 5. the key names a pending authorization: taken with GETDEL, so unknown and replayed keys get
 //    404 and a callback is acted on once;
 // 6. `authorization.code`: exchanged once with redirect_uri = the callback_url the request used
-//    (as Cronofy documents), the person's tokens stored as their own connection;
+//    (as Cronofy documents), the answer checked like any (connect/token-answer.ts), the person's
+//    tokens stored as their own connection; from the exchange on, a grant that is not kept is
+//    given back through the revoker (queued until Cronofy confirms);
 //    `authorization.error`: the failure and Cronofy's reason recorded for the page.
 // Cronofy gets 200 once the callback was acted on, whatever the outcome for the person.
 import { randomBytes } from 'node:crypto';
 import express, { Router, type ErrorRequestHandler, type Response } from 'express';
 import type { AppContext } from '../context';
 import type { Connection } from '../connections/connection';
-import { revokeGrant } from '../connections/revoke';
+import { ANSWER_PROBLEMS, checkTokenAnswer } from '../connect/token-answer';
 import { CronofyError } from '../cronofy/errors';
+import type { TokenResponse } from '../cronofy/types';
 import { verifyCronofySignature } from '../cronofy/signature';
 import { mask } from '../inspector/mask';
 import { callbackUrlFor, peopleOf } from './people';
@@ -81,9 +84,9 @@ export function enterpriseCallbackRoutes(ctx: AppContext): Router {
 
     note(pending, 'Callback: authorization.code received (signature checked, key single-use)', { code: mask(outcome.code) });
     const redirectUri = callbackUrlFor(ctx, key);
-    let connection: Connection;
+    let tokens: TokenResponse;
     try {
-      connection = await exchange(pending, outcome.code, redirectUri);
+      tokens = await ctx.clientFor(pending.data_center).requestAccessToken({ code: outcome.code, redirect_uri: redirectUri });
     } catch (err) {
       if (!(err instanceof CronofyError)) throw err;
       const failure: PersonFailure = {
@@ -94,27 +97,61 @@ export function enterpriseCallbackRoutes(ctx: AppContext): Router {
       await settle(serviceId, pending.person_id, { status: 'failed', failure });
       return answer(res, 200, 'OK');
     }
-    note(pending, "Person's tokens stored server-side (code exchanged with redirect_uri = callback_url)", {
-      redirect_uri: `${ctx.config.appBaseUrl}/enterprise/callback/${mask(key)}`,
-      access_token: mask(connection.access_token),
-      refresh_token: mask(connection.refresh_token),
-      scope: connection.scope,
-      sub: connection.sub,
-    });
-    await ctx.tokens.create(connection);
-    const kept = await settle(serviceId, pending.person_id, {
-      status: 'authorized',
-      connection_id: connection.id,
-      sub: connection.sub ?? connection.account_id,
-      profile: connection.linking_profile ? `${connection.linking_profile.profile_name} (${connection.linking_profile.provider_name})` : undefined,
-    });
-    if (!kept) {
-      // Revoked or disconnected while the code was being exchanged: give the grant back.
-      await ctx.tokens.remove(connection.id);
-      await revokeGrant(ctx.clientFor, connection, 'not stored', ctx.logger);
-    }
+    await keepPersonGrant(pending, key, tokens);
     answer(res, 200, 'OK');
   });
+
+  /**
+   * After the exchange a grant exists at Cronofy: it ends held (the person's record) or revoked,
+   * as for every connection (decision 010). A refused answer, a record that cannot be written or a
+   * person revoked meanwhile gives it back through the revoker (queued until Cronofy confirms).
+   */
+  async function keepPersonGrant(pending: PendingCallback, key: string, tokens: TokenResponse): Promise<void> {
+    const grant = { data_center: pending.data_center, kind: 'individual', sub: tokens.sub };
+    const given = { token: tokens.refresh_token ?? tokens.access_token };
+    let stored = false;
+    try {
+      const problem = checkTokenAnswer(tokens, 'individual');
+      if (problem) {
+        note(pending, 'Token answer refused; access given back to Cronofy', { problem });
+        await ctx.revoker.revoke(grant, given, `token answer refused (${problem})`);
+        await settle(pending.service_connection_id, pending.person_id, { status: 'failed', failure: { error: 'token_answer_refused', error_description: ANSWER_PROBLEMS[problem] } });
+        return;
+      }
+      // The person belongs to the service account's session and lapses with it; with it gone, nobody could reach them.
+      const service = await ctx.tokens.get(pending.service_connection_id);
+      if (!service) {
+        await ctx.revoker.revoke(grant, given, 'service account gone');
+        await settle(pending.service_connection_id, pending.person_id, { status: 'failed', failure: { error: 'service_account_gone', error_description: 'The service account was disconnected while Cronofy answered.' } });
+        return;
+      }
+      const connection = personConnection(pending, tokens, service.connection.lapses_at);
+      await ctx.tokens.create(connection);
+      stored = true;
+      note(pending, "Person's tokens stored server-side (code exchanged with redirect_uri = callback_url)", {
+        redirect_uri: `${ctx.config.appBaseUrl}/enterprise/callback/${mask(key)}`,
+        access_token: mask(connection.access_token),
+        refresh_token: mask(connection.refresh_token),
+        scope: connection.scope,
+        sub: connection.sub,
+      });
+      if (connection.sub !== undefined) await ctx.revoker.heldAgain({ ...grant, sub: connection.sub }); // held again: queued revokes would end it
+      const kept = await settle(pending.service_connection_id, pending.person_id, {
+        status: 'authorized',
+        connection_id: connection.id,
+        sub: connection.sub ?? connection.account_id,
+        profile: connection.linking_profile ? `${connection.linking_profile.profile_name} (${connection.linking_profile.provider_name})` : undefined,
+      });
+      if (!kept) {
+        // Revoked or disconnected while the code was being exchanged: give the grant back.
+        await ctx.tokens.remove(connection.id);
+        await ctx.revoker.revoke(connection, { token: connection.refresh_token }, 'person revoked during the exchange');
+      }
+    } catch (err) {
+      if (!stored) await ctx.revoker.revoke(grant, given, 'failure after the code exchange');
+      throw err;
+    }
+  }
 
   /** Updates a still-pending person; false when it no longer is (revoked, or the list is gone). */
   async function settle(serviceId: string, personId: string, change: Partial<Person>): Promise<boolean> {
@@ -128,22 +165,21 @@ export function enterpriseCallbackRoutes(ctx: AppContext): Router {
     return changed;
   }
 
-  async function exchange(pending: PendingCallback, code: string, redirectUri: string): Promise<Connection> {
-    const answer = await ctx.clientFor(pending.data_center).requestAccessToken({ code, redirect_uri: redirectUri });
-    if (!answer.refresh_token) throw new CronofyError('unexpected', 'The token answer had no refresh_token');
+  function personConnection(pending: PendingCallback, tokens: TokenResponse, lapsesAt: number | undefined): Connection {
     const now = ctx.now();
     return {
       id: randomBytes(16).toString('hex'),
       kind: 'individual',
       data_center: pending.data_center,
-      access_token: answer.access_token,
-      refresh_token: answer.refresh_token,
-      expires_at: now + answer.expires_in * 1000,
-      scope: answer.scope,
-      account_id: answer.account_id,
-      sub: answer.sub,
-      linking_profile: answer.linking_profile,
+      access_token: tokens.access_token,
+      refresh_token: tokens.refresh_token!, // checkTokenAnswer made sure
+      expires_at: now + tokens.expires_in * 1000,
+      scope: tokens.scope,
+      account_id: tokens.account_id,
+      sub: tokens.sub,
+      linking_profile: tokens.linking_profile,
       connected_at: now,
+      lapses_at: lapsesAt,
     };
   }
 

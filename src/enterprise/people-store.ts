@@ -1,7 +1,7 @@
 // The people a service account was asked to authorize, and the keys their callbacks come back with.
 // - One record per service-account connection: "<version>.<JSON list>", changed only with a
-//   compare-and-set on the version (callbacks for a batch arrive at once), and kept as long as the
-//   connection's tokens (the session's absolute lifetime).
+//   compare-and-set on the version (callbacks for a batch arrive at once), kept for the session's
+//   absolute lifetime at most, and forgotten when the service account is released or lapses.
 // - A person's tokens are not here: they are an ordinary connection in the token store; the person
 //   holds its id.
 // - Each pending authorization has a callback key: 256 random bits, in the callback_url only. Redis

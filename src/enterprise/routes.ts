@@ -17,12 +17,19 @@ import { PageError } from '../web/errors';
 import { authorizePerson } from './authorize-person';
 import { peopleOf } from './people';
 import type { Person } from './people-store';
-import { releaseServiceAccount, revokePerson } from './release';
+import { KEEPS_ASKING, releaseServiceAccount, revokePerson, serviceReleasedMessage, withServiceAccount } from './release';
+import type { RevokeOutcome } from '../revocation/revoker';
 import { describeServiceAccount } from './service-account';
 
 const EMAIL = /^[^\s@<>"(),;:\\[\]]{1,64}@[A-Za-z0-9.-]{1,190}\.[A-Za-z]{2,63}$/;
 const PERSON_ID = /^[0-9a-f]{24}$/;
 const backToPeople = [{ href: '/enterprise', label: 'Back to the people' }];
+
+const PERSON_REVOKED: Record<RevokeOutcome, (email: string) => string> = {
+  revoked: (email) => `Revoked ${email}: Cronofy has withdrawn the access and this app deleted the person's tokens.`,
+  pending: (email) => `Revoked ${email}: this app deleted the person's tokens. Revocation pending: ${KEEPS_ASKING}`,
+  unqueued: (email) => `This app deleted ${email}'s tokens, but Cronofy could not be told to revoke the access; it stops working when it expires.`,
+};
 
 export function enterpriseRoutes(ctx: AppContext): Router {
   const router = Router();
@@ -87,7 +94,7 @@ export function enterpriseRoutes(ctx: AppContext): Router {
   router.get('/enterprise', async (req, res) => {
     const serviceId = serviceOf(req);
     if (!serviceId) return res.render('enterprise', { service: undefined, people: [], email: '' });
-    const { result: info, connection } = await ctx.accessTokens.withAccessToken(serviceId, (c) =>
+    const { result: info, connection } = await withServiceAccount(ctx, serviceId, (c) =>
       ctx.clientFor(c.data_center).userInfo({ accessToken: c.access_token }),
     );
     res.render('enterprise', {
@@ -155,15 +162,9 @@ export function enterpriseRoutes(ctx: AppContext): Router {
   router.post('/enterprise/people/:id/revoke', async (req, res) => {
     const serviceId = requireService(req);
     const person = await personOf(req, serviceId);
-    const { revoked } = await revokePerson(ctx, serviceId, person.id);
-    ctx.inspector.record(req, 'Person revoked: POST /oauth/token/revoke', { person: person.email, 'told Cronofy': revoked });
-    flash(
-      req,
-      revoked ? 'info' : 'error',
-      revoked
-        ? `Revoked ${person.email}: Cronofy has withdrawn the access and this app deleted the person's tokens.`
-        : `This app deleted ${person.email}'s tokens, but Cronofy could not be told to revoke the access; it stops working when it expires.`,
-    );
+    const { outcome } = await revokePerson(ctx, serviceId, person.id);
+    ctx.inspector.record(req, 'Person revoked: POST /oauth/token/revoke', { person: person.email, revocation: outcome });
+    flash(req, outcome === 'unqueued' ? 'error' : 'info', PERSON_REVOKED[outcome](person.email));
     res.redirect('/enterprise');
   });
 
@@ -171,15 +172,8 @@ export function enterpriseRoutes(ctx: AppContext): Router {
     const serviceId = requireService(req);
     const result = await releaseServiceAccount(ctx, serviceId);
     forgetConnection(req, 'enterprise');
-    ctx.inspector.record(req, 'Service account disconnected', { 'service account revoked': result.serviceRevoked, 'people revoked': result.authorized, 'pending cancelled': result.pending });
-    const parts = [
-      result.serviceRevoked ? 'Disconnected the service account: Cronofy has revoked it.' : 'This app forgot the service account, but Cronofy could not be told to revoke it.',
-      result.authorized === 0
-        ? 'Nobody had been authorized through it.'
-        : `The ${result.authorized === 1 ? 'person' : `${result.authorized} people`} authorized through it lost access too: the app revoked each person's own grant and deleted their tokens${result.notRevoked > 0 ? ` (${result.notRevoked} could not be revoked at Cronofy and stop working when they expire)` : ''}.`,
-      result.pending > 0 ? `${result.pending} pending request${result.pending === 1 ? ' was' : 's were'} cancelled: their callbacks will be refused.` : '',
-    ];
-    flash(req, result.serviceRevoked && result.notRevoked === 0 ? 'info' : 'error', parts.filter(Boolean).join(' '));
+    ctx.inspector.record(req, 'Service account disconnected', { 'service account revocation': result.service, 'people revoked': result.authorized, 'pending cancelled': result.pending });
+    flash(req, result.service === 'unqueued' || result.notRevoked > 0 ? 'error' : 'info', serviceReleasedMessage(result));
     res.redirect('/');
   });
 

@@ -46,6 +46,12 @@ export function createMetrics(options: MetricsOptions = {}) {
     buckets: [0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [registry],
   });
+  const unreplicated = new Counter({
+    name: 'cronofy_connect_redis_unreplicated_writes_total',
+    help: 'Writes of refresh tokens and refresh locks that no replica acknowledged, by reason (no_replica: none connected; timeout: WAIT ran out).',
+    labelNames: ['reason'] as const,
+    registers: [registry],
+  });
   const redisErrors = new Counter({
     name: 'cronofy_connect_redis_command_errors_total',
     help: 'Redis commands that failed (error reply, timeout, connection lost), by command.',
@@ -69,6 +75,9 @@ export function createMetrics(options: MetricsOptions = {}) {
     },
     redisCommandError(command: string): void {
       redisErrors.inc({ command });
+    },
+    redisUnreplicatedWrite(reason: 'no_replica' | 'timeout'): void {
+      unreplicated.inc({ reason });
     },
   };
 }

@@ -27,6 +27,7 @@ const KEPT_ON_REGENERATE: { readonly [K in keyof AppSessionData]-?: boolean } = 
   flash: false,
   inspectorId: true,
   flowBinding: false,
+  boundUntil: true,
 };
 
 /** Calls the session's callback-style `operation`; a store failure rejects with a StorageError. */
@@ -67,6 +68,15 @@ export const flowBindingOf = (req: Request): string => req.session.flowBinding ?
 
 /** When the session began (for the absolute lifetime); undefined before its first flow. */
 export const createdAtOf = (req: Request): number | undefined => req.session.createdAt;
+
+/** When the records only this session can reach lapse unless moved on (./hold.ts); undefined when none can move. */
+export const boundUntilOf = (req: Request): number | undefined => req.session.boundUntil;
+
+/** Records when this session's session-bound records lapse; undefined: none left to move on. */
+export function setBoundUntil(req: Request, until: number | undefined): void {
+  if (until === undefined) delete req.session.boundUntil;
+  else req.session.boundUntil = until;
+}
 
 /** The id of this session's inspector timeline; undefined when it never started a flow. */
 export const inspectorIdOf = (req: Request | undefined): string | undefined => req?.session?.inspectorId;

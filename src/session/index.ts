@@ -6,20 +6,30 @@
 import type { RequestHandler } from 'express';
 import session from 'express-session';
 import { RedisStore } from 'connect-redis';
-import type Redis from 'ioredis';
 import './types';
 import { createdAtOf, inspectorIdOf } from './access';
 import { StorageError } from '../store/errors';
+import type { RedisClient } from '../store/redis';
 
 export const SESSION_IDLE_MS = 30 * 60 * 1000;
 export const SESSION_ABSOLUTE_MS = 8 * 60 * 60 * 1000;
+/**
+ * Records only one session can reach (decision 010) lapse when it idles out (./hold.ts). Their lapse
+ * stays at least the idle timeout plus this grace ahead of the session's latest request, so a live
+ * session never loses them (a long request, the clocks of two instances)...
+ */
+export const SESSION_HOLD_GRACE_MS = 5 * 60 * 1000;
+/** ...a request moves it on once less than this is left... */
+export const SESSION_HOLD_RENEW_MS = SESSION_IDLE_MS + SESSION_HOLD_GRACE_MS;
+/** ...to this far ahead: written at most once per half idle timeout, revoked 5-20 minutes after the session idled out. */
+export const SESSION_HOLD_MS = SESSION_HOLD_RENEW_MS + SESSION_IDLE_MS / 2;
 export const SESSION_PREFIX = 'cronofy-connect:sess:';
 
 export interface SessionOptions {
   secret: string;
   secureCookies: boolean;
   /** null: express-session's in-process MemoryStore (sandbox without Redis only). */
-  redis: Redis | null;
+  redis: RedisClient | null;
   now?: () => number;
   /** Told when a session ends at its absolute lifetime (to delete what hangs off it). */
   onEnd?: (ended: { inspectorId: string | undefined }) => Promise<void>;

@@ -12,6 +12,11 @@ export interface AppSessionData {
   inspectorId: string;
   /** Random value the pending flows (`state`) are bound to; survives regeneration, unlike the id. */
   flowBinding: string;
+  /**
+   * Epoch ms the records only this session can reach (decision 010) lapse at, unless a request
+   * moves them on (./hold.ts); absent when it holds none that can still move.
+   */
+  boundUntil: number;
 }
 
 declare module 'express-session' {

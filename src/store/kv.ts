@@ -18,7 +18,10 @@ export interface KeyValueStore {
   /** Delete only when the value still starts with `expectedPrefix`. */
   delIfPrefix(key: string, expectedPrefix: string): Promise<boolean>;
   publish(channel: string, message: string): Promise<void>;
-  /** Calls `onMessage` for each message on `channel` until the returned function is called. */
+  /**
+   * Calls `onMessage` for each message on `channel` until the returned function is called, and
+   * with '' when messages may have been missed (the subscription was re-established): check again.
+   */
   subscribe(channel: string, onMessage: (message: string) => void): Promise<() => Promise<void>>;
   /** Prepend to a list, keep its newest `max` items, and (re)set its expiry. */
   pushBounded(key: string, value: string, max: number, ttlMs: number): Promise<void>;
@@ -32,4 +35,10 @@ export interface KeyValueStore {
   unschedule(key: string, member: string): Promise<void>;
   /** True when the store answers. */
   ping(): Promise<boolean>;
+  /**
+   * The same writes for what a failover must not lose (refresh tokens, the refresh lock): each
+   * returns once a replica has acknowledged it, or after a bounded wait, which is reported rather
+   * than failed (docs/decisions/011-rotated-tokens-through-failover.md).
+   */
+  readonly replicated: Pick<KeyValueStore, 'swap' | 'setIfAbsent' | 'replaceIfPrefix'>;
 }

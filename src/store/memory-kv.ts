@@ -19,7 +19,7 @@ export function createMemoryStore(now: () => number = Date.now): KeyValueStore {
     return entry.value;
   };
 
-  return {
+  const store: KeyValueStore = {
     async get(key) {
       return read(key);
     },
@@ -97,5 +97,10 @@ export function createMemoryStore(now: () => number = Date.now): KeyValueStore {
     async ping() {
       return true;
     },
+    // One process, no replicas: these writes are as durable as every other.
+    get replicated() {
+      return store;
+    },
   };
+  return store;
 }

@@ -1,6 +1,13 @@
-import type Redis from 'ioredis';
+// The key-value store on Redis, the same in every mode (one server, Sentinel, Cluster):
+// - every operation touches one key, and every script declares it (numberOfKeys: 1), so in a
+//   cluster each runs on the node that owns its key; no operation lists or scans keys;
+// - pub/sub: redis-pubsub.ts; the writes a failover must not lose: replicated-writes.ts;
+// - every Redis failure leaves this store as a StorageError (see ./errors.ts).
 import type { KeyValueStore } from './kv';
 import { guarded } from './errors';
+import { CHANNEL_PREFIX, createPubSub } from './redis-pubsub';
+import type { RedisClient } from './redis';
+import { createReplicatedWrites, type ReplicationEvent } from './replicated-writes';
 
 const DEL_IF_EQUALS = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
 const DEL_IF_PREFIX = `local cur = redis.call('GET', KEYS[1])
@@ -25,47 +32,27 @@ interface ScriptCommands {
   ccPushBounded(key: string, value: string, max: string, ttlMs: string): Promise<number>;
 }
 
-function withScripts(redis: Redis): Redis & ScriptCommands {
+function withScripts(redis: RedisClient): RedisClient & ScriptCommands {
   redis.defineCommand('ccDelIfEquals', { numberOfKeys: 1, lua: DEL_IF_EQUALS });
   redis.defineCommand('ccDelIfPrefix', { numberOfKeys: 1, lua: DEL_IF_PREFIX });
   redis.defineCommand('ccReplaceIfPrefix', { numberOfKeys: 1, lua: REPLACE_IF_PREFIX });
   redis.defineCommand('ccPushBounded', { numberOfKeys: 1, lua: PUSH_BOUNDED });
-  return redis as Redis & ScriptCommands;
+  return redis as RedisClient & ScriptCommands;
 }
 
-/** Every channel the app publishes on starts with this; one pattern subscription covers them all. */
-export const CHANNEL_PREFIX = 'cronofy-connect:';
+export interface RedisStoreOptions {
+  /** Longest wait for a replica to acknowledge a replicated write; default 500 ms. */
+  replicaWaitMs?: number;
+  /** Told about replication: unacknowledged writes, replica counts. */
+  onReplication?: (event: ReplicationEvent) => void;
+}
 
-/**
- * `redis` serves commands; a duplicate connection, opened on first use, holds one pattern
- * subscription (PSUBSCRIBE cronofy-connect:*) for the life of the process, and messages are handed
- * to local listeners by channel. Subscribing and unsubscribing per channel would toggle the
- * connection in and out of subscriber mode under load, and ioredis then refuses commands
- * ("Connection in subscriber mode"): the refresh-storm benchmark across two instances hit that.
- * Every Redis failure leaves this store as a StorageError (see ./errors.ts).
- */
-export function createRedisStore(client: Redis): KeyValueStore & { close(): Promise<void> } {
+/** The store over `client`; close() ends the connections it opened of its own (not `client`). */
+export function createRedisStore(client: RedisClient, options: RedisStoreOptions = {}): KeyValueStore & { close(): Promise<void> } {
   const redis = withScripts(client);
-  let subscribed: Promise<unknown> | undefined;
-  let subscriber: Redis | undefined;
-  const listeners = new Map<string, Set<(message: string) => void>>();
-
-  function subscription(): Promise<unknown> {
-    if (!subscribed) {
-      const connection = redis.duplicate();
-      subscriber = connection;
-      connection.on('error', () => undefined); // the command connection reports outages
-      connection.on('pmessage', (_pattern: string, channel: string, message: string) => {
-        for (const listener of listeners.get(channel) ?? []) listener(message);
-      });
-      subscribed = connection.psubscribe(`${CHANNEL_PREFIX}*`).catch((err: unknown) => {
-        subscribed = undefined; // try again on the next subscribe
-        connection.disconnect();
-        throw err;
-      });
-    }
-    return subscribed;
-  }
+  const pubsub = createPubSub(client);
+  const replicated = createReplicatedWrites(client, { waitMs: options.replicaWaitMs ?? 500, report: options.onReplication });
+  const durable = withScripts(replicated.client);
 
   return {
     get: (key) => guarded('kv.get', () => redis.get(key)),
@@ -90,18 +77,12 @@ export function createRedisStore(client: Redis): KeyValueStore & { close(): Prom
       return (await guarded('kv.delIfPrefix', () => redis.ccDelIfPrefix(key, expectedPrefix))) === 1;
     },
     async publish(channel, message) {
-      await guarded('kv.publish', () => redis.publish(channel, message));
+      await guarded('kv.publish', () => pubsub.publish(channel, message));
     },
     async subscribe(channel, onMessage) {
       if (!channel.startsWith(CHANNEL_PREFIX)) throw new Error(`channels must start with ${CHANNEL_PREFIX}`);
-      await guarded('kv.subscribe', subscription);
-      const set = listeners.get(channel) ?? new Set();
-      listeners.set(channel, set);
-      set.add(onMessage);
-      return async () => {
-        set.delete(onMessage);
-        if (set.size === 0 && listeners.get(channel) === set) listeners.delete(channel);
-      };
+      const stop = await guarded('kv.subscribe', () => pubsub.subscribe(channel, onMessage));
+      return async () => stop();
     },
     async pushBounded(key, value, max, ttlMs) {
       await guarded('kv.pushBounded', () => redis.ccPushBounded(key, value, String(max), String(ttlMs)));
@@ -121,8 +102,23 @@ export function createRedisStore(client: Redis): KeyValueStore & { close(): Prom
         return false;
       }
     },
+    replicated: {
+      swap: (key, value, ttlMs) =>
+        guarded('kv.replicated.swap', () => replicated.write('swap', key, () => durable.set(key, value, 'PX', ttlMs, 'GET'))),
+      async setIfAbsent(key, value, ttlMs) {
+        const set = await guarded('kv.replicated.setIfAbsent', () => replicated.write('setIfAbsent', key, () => durable.set(key, value, 'PX', ttlMs, 'NX')));
+        return set === 'OK';
+      },
+      async replaceIfPrefix(key, expectedPrefix, value) {
+        const replaced = await guarded('kv.replicated.replaceIfPrefix', () =>
+          replicated.write('replaceIfPrefix', key, () => durable.ccReplaceIfPrefix(key, expectedPrefix, value)),
+        );
+        return replaced === 1;
+      },
+    },
+    /** Ends the connections the store opened of its own (each let finish connecting, then QUIT). */
     async close() {
-      subscriber?.disconnect();
+      await Promise.all([pubsub.close(), replicated.close()]);
     },
   };
 }

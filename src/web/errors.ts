@@ -13,6 +13,7 @@ export type PageErrorCode =
   | 'code_rejected' // invalid_grant on the code exchange
   | 'token_answer_refused' // the token answer failed a check; the grant was revoked
   | 'grant_not_stored' // the token record could not be written; the grant was revoked
+  | 'ended_by_earlier_revoke' // a revoke of the account, sent before this sign-in, ended the new grant
   | 'another_tab_first' // another callback of this browser holds the lock or renewed the session
   | 'bad_member_id'
   | 'not_a_member'

@@ -5,11 +5,12 @@
 // is never counted on the pages (they call nothing), so an anonymous GET writes no key.
 import type { Request, RequestHandler } from 'express';
 import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
-import { RedisStore, type RedisReply } from 'rate-limit-redis';
+import { RedisStore, type RedisReply, type SendCommandClusterDetails } from 'rate-limit-redis';
 import type { IncrementResponse } from 'express-rate-limit';
-import type Redis from 'ioredis';
+import { Cluster } from 'ioredis';
 import { PageError } from './errors';
 import { StorageError } from '../store/errors';
+import type { RedisClient } from '../store/redis';
 import { connectionIds } from '../session/access';
 
 export interface RateLimits {
@@ -63,7 +64,7 @@ export interface RateLimiters {
   cronofyPages: RequestHandler;
 }
 
-export function rateLimiters(limits: RateLimits, redis: Redis | null): RateLimiters {
+export function rateLimiters(limits: RateLimits, redis: RedisClient | null): RateLimiters {
   const prefix = limits.prefix ?? 'cronofy-connect:rl:';
   const make = (name: string, limit: number, keyGenerator?: (req: Request) => string): RequestHandler =>
     rateLimit({
@@ -74,10 +75,7 @@ export function rateLimiters(limits: RateLimits, redis: Redis | null): RateLimit
       ...(keyGenerator ? { keyGenerator } : {}),
       skip: keyGenerator ? (req) => !hasConnection(req) : undefined,
       store: redis
-        ? new RecoveringRedisStore({
-            prefix: `${prefix}${name}:`,
-            sendCommand: (command: string, ...args: string[]) => redis.call(command, ...args) as Promise<RedisReply>,
-          })
+        ? new RecoveringRedisStore({ prefix: `${prefix}${name}:`, ...commandsFor(redis) })
         : undefined,
       handler: (_req, _res, next, options) =>
         next(
@@ -99,6 +97,27 @@ export function rateLimiters(limits: RateLimits, redis: Redis | null): RateLimit
     connect: make('connect', limits.connectPerMinute),
     post: (req, res, next) => (req.method === 'POST' ? post(req, res, next) : next()),
     cronofyPages: (req, res, next) => perIp(req, res, (err?: unknown) => (err ? next(err) : perSession(req, res, next))),
+  };
+}
+
+/**
+ * How rate-limit-redis reaches Redis. Its counters are one key each (EVALSHA with that key). In a
+ * cluster the script is loaded on every primary: SCRIPT LOAD names no key, and a script cache is
+ * per node (not replicated, so a promoted replica answers NOSCRIPT and the store loads it again).
+ */
+function commandsFor(redis: RedisClient) {
+  if (!(redis instanceof Cluster)) {
+    return { sendCommand: (command: string, ...args: string[]) => redis.call(command, ...args) as Promise<RedisReply> };
+  }
+  return {
+    sendCommandCluster: async ({ command: [name = '', ...args] }: SendCommandClusterDetails): Promise<RedisReply> => {
+      if (name.toUpperCase() !== 'SCRIPT') return redis.call(name, ...args) as Promise<RedisReply>;
+      const primaries = redis.nodes('master');
+      // Not connected yet: this fails as any command does then, and the next request loads it again.
+      if (primaries.length === 0) return redis.call(name, ...args) as Promise<RedisReply>;
+      const [sha] = await Promise.all(primaries.map((node) => node.call(name, ...args)));
+      return sha as RedisReply;
+    },
   };
 }
 

@@ -1,19 +1,18 @@
 // The per-connection read cache on a real Redis: reuse within the TTL, and invalidation that also
 // beats an answer still in flight when the app changed something.
 import { randomBytes } from 'node:crypto';
-import type Redis from 'ioredis';
 import { createReadCache } from '../../src/cache/read-cache';
 import { createQuotaHold } from '../../src/cronofy/quota-hold';
-import { createRedis } from '../../src/store/redis';
+import { createRedis, oneServer, type RedisClient } from '../../src/store/redis';
 import { createRedisStore } from '../../src/store/redis-kv';
 import { createLogger } from '../../src/web/logging';
 import { REDIS_URL } from '../support/harness';
 
-let redis: Redis;
+let redis: RedisClient;
 let store: ReturnType<typeof createRedisStore>;
 let clock = 1_000_000;
 beforeAll(() => {
-  redis = createRedis(REDIS_URL, createLogger('silent'));
+  redis = createRedis(oneServer(REDIS_URL), createLogger('silent'));
   store = createRedisStore(redis);
 });
 afterAll(async () => {

@@ -33,7 +33,7 @@ describe('loadConfig', () => {
 
   it('is not in sandbox mode once a client id is set, and then needs Redis', () => {
     expect(problemsOf({ CRONOFY_CLIENT_ID: 'id', CRONOFY_CLIENT_SECRET: 's', SESSION_SECRET: 'x'.repeat(32) })).toEqual([
-      'REDIS_URL is required outside sandbox mode',
+      'Redis is required outside sandbox mode: set REDIS_URL, REDIS_SENTINELS with REDIS_SENTINEL_NAME, or REDIS_CLUSTER_NODES',
     ]);
   });
 
@@ -72,6 +72,14 @@ describe('loadConfig', () => {
     ]);
   });
 
+  it('fails a Redis command after 1 s unless REDIS_COMMAND_TIMEOUT_MS says otherwise, and refuses a bad value by name', () => {
+    expect(loadConfig(production).redisCommandTimeoutMs).toBe(1000);
+    expect(loadConfig({ ...production, REDIS_COMMAND_TIMEOUT_MS: '5000' }).redisCommandTimeoutMs).toBe(5000);
+    for (const bad of ['0', '-1', '1.5', 'soon']) {
+      expect(problemsOf({ ...production, REDIS_COMMAND_TIMEOUT_MS: bad })).toEqual([`REDIS_COMMAND_TIMEOUT_MS must be a whole number above 0 (got "${bad}")`]);
+    }
+  });
+
   it('treats empty values as unset', () => {
     const config = loadConfig({ CRONOFY_APP_URL: '', CRONOFY_API_URL: ' ', CRONOFY_DATA_CENTER: '' });
     expect(config.cronofy.appUrl).toBeUndefined();
@@ -108,7 +116,7 @@ describe('loadConfig', () => {
 });
 
 describe('safe defaults', () => {
-  it('requires SESSION_SECRET outside sandbox mode whatever NODE_ENV says', () => {
+  it('M13: requires SESSION_SECRET outside sandbox mode whatever NODE_ENV says', () => {
     for (const NODE_ENV of [undefined, 'development', 'test']) {
       const env: Record<string, string> = { CRONOFY_CLIENT_ID: 'id', CRONOFY_CLIENT_SECRET: 's', REDIS_URL: 'redis://x' };
       if (NODE_ENV) env.NODE_ENV = NODE_ENV;
@@ -120,7 +128,7 @@ describe('safe defaults', () => {
   });
 
   it.each(['http://calendar.example.com', 'http://10.0.0.5:3000', 'http://[2001:db8::1]'])(
-    'refuses an http APP_BASE_URL on a public host in production (%s), naming the variable',
+    'M13: refuses an http APP_BASE_URL on a public host in production (%s), naming the variable',
     (url) => {
       const problems = problemsOf({ ...production, APP_BASE_URL: url });
       expect(problems).toHaveLength(1);

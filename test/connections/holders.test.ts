@@ -4,10 +4,10 @@ import { parse } from 'node-html-parser';
 import request from 'supertest';
 import type { Connection } from '../../src/connections/connection';
 import { connectionIdFor } from '../../src/connections/identity';
-import { SESSION_PREFIX } from '../../src/session';
 import { seedWorld } from '../../src/emulator/seed';
 import { consent, type CookieJar } from '../support/forms';
 import { type Harness, connectThrough, csrfTokenFrom, pathOf, startHarness, submitForm } from '../support/harness';
+import { sessionCookie, sessionData } from '../support/stored';
 
 let h: Harness;
 let clock = Date.now();
@@ -24,6 +24,11 @@ beforeEach(() => {
 
 type Agent = ReturnType<Harness['agent']>;
 const calls = (path: string) => h.emulator.control.requests().filter((r) => r.path === path);
+
+const applicationOf = (harness: Harness) => {
+  const { clientId, appUrl, apiUrl } = harness.config.cronofy;
+  return { clientId, appUrl, apiUrl };
+};
 
 /** The record the app keeps for this sub (null when it keeps none). */
 async function recordFor(sub: string, kind: 'individual' | 'organization' = 'individual'): Promise<Connection | null> {
@@ -60,9 +65,6 @@ async function nextRevocationFor(reason: string) {
     if (event.reason === reason) return event;
   }
 }
-
-const sessionCookie = (res: { headers: Record<string, unknown> }) =>
-  ([] as string[]).concat(res.headers['set-cookie'] as string[]).find((c) => c.startsWith('cc.sid='))!.split(';')[0]!;
 
 describe('reconnecting a linked account (GET /oauth/callback)', () => {
   it('M1: keeps working when Cronofy hands back the same refresh token', async () => {
@@ -150,6 +152,48 @@ describe('signing in again', () => {
     expect(h.emulator.control.liveGrants()).toHaveLength(1);
   });
 
+  it.each(['same', 'new'] as const)(
+    'M16: from a second browser Cronofy does not link (%s refresh token): the account keeps one authorization, held through the newer token',
+    async (relinkRefreshToken) => {
+      const other = relinkRefreshToken === 'same' ? h : await startHarness({ now: () => clock, emulator: { relinkRefreshToken } });
+      try {
+        const laptop = other.agent();
+        const phone = other.agent();
+        expect((await connectThrough(laptop, { account: 'Google', browser: {} })).status).toBe(302);
+        const older = other.emulator.control.liveGrants()[0]!;
+        expect((await connectThrough(phone, { account: 'Google', browser: {} })).status).toBe(302); // no linking cookie
+        expect((await phone.get('/').expect(200)).text).toContain('Welcome back');
+
+        const grants = other.emulator.control.liveGrants();
+        expect(grants).toHaveLength(1);
+        expect(grants[0]!.sub).toBe(older.sub);
+        const held = (await other.tokens.get(connectionIdFor(applicationOf(other), 'individual', other.config.cronofy.dataCenter, older.sub)))!;
+        expect(held.connection.refresh_token).toBe(grants[0]!.refresh_token);
+        expect(other.emulator.control.requests().filter((r) => r.path === '/oauth/token/revoke')).toHaveLength(0);
+        await laptop.get('/calendars').expect(200); // both browsers reach the one record
+        await phone.get('/calendars').expect(200);
+      } finally {
+        if (other !== h) await other.close();
+      }
+    },
+  );
+
+  it('a token answer without sub (no sign-in possible) lapses with its session, and its grant is revoked then', async () => {
+    const agent = h.agent();
+    h.emulator.control.failNext('/oauth/token', {
+      method: 'POST',
+      status: 200,
+      body: { token_type: 'bearer', access_token: 'no-sub-access-token-0123456789ab', expires_in: 3600, refresh_token: 'no-sub-refresh-token-0123456789a', scope: 'read_account list_calendars' },
+    });
+    expect((await connectThrough(agent, { account: 'Google' })).status).toBe(302);
+    clock += 9 * 60 * 60 * 1000; // past the session's absolute lifetime: no browser can reach the record
+    for (;;) {
+      const next = nextRevocationFor('lapsed');
+      if (calls('/oauth/token/revoke').some((r) => (r.body as { token?: string }).token === 'no-sub-refresh-token-0123456789a')) break;
+      await next;
+    }
+  });
+
   it('M2: after 30 days without a sign-in: the record is deleted and its grant revoked, by whichever instance runs', async () => {
     const agent = h.agent();
     expect((await connectThrough(agent, { separateAccount: true })).status).toBe(302);
@@ -205,15 +249,16 @@ describe('no grant without a holder', () => {
     const two = await agent.get('/connect/individual').expect(302);
     const backOne = await consent(one.headers.location as string, { account: 'Google' }, browser);
     const backTwo = await consent(two.headers.location as string, { account: 'Microsoft' }, browser);
-    h.emulator.control.failNext('/oauth/token', { hold: 'first', method: 'POST' });
-    h.emulator.control.failNext('/oauth/token', { hold: 'second', method: 'POST' });
+    // Holds on one path catch calls in order: the first exchange, then a second if one comes.
+    const firstExchange = h.emulator.control.hold('/oauth/token', { method: 'POST' });
+    const secondExchange = h.emulator.control.hold('/oauth/token', { method: 'POST' });
 
     const first = agent.get(pathOf(backOne)).then((r) => r);
-    await h.emulator.control.held('first');
+    await firstExchange.arrived;
     const second = agent.get(pathOf(backTwo)).then((r) => r);
-    const secondOutcome = await Promise.race([second.then(() => 'answered'), h.emulator.control.held('second').then(() => 'exchanging')]);
-    h.emulator.control.release('first');
-    h.emulator.control.release('second');
+    const secondOutcome = await Promise.race([second.then(() => 'answered'), secondExchange.arrived.then(() => 'exchanging')]);
+    firstExchange.release();
+    secondExchange.release();
     const [a, b] = await Promise.all([first, second]);
     expect(secondOutcome).toBe('answered');
     expect(a.status).toBe(302);
@@ -262,6 +307,157 @@ describe('no grant without a holder', () => {
   });
 });
 
+describe('a queued revoke and a newer connection of the same account', () => {
+  /**
+   * Proves the worker has worked every job due now: a revoke queued after them ('replaced', for
+   * another person) falls due with them and is confirmed; due jobs are worked soonest first.
+   */
+  async function workerPassed(): Promise<void> {
+    const other = h.agent();
+    expect((await connectThrough(other, { separateAccount: true })).status).toBe(302);
+    h.emulator.control.failNext('/oauth/token/revoke', { status: 503 });
+    const queued = nextRevocationFor('replaced');
+    expect((await connectThrough(other, { separateAccount: true })).status).toBe(302);
+    expect((await queued).outcome).toBe('queued');
+    const confirmed = nextRevocationFor('replaced');
+    clock += 60 * 60 * 1000;
+    expect((await confirmed).outcome).toBe('revoked');
+  }
+
+  const revokesOf = (sub: string, token: string) =>
+    calls('/oauth/token/revoke').filter((r) => (r.body as { sub?: string }).sub === sub || (r.body as { token?: string }).token === token);
+
+  it('M15: a revoke by sub queued after a lost refresh answer is cancelled when the account signs in again: the worker leaves the new connection alone', async () => {
+    const first = h.agent();
+    expect((await connectThrough(first, { account: 'Microsoft', browser: {} })).status).toBe(302);
+    const { sub } = h.emulator.control.liveGrants()[0]!;
+    clock += 2 * 60 * 60 * 1000;
+    h.emulator.control.failNext('/oauth/token', { dropAnswer: true, method: 'POST' });
+    expect((await first.get('/calendars')).status).toBeGreaterThanOrEqual(500);
+    h.emulator.control.failNext('/oauth/token/revoke', { status: 503 });
+    const queued = nextRevocationFor('invalid_grant on refresh');
+    expect((await first.get('/calendars')).text).toContain('connect your calendar again');
+    expect((await queued).outcome).toBe('queued');
+    expect(await unheldGrants()).toEqual([sub]); // rotated at Cronofy; the revoke by sub is queued
+
+    const cancelled = nextRevocationFor('invalid_grant on refresh');
+    const again = h.agent();
+    expect((await connectThrough(again, { account: 'Microsoft', browser: {} })).status).toBe(302); // another browser
+    expect((await cancelled).outcome).toBe('cancelled');
+    const held = (await recordFor(sub))!;
+    h.emulator.control.clearRequests();
+
+    await workerPassed();
+    expect(revokesOf(sub, held.refresh_token)).toEqual([]);
+    await again.get('/calendars').expect(200);
+    expect(h.emulator.control.liveGrants().filter((g) => g.sub === sub)).toHaveLength(1);
+    expect(await unheldGrants()).toEqual([]);
+  });
+
+  it('M15: a disconnect whose revoke was queued does not end the connection made again from the same browser', async () => {
+    const browser: CookieJar = {};
+    const agent = h.agent();
+    expect((await connectThrough(agent, { account: 'Microsoft', browser })).status).toBe(302);
+    const { sub } = h.emulator.control.liveGrants()[0]!;
+    h.emulator.control.failNext('/oauth/token/revoke', { status: 503 });
+    expect((await disconnect(agent)).text).toContain('Revocation pending');
+
+    // Cronofy never heard of the disconnect: it re-authorizes the live grant, same refresh token.
+    expect((await connectThrough(agent, { account: 'Microsoft', browser })).status).toBe(302);
+    const held = (await recordFor(sub))!;
+    h.emulator.control.clearRequests();
+
+    await workerPassed();
+    expect(revokesOf(sub, held.refresh_token)).toEqual([]);
+    await agent.get('/calendars').expect(200);
+    expect(await unheldGrants()).toEqual([]);
+  });
+
+  it('M15: a queued revoke that fails again while the account signs in is not put back in the queue', async () => {
+    const browser: CookieJar = {};
+    const agent = h.agent();
+    expect((await connectThrough(agent, { account: 'Microsoft', browser })).status).toBe(302);
+    const { sub } = h.emulator.control.liveGrants()[0]!;
+    h.emulator.control.failNext('/oauth/token/revoke', { status: 503 });
+    expect((await disconnect(agent)).text).toContain('Revocation pending');
+
+    const retry = h.emulator.control.hold('/oauth/token/revoke', { method: 'POST' });
+    clock += 10 * 60 * 1000;
+    await retry.arrived; // the worker's retry is on the wire
+    const cancelled = nextRevocationFor('disconnect');
+    const signingIn = connectThrough(agent, { account: 'Microsoft', browser });
+    expect((await cancelled).outcome).toBe('cancelled'); // the sign-in holds the record and cancelled the job
+    const settled = nextRevocationFor('disconnect');
+    retry.release({ status: 503 });
+    expect((await settled).outcome).toBe('cancelled');
+    expect((await signingIn).status).toBe(302); // it waited for the retry's answer, checked the grant, kept it
+    const held = (await recordFor(sub))!;
+    h.emulator.control.clearRequests();
+
+    await workerPassed();
+    expect(revokesOf(sub, held.refresh_token)).toEqual([]);
+    await agent.get('/calendars').expect(200);
+    expect(await unheldGrants()).toEqual([]);
+  });
+});
+
+describe('a revoke already on the wire when the account signs in again', () => {
+  /** Connected, disconnected while Cronofy could not be reached, and the worker's retry now held on its way to Cronofy. */
+  async function retryOnTheWire() {
+    const browser: CookieJar = {};
+    const agent = h.agent();
+    expect((await connectThrough(agent, { account: 'Microsoft', browser })).status).toBe(302);
+    const { sub } = h.emulator.control.liveGrants()[0]!;
+    h.emulator.control.failNext('/oauth/token/revoke', { status: 503 });
+    expect((await disconnect(agent)).text).toContain('Revocation pending');
+    const retry = h.emulator.control.hold('/oauth/token/revoke', { method: 'POST' });
+    clock += 10 * 60 * 1000;
+    await retry.arrived;
+    h.emulator.control.clearRequests();
+    return { agent, browser, sub, retry };
+  }
+
+  it('M17: reaching Cronofy after the new code exchange: the sign-in waits for it, says "connect again" at once and keeps no dead record', async () => {
+    const { agent, browser, sub, retry } = await retryOnTheWire();
+    const cancelled = nextRevocationFor('disconnect');
+    const signingIn = connectThrough(agent, { account: 'Microsoft', browser });
+    expect((await cancelled).outcome).toBe('cancelled'); // exchanged and stored: too late to stop the retry
+    retry.release(); // Cronofy now ends the account's one authorization: the one just given
+    const page = await signingIn;
+    expect(page.status).toBe(409);
+    expect(page.text).toContain('Please connect your calendar again');
+    expect(page.text).toContain('arrived just after you connected');
+    expect(calls('/v1/userinfo')).toHaveLength(1); // the one check
+    expect(await recordFor(sub)).toBeNull();
+    expect(h.emulator.control.liveGrants().filter((g) => g.sub === sub)).toEqual([]);
+
+    expect((await connectThrough(agent, { account: 'Microsoft', browser })).status).toBe(302); // and again works
+    await agent.get('/calendars').expect(200);
+    expect(await unheldGrants()).toEqual([]);
+  });
+
+  it('M17: answered while the code exchange was on the wire: the new grant is checked with one call and kept', async () => {
+    const { agent, browser, sub, retry } = await retryOnTheWire();
+    const exchange = h.emulator.control.hold('/oauth/token', { method: 'POST' });
+    const signingIn = connectThrough(agent, { account: 'Microsoft', browser });
+    await exchange.arrived;
+    const revoked = nextRevocationFor('disconnect');
+    retry.release(); // reaches Cronofy before the exchange: the exchange makes a new authorization
+    expect((await revoked).outcome).toBe('revoked');
+    exchange.release();
+    expect((await signingIn).status).toBe(302);
+    expect(calls('/v1/userinfo')).toHaveLength(1);
+    await agent.get('/calendars').expect(200);
+    expect(h.emulator.control.liveGrants().filter((g) => g.sub === sub)).toHaveLength(1);
+    expect(await unheldGrants()).toEqual([]);
+  });
+
+  it('a sign-in with no revoke of its account on the wire makes no extra call', async () => {
+    expect((await connectThrough(h.agent(), { separateAccount: true })).status).toBe(302);
+    expect(calls('/v1/userinfo')).toEqual([]);
+  });
+});
+
 describe('checking the token answer', () => {
   it('M6: revokes a token with an absurd expires_in and shows a clear page', async () => {
     const absurd = await startHarness({ now: () => clock, emulator: { accessTokenTtl: 1e13 } });
@@ -304,9 +500,8 @@ describe('the pending-flow binding', () => {
 
     const hijack = await request(h.app).get(pathOf(attackersReturn)).set('Cookie', victimCookie);
     expect(hijack.status).toBe(400);
-    const sid = decodeURIComponent(victimCookie.slice('cc.sid='.length)).slice(2).split('.')[0]!;
-    const session = JSON.parse((await h.redis.get(SESSION_PREFIX + sid))!) as { connections: { individual: string } };
-    const held = (await h.redis.get(`cronofy-connect:connection:${session.connections.individual}`))!;
+    const session = (await sessionData(h.redis, victimCookie))!;
+    const held = (await h.redis.get(`cronofy-connect:connection:${session.connections!.individual!}`))!;
     expect(held).toContain('avery.quinn@northwind.example');
   });
 });

@@ -6,6 +6,8 @@ import { sessionCookie, sessionKey, storedConnection as stored, tokensExist } fr
 let h: Harness;
 let clock = Date.now();
 const TWO_HOURS = 2 * 60 * 60 * 1000;
+/** Tens or hundreds of requests at once cost CPU: on a busy machine a storm takes a minute. A bound, not a timing assert. */
+const STORM_TIMEOUT_MS = 120_000;
 
 beforeAll(async () => {
   h = await startHarness({ now: () => clock });
@@ -53,7 +55,7 @@ describe('refreshing an expired access token', () => {
     expect(after.access_token).not.toBe(connection.access_token);
     const used = new Set(calls('/v1/calendars').map((r) => r.headers.authorization));
     expect(used).toEqual(new Set([`Bearer ${after.access_token}`]));
-  });
+  }, STORM_TIMEOUT_MS);
 
   it('J2, J3: refreshes once when the requests are spread over two app instances sharing Redis', async () => {
     const { cookie } = await connected();
@@ -64,7 +66,7 @@ describe('refreshing an expired access token', () => {
     );
     expect(results.map((r) => r.status)).toEqual(Array(40).fill(200));
     expect(refreshes()).toHaveLength(1);
-  });
+  }, STORM_TIMEOUT_MS);
 
   it('J2: a refresh storm of 20 sessions × 10 requests over two instances refreshes each session once, and nothing fails', async () => {
     const sessions = await Promise.all(Array.from({ length: 20 }, () => connected()));
@@ -75,11 +77,11 @@ describe('refreshing an expired access token', () => {
       sessions.flatMap(({ cookie }) => Array.from({ length: 10 }, (_, i) => request(i % 2 ? other : h.app).get('/calendars').set('Cookie', cookie))),
     );
     const failures = results.filter((r) => r.status !== 200).map((r) => `${r.status}: ${/<h1>(.*?)<\/h1>/.exec(r.text)?.[1] ?? ''}`);
-    if (failures.length > 0) console.warn(h.logs.filter((l) => /"level":50/.test(l)).slice(-5).join('\n'));
+    if (failures.length > 0) console.warn(h.logs.filter((l) => /request failed/.test(l)).slice(-3).join("\n"));
     expect(failures).toEqual([]);
     expect(refreshes()).toHaveLength(20);
     expect(new Set(refreshes().map((r) => (r.body as { refresh_token: string }).refresh_token)).size).toBe(20);
-  });
+  }, STORM_TIMEOUT_MS);
 
   it('J4: keeps the new tokens when a request that started before the refresh saves the session after it', async () => {
     const { agent, cookie } = await connected();

@@ -39,7 +39,8 @@ describe('Bearer checks on /v1/*', () => {
   });
 
   it('answers 403 insufficient_scope to a call the token scope does not cover', async () => {
-    const narrow = await tokensFor(emulator, { scope: 'read_account' });
+    // An account this file authorizes nowhere else: authorizing one again widens its one grant.
+    const narrow = await tokensFor(emulator, { scope: 'read_account', account: 'iCloud' });
     expect((await api(emulator, '/v1/account', narrow.access_token)).status).toBe(200);
     const res = await api(emulator, '/v1/calendars', narrow.access_token);
     expect(res.status).toBe(403);

@@ -35,17 +35,6 @@ describe('test control', () => {
     emulator.control.reset();
   });
 
-  it('delays an answer (a hang) without changing it', async () => {
-    const { access_token } = await tokensFor(emulator);
-    emulator.control.failNext('/v1/calendars', { delayMs: 300 });
-    const timedOut = await api(emulator, '/v1/calendars', access_token, { signal: AbortSignal.timeout(100) }).then(
-      () => 'answered',
-      (err: Error) => err.name,
-    );
-    expect(timedOut).toBe('TimeoutError');
-    expect((await api(emulator, '/v1/calendars', access_token)).status).toBe(200);
-  });
-
   it('reset forgets grants and faults', async () => {
     const { access_token } = await tokensFor(emulator);
     emulator.control.failNext('/v1/account', { status: 500 });
@@ -108,6 +97,20 @@ describe('holds', () => {
     held.release({ status: 502 });
     expect((await api(emulator, '/v1/calendars', access_token)).status).toBe(502);
     expect((await held.arrived).path).toBe('/v1/calendars');
+  });
+
+  it('catches calls to one path in the order the holds were placed, one call each', async () => {
+    const { access_token } = await tokensFor(emulator);
+    const first = emulator.control.hold('/v1/calendars');
+    const second = emulator.control.hold('/v1/calendars');
+    const one = api(emulator, '/v1/calendars?n=1', access_token);
+    expect((await first.arrived).query).toEqual({ n: '1' });
+    const two = api(emulator, '/v1/calendars?n=2', access_token);
+    expect((await second.arrived).query).toEqual({ n: '2' });
+    expect((await api(emulator, '/v1/calendars?n=3', access_token)).status).toBe(200); // no hold left
+    second.release({ status: 503 });
+    first.release();
+    expect([(await one).status, (await two).status]).toEqual([200, 503]);
   });
 
   it('reset sends a parked request on and forgets holds that caught nothing', async () => {

@@ -81,29 +81,56 @@ describe('implicit account linking (GET|POST /oauth/authorize)', () => {
     expect(emulator.control.liveGrants()).toHaveLength(2);
   });
 
-  it('makes a new grant for a browser without the cookie (another browser)', async () => {
+  it('re-authorizes the account\'s one grant from a browser without the cookie (another browser): revoking the older token ends it', async () => {
     const emulator = await emulatorWith();
     const first = await authorize(emulator, {}, 'Google');
     const second = await authorize(emulator, {}, 'Google');
     expect(second.sub).toBe(first.sub); // the same person's account, seeded
+    expect(second.refresh_token).toBe(first.refresh_token);
+    expect(emulator.control.liveGrants()).toEqual([{ sub: first.sub, refresh_token: first.refresh_token }]);
+    expect((await post(emulator, '/oauth/token/revoke', { ...CLIENT, token: first.refresh_token })).status).toBe(200);
+    expect((await api(emulator, '/v1/userinfo', second.access_token)).status).toBe(401);
+    expect(emulator.control.liveGrants()).toEqual([]);
+  });
+
+  it("with relinkRefreshToken 'new', another browser gets a new refresh token for the same grant and the older one is dead", async () => {
+    const emulator = await emulatorWith({ relinkRefreshToken: 'new' });
+    const first = await authorize(emulator, {}, 'Google');
+    const second = await authorize(emulator, {}, 'Google');
     expect(second.refresh_token).not.toBe(first.refresh_token);
-    expect(emulator.control.liveGrants()).toHaveLength(2);
+    const old = await post(emulator, '/oauth/token', { ...CLIENT, grant_type: 'refresh_token', refresh_token: first.refresh_token });
+    expect(old.status).toBe(400);
+    expect(emulator.control.liveGrants()).toEqual([{ sub: first.sub, refresh_token: second.refresh_token }]);
+  });
+
+  it('shows profiles linked in one browser to the same account authorized from another', async () => {
+    const emulator = await emulatorWith();
+    const browser: CookieJar = {};
+    await authorize(emulator, {}, 'Google');
+    await authorize(emulator, browser, 'Google');
+    const linked = await authorize(emulator, browser, 'Microsoft');
+    const profiles = (await (await api(emulator, '/v1/profiles', linked.access_token)).json()) as { profiles: { profile_name: string }[] };
+    expect(profiles.profiles.map((p) => p.profile_name)).toEqual(['avery.quinn@northwind.example', 'morgan.lee@contoso.example']);
+    expect(emulator.control.liveGrants()).toHaveLength(1);
   });
 });
 
 describe('POST /oauth/token/revoke by sub', () => {
-  it('revokes every grant of that sub and nothing else', async () => {
+  it('revokes the authorization of that sub and nothing else', async () => {
     const emulator = await emulatorWith();
     const a1 = await authorize(emulator, {}, 'Google');
-    await authorize(emulator, {}, 'Google');
+    const separate = await authorize(emulator, {}, 'Google', { avoid_linking: 'true' }); // another Cronofy account
     const other = await authorize(emulator, {}, 'Microsoft');
     const res = await post(emulator, '/oauth/token/revoke', { ...CLIENT, sub: a1.sub });
     expect(res.status).toBe(200);
-    expect(emulator.control.liveGrants()).toEqual([{ sub: other.sub, refresh_token: other.refresh_token }]);
+    expect(emulator.control.liveGrants()).toEqual([
+      { sub: separate.sub, refresh_token: separate.refresh_token },
+      { sub: other.sub, refresh_token: other.refresh_token },
+    ]);
   });
 });
 
-describe('faults: hold and dropAnswer', () => {
+describe('faults: dropAnswer', () => {
   it('dropAnswer performs the refresh (the token rotates) and cuts the connection', async () => {
     const emulator = await emulatorWith();
     const tokens = await authorize(emulator, undefined, 'Google');
@@ -112,34 +139,30 @@ describe('faults: hold and dropAnswer', () => {
     const [grant] = emulator.control.liveGrants();
     expect(grant?.refresh_token).not.toBe(tokens.refresh_token);
   });
-
-  it('hold parks a request until released, and held() resolves once it is parked', async () => {
-    const emulator = await emulatorWith();
-    emulator.control.failNext('/v1/calendars', { hold: 'calendars' });
-    const tokens = await authorize(emulator, undefined, 'Google');
-    let answered = false;
-    const call = api(emulator, '/v1/calendars', tokens.access_token).then((r) => {
-      answered = true;
-      return r.status;
-    });
-    await emulator.control.held('calendars');
-    expect(answered).toBe(false);
-    emulator.control.release('calendars');
-    expect(await call).toBe(200);
-  });
 });
 
 describe('test control over HTTP (/__emulator/)', () => {
-  it('GET /__emulator/grants lists live grants; POST /__emulator/release lets a held call go on', async () => {
+  it('GET /__emulator/grants lists live grants; a hold placed over HTTP parks a call until released over HTTP', async () => {
     const emulator = await emulatorWith({ controlApi: true });
     const tokens = await authorize(emulator, undefined, 'Google');
     expect(await (await fetch(`${emulator.url}/__emulator/grants`)).json()).toEqual([{ sub: tokens.sub, refresh_token: tokens.refresh_token }]);
 
-    const fault = await post(emulator, '/__emulator/fail-next', { path: '/v1/calendars', hold: 'api' });
-    expect(fault.status).toBe(204);
+    const placed = await post(emulator, '/__emulator/hold', { path: '/v1/calendars' });
+    expect(placed.status).toBe(201);
+    const { id } = (await placed.json()) as { id: string };
     const call = api(emulator, '/v1/calendars', tokens.access_token);
-    await emulator.control.held('api');
-    expect((await post(emulator, '/__emulator/release', { name: 'api' })).status).toBe(204);
+    const arrived = (await (await fetch(`${emulator.url}/__emulator/hold/${id}/arrived`)).json()) as { path: string };
+    expect(arrived.path).toBe('/v1/calendars');
+    expect((await post(emulator, `/__emulator/hold/${id}/release`, {})).status).toBe(204);
     expect((await call).status).toBe(200);
+  });
+
+  it('refuses a fault with a field it does not know, naming it, and places nothing', async () => {
+    const emulator = await emulatorWith({ controlApi: true });
+    const tokens = await authorize(emulator, undefined, 'Google');
+    const refused = await post(emulator, '/__emulator/fail-next', { path: '/v1/calendars', status: 500, delayMs: 5000 });
+    expect(refused.status).toBe(400);
+    expect(((await refused.json()) as { error: string }).error).toContain('delayMs');
+    expect((await api(emulator, '/v1/calendars', tokens.access_token)).status).toBe(200);
   });
 });

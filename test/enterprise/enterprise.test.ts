@@ -41,6 +41,24 @@ async function connected() {
   return agent;
 }
 
+/** The next revocation event for `reason` (other work of the worker is skipped). */
+async function nextRevocationFor(reason: string) {
+  for (;;) {
+    const event = await h.nextRevocation();
+    if (event.reason === reason) return event;
+  }
+}
+
+/** The access token a page used for a Cronofy path (read from the emulator's recorded requests). */
+async function tokenUsedFor(agent: Awaited<ReturnType<typeof connected>>, page: string, path: string): Promise<string> {
+  h.emulator.control.clearRequests();
+  await agent.get(page).expect(200);
+  return String(requests(path)[0]!.headers.authorization).replace('Bearer ', '');
+}
+
+const works = async (accessToken: string, path = '/v1/calendars') =>
+  (await fetch(`${h.emulator.url}${path}`, { headers: { authorization: `Bearer ${accessToken}` } })).status === 200;
+
 /** Connected, one person asked for and Cronofy's callback delivered. */
 async function withAuthorizedPerson(email = 'sam.okafor@fabrikam.example') {
   const agent = await connected();
@@ -124,6 +142,18 @@ describe('a service account Cronofy no longer accepts', () => {
     expect(page.text).toContain('href="/connect/enterprise"');
     expect(await h.redis.get(`cronofy-connect:connection:${record.id}`)).toBeNull();
     expect((await agent.get('/enterprise').expect(200)).text).toContain('No service account yet');
+  });
+});
+
+describe('a service account Cronofy no longer accepts, with people authorized through it', () => {
+  it('revokes the people too: once the session forgets the service account nobody could reach them', async () => {
+    const { agent, row } = await withAuthorizedPerson('kim.novak@fabrikam.example');
+    const personToken = await tokenUsedFor(agent, row.link!, '/v1/calendars');
+    const serviceToken = await tokenUsedFor(agent, '/enterprise', '/v1/userinfo');
+    h.emulator.control.revokeGrant(serviceToken);
+    clock += 30 * 60 * 1000;
+    expect((await agent.get('/enterprise').expect(401)).text).toContain('connect the service account again');
+    expect(await works(personToken)).toBe(false);
   });
 });
 
@@ -254,13 +284,13 @@ describe("POST /enterprise/callback/:key (Cronofy's answer)", () => {
       expect(peopleRows((await agent.get('/enterprise').expect(200)).text)[0]!.state).toBe('authorized');
     }
 
-    it('a missing signature: 401', async () => {
+    it('M14: a missing signature: 401', async () => {
       const { agent, callback } = await pendingCallback();
       await deliver(h, callback, { headers: { 'cronofy-hmac-sha256': undefined } }).expect(401);
       await unchanged(agent, callback);
     });
 
-    it('a wrong signature, or a body changed after signing: 401', async () => {
+    it('M14: a wrong signature, or a body changed after signing: 401', async () => {
       const { agent, callback } = await pendingCallback();
       await deliver(h, callback, { headers: { 'cronofy-hmac-sha256': 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=' } }).expect(401);
       await deliver(h, callback, { body: callback.body.replace('"code":"', '"code":"x') }).expect(401);
@@ -275,7 +305,7 @@ describe("POST /enterprise/callback/:key (Cronofy's answer)", () => {
       await unchanged(agent, callback);
     });
 
-    it('a replay: 404, and the code is not exchanged twice', async () => {
+    it('M14: a replay: 404, and the code is not exchanged twice', async () => {
       const { agent, callback } = await pendingCallback();
       await unchanged(agent, callback);
       await deliver(h, callback).expect(404);
@@ -283,7 +313,7 @@ describe("POST /enterprise/callback/:key (Cronofy's answer)", () => {
       expect(peopleRows((await agent.get('/enterprise').expect(200)).text)[0]!.state).toBe('authorized');
     });
 
-    it('an oversized body: 413', async () => {
+    it('M14: an oversized body: 413', async () => {
       const { agent, callback } = await pendingCallback();
       const big = JSON.stringify({ authorization: { code: 'c' }, padding: 'x'.repeat(20_000) });
       await deliver(h, callback, { body: big, headers: { 'cronofy-hmac-sha256': cronofySignature(big, h.config.cronofy.clientSecret) } }).expect(413);
@@ -335,6 +365,27 @@ describe('an authorized person', () => {
     await agent.get(row.link!).expect(409);
   });
 
+  it('a revoke Cronofy does not confirm is queued, the page says revocation pending, and the worker retries until Cronofy confirms', async () => {
+    const { agent, row } = await withAuthorizedPerson('kim.novak@fabrikam.example');
+    const personToken = await tokenUsedFor(agent, row.link!, '/v1/calendars');
+    const csrf = await csrfTokenFrom(agent, '/enterprise');
+    h.emulator.control.failNext('/oauth/token/revoke', { status: 503, times: 2 });
+    const settled: string[] = [];
+    const confirmed = (async () => {
+      for (;;) {
+        const event = await nextRevocationFor('disconnect');
+        settled.push(event.outcome);
+        if (event.outcome === 'revoked') return;
+        clock += 10 * 60 * 1000; // the next try falls due
+      }
+    })();
+    await agent.post(`${row.link!}/revoke`).type('form').send({ _csrf: csrf }).expect(302);
+    expect((await agent.get('/enterprise').expect(200)).text).toContain('Revocation pending');
+    await confirmed;
+    expect(settled).toEqual(['queued', 'retry', 'revoked']);
+    expect(await works(personToken)).toBe(false);
+  });
+
   it("an id that is not one of this service account's people is a 404", async () => {
     const { row } = await withAuthorizedPerson();
     const stranger = await connected();
@@ -363,6 +414,64 @@ describe('POST /enterprise/disconnect', () => {
   });
 });
 
+describe('POST /enterprise/disconnect when Cronofy cannot be reached', () => {
+  it('says revocation pending for the service account and the person, and the queue revokes both', async () => {
+    const { agent, row } = await withAuthorizedPerson('sam.okafor@fabrikam.example');
+    const personToken = await tokenUsedFor(agent, row.link!, '/v1/calendars');
+    const serviceToken = await tokenUsedFor(agent, '/enterprise', '/v1/userinfo');
+    const csrf = await csrfTokenFrom(agent, '/enterprise');
+    h.emulator.control.failNext('/oauth/token/revoke', { status: 503, times: 2 });
+    const outcomes: string[] = [];
+    const bothConfirmed = (async () => {
+      while (outcomes.filter((o) => o === 'revoked').length < 2) outcomes.push((await nextRevocationFor('disconnect')).outcome);
+    })();
+    await agent.post('/enterprise/disconnect').type('form').send({ _csrf: csrf }).expect(302);
+    const home = (await agent.get('/').expect(200)).text;
+    expect(home).toContain('Disconnected the service account. Revocation pending');
+    expect(home).toContain('Revocation pending for 1 of them');
+    expect(outcomes).toEqual(['queued', 'queued']);
+    clock += 10 * 60 * 1000;
+    await bothConfirmed;
+    expect(await works(personToken)).toBe(false);
+    expect(await works(serviceToken, '/v1/userinfo')).toBe(false);
+  });
+});
+
+describe('POST /logout with a service account', () => {
+  it('revokes the service account and its people at Cronofy: they belonged to the session', async () => {
+    const { agent, row } = await withAuthorizedPerson('jo.garcia@fabrikam.example');
+    const personToken = await tokenUsedFor(agent, row.link!, '/v1/calendars');
+    const serviceToken = await tokenUsedFor(agent, '/enterprise', '/v1/userinfo');
+    const csrf = await csrfTokenFrom(agent, '/');
+    h.emulator.control.clearRequests();
+    const page = await agent.post('/logout').type('form').send({ _csrf: csrf }).expect(200);
+    expect(page.text).toContain('Enterprise Connect belonged to this session only');
+    expect(page.text).toContain('Cronofy has revoked it');
+    expect(requests('/oauth/token/revoke')).toHaveLength(2);
+    expect(await works(personToken)).toBe(false);
+    expect(await works(serviceToken, '/v1/userinfo')).toBe(false);
+  });
+});
+
+describe('a person whose token answer cannot be used', () => {
+  it('is given back to Cronofy, and the person is shown as failed with the reason', async () => {
+    const absurd = await startHarness({ now: () => clock, emulator: { deliverCallbacks: false, accessTokenTtl: 1e13 } });
+    try {
+      const agent = absurd.agent();
+      expect((await connectEnterprise(agent)).status).toBe(302); // a service account lives 1800 s
+      const services = absurd.emulator.control.liveGrants();
+      await authorizeEmail(agent, 'riley.chen@fabrikam.example');
+      await deliver(absurd, callbackFor(absurd, 'riley.chen@fabrikam.example')).expect(200);
+      const rows = parse((await agent.get('/enterprise').expect(200)).text).querySelectorAll('tbody tr');
+      expect(rows[0]!.querySelector('.state')!.text.trim()).toBe('failed');
+      expect(rows[0]!.text).toContain('impossible lifetime');
+      expect(absurd.emulator.control.liveGrants()).toEqual(services);
+    } finally {
+      await absurd.close();
+    }
+  });
+});
+
 describe('secrets', () => {
   it('never writes a callback key, code or token into the logs', async () => {
     const { agent } = await withAuthorizedPerson('sam.okafor@fabrikam.example');
@@ -374,5 +483,41 @@ describe('secrets', () => {
     expect(logs).toContain('/enterprise/callback/[redacted]');
     expect(logs).not.toContain(key);
     expect(logs).not.toContain(code);
+  });
+});
+
+describe('a service account whose session has ended', () => {
+  it('lapses with the session (8 hours at most), and the worker revokes it and its people', async () => {
+    const { agent, row } = await withAuthorizedPerson('sam.okafor@fabrikam.example');
+    const personToken = await tokenUsedFor(agent, row.link!, '/v1/calendars');
+    const serviceToken = await tokenUsedFor(agent, '/enterprise', '/v1/userinfo');
+    clock += 9 * 60 * 60 * 1000; // past the session's absolute lifetime: no browser can reach them
+    for (;;) {
+      const next = nextRevocationFor('lapsed');
+      if (!(await works(personToken)) && !(await works(serviceToken, '/v1/userinfo'))) break;
+      await next;
+    }
+    await agent.get('/enterprise').expect(200); // a new session: nothing connected
+  });
+});
+
+// Last: it stops the first instance's revocation worker for the rest of the file.
+describe('a queued Enterprise Connect revoke across a restart', () => {
+  it('is confirmed by another instance started later', async () => {
+    const { agent, row } = await withAuthorizedPerson('riley.chen@fabrikam.example');
+    const personToken = await tokenUsedFor(agent, row.link!, '/v1/calendars');
+    h.stopFirstWorker(); // this instance's worker ends, as its process would
+    const csrf = await csrfTokenFrom(agent, '/enterprise');
+    h.emulator.control.failNext('/oauth/token/revoke', { status: 503 });
+    const queued = nextRevocationFor('disconnect');
+    await agent.post(`${row.link!}/revoke`).type('form').send({ _csrf: csrf }).expect(302);
+    expect((await queued).outcome).toBe('queued');
+    expect(await works(personToken)).toBe(true);
+
+    clock += 10 * 60 * 1000;
+    const confirmed = nextRevocationFor('disconnect');
+    h.secondInstance(); // a new process on the same Redis
+    expect((await confirmed).outcome).toBe('revoked');
+    expect(await works(personToken)).toBe(false);
   });
 });

@@ -31,7 +31,7 @@ const PATHS = [
 ];
 
 describe('anonymous visitors', () => {
-  it('1,000 anonymous GETs add no key to Redis and set no cookie', async () => {
+  it('M9: 1,000 anonymous GETs add no key to Redis and set no cookie', async () => {
     const before = await h.redis.dbsize();
     const statuses = new Set<number>();
     for (let batch = 0; batch < 100; batch++) {

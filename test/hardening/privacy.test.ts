@@ -6,6 +6,7 @@ import request from 'supertest';
 import { INSPECTOR_PREFIX } from '../../src/inspector/inspector';
 import { SESSION_ABSOLUTE_MS, SESSION_IDLE_MS, SESSION_PREFIX } from '../../src/session';
 import { type Harness, connectThrough, csrfTokenFrom, startHarness } from '../support/harness';
+import { sessionCookie, sessionIdOf } from '../support/stored';
 
 let h: Harness;
 let clock = Date.now();
@@ -17,10 +18,7 @@ beforeEach(() => {
 });
 afterAll(() => h.close());
 
-const sidOf = (setCookie: unknown): string => {
-  const cookie = ([] as string[]).concat((setCookie as string[] | undefined) ?? []).find((c) => c.startsWith('cc.sid='))!;
-  return decodeURIComponent(cookie.split(';')[0]!.slice('cc.sid='.length)).slice(2).split('.')[0]!;
-};
+const sidOf = (setCookie: unknown): string => sessionIdOf(sessionCookie(setCookie as string[] | undefined));
 
 async function inspectorKeyOf(setCookie: unknown): Promise<string> {
   const session = JSON.parse((await h.redis.get(SESSION_PREFIX + sidOf(setCookie))) ?? '{}') as { inspectorId?: string };

@@ -17,7 +17,7 @@ async function statusesWithSpoofedAddresses(h: Harness): Promise<number[]> {
 }
 
 describe('TRUST_PROXY', () => {
-  it("ignores a spoofed X-Forwarded-For from a client that is not the proxy: it keeps its bucket", async () => {
+  it("M12: ignores a spoofed X-Forwarded-For from a client that is not the proxy: it keeps its bucket", async () => {
     const h = await startHarness({ env: { TRUST_PROXY: '10.9.9.9' }, rateLimits: limits() });
     try {
       expect(await statusesWithSpoofedAddresses(h)).toEqual([302, 302, 302, 429, 429]);

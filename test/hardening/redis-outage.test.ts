@@ -1,10 +1,13 @@
 // Checklist group H: Redis unavailable. A real redis-server of the test's own is stopped and
 // started again; the app must answer fast with a clear 503, never redirect to Cronofy with a state
 // it could not save, never exchange a code it cannot check, and recover without a restart.
-import Redis from 'ioredis';
 import request from 'supertest';
 import { type Harness, connectThrough, consent, pathOf, startHarness } from '../support/harness';
 import { type OwnRedis, startOwnRedis } from '../support/redis-server';
+
+// Each storage step of a request meets the outage in turn (ioredis gives a command up after one
+// failed reconnect), so a page can take several seconds to answer its 503.
+jest.setTimeout(60_000);
 
 let redis: OwnRedis;
 let h: Harness;
@@ -21,15 +24,10 @@ afterAll(async () => {
 const ready = () =>
   h.redis.status === 'ready' ? Promise.resolve() : new Promise<void>((resolve) => h.redis.once('ready', () => resolve()));
 
-/** Redis running, answering everyone, and the app's client connected to it: a no-op when all is well. */
+/** Redis running and the app's client connected to it: a no-op when all is well. */
 async function restart() {
+  redis.thaw();
   await redis.start();
-  const admin = new Redis(redis.url, { maxRetriesPerRequest: 1 });
-  try {
-    await admin.call('CLIENT', 'UNPAUSE');
-  } finally {
-    admin.disconnect();
-  }
   await ready();
 }
 
@@ -87,19 +85,19 @@ describe('Redis outage', () => {
     await request(h.app).get('/healthz').expect(200);
   });
 
-  it('H6: a Redis that stops answering (paused) gets a 503 after the command timeout, then recovers', async () => {
-    const agent = h.agent();
-    expect((await connectThrough(agent)).status).toBe(302);
-    const admin = new Redis(redis.url);
+  it('H6: a Redis that stops answering gets a 503 after the command timeout, then recovers', async () => {
+    // An app of its own with a short command timeout; the harness's is long, for busy machines.
+    const hung = await startHarness({ redisUrl: redis.url, env: { REDIS_COMMAND_TIMEOUT_MS: '3000' } });
     try {
-      await admin.call('CLIENT', 'PAUSE', '3000', 'ALL');
-      const res = await agent.get('/calendars');
+      redis.freeze(); // connections stay open and nothing answers: only the timeout ends the request
+      const res = await request(hung.app).get('/connect/individual');
       expect(res.status).toBe(503);
       expect(res.text).toContain('Session storage is unavailable');
-      await admin.call('CLIENT', 'UNPAUSE');
-      await agent.get('/calendars').expect(200);
+      redis.thaw();
+      await request(hung.app).get('/connect/individual').expect(302);
     } finally {
-      admin.disconnect();
+      redis.thaw();
+      await hung.close();
     }
   });
 
@@ -113,7 +111,7 @@ describe('Redis outage', () => {
     await h.redis.ping().catch(() => undefined);
     await restart();
     await request(h.app).get('/connect/individual').expect(302);
-  }, 8000);
+  });
 
   it('H5: works again once Redis is back, with no restart of the app', async () => {
     await redis.stop();

@@ -16,7 +16,6 @@ beforeAll(async () => {
   server = await startMetricsServer(metrics.registry, 0, '127.0.0.1');
   h = await startHarness({ metrics });
   countRedisErrors(h.redis, metrics);
-  await h.redis.ping(); // connected before the first page: a cold connection under load can outlast the 1 s command timeout
 });
 afterAll(async () => {
   await server.close();
@@ -138,6 +137,16 @@ describe('GET /metrics', () => {
     await expect(h.redis.call('NOSUCHCOMMAND')).rejects.toThrow(/unknown command/);
     const after = (await scrape()).samples;
     expect(moved(before, after, 'cronofy_connect_redis_command_errors_total{command="nosuchcommand"}')).toBe(1);
+  });
+
+  it('counts a token record written with no replica to acknowledge it', async () => {
+    const role = (await h.redis.call('ROLE')) as [string, unknown, unknown[]];
+    expect(role[2]).toEqual([]); // the test Redis has no replica: nothing can acknowledge
+    const before = (await scrape()).samples;
+    expect((await connectThrough(h.agent(), { separateAccount: true })).status).toBe(302);
+    const after = (await scrape()).samples;
+    expect(moved(before, after, 'cronofy_connect_redis_unreplicated_writes_total{reason="no_replica"}')).toBe(1); // the new connection's record
+    expect(moved(before, after, 'cronofy_connect_redis_unreplicated_writes_total{reason="timeout"}')).toBe(0);
   });
 
   it('answers 404 anywhere but GET /metrics', async () => {

@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { connectThrough } from '../support/harness';
 import { pushQuiet, startPushHarness, type PushHarness } from '../support/push';
+import { sessionCookie } from '../support/stored';
 
 const AVERY = 'avery.quinn@northwind.example';
 let h: PushHarness;
@@ -38,7 +39,7 @@ describe('GET /calendars/live', () => {
   it('tells a page held open by another app instance that a notification changed something (Redis pub/sub)', async () => {
     h.emulator.control.reset();
     const callback = await connectThrough(h.agent(), { account: 'Google' });
-    const cookie = ([] as string[]).concat(callback.headers['set-cookie'] as unknown as string[]).find((c) => c.startsWith('cc.sid='))!.split(';')[0]!;
+    const cookie = sessionCookie(callback);
     await pushQuiet(h);
 
     const abort = new AbortController();

@@ -52,7 +52,7 @@ describe('POST /push/{key}', () => {
     ['an empty signature', ''],
     ['a signature under another secret', 'other'],
     ['the right HMAC as hex', 'hex'],
-  ])('answers 401 to %s and changes nothing', async (_name, kind) => {
+  ])('M14: answers 401 to %s and changes nothing', async (_name, kind) => {
     const { path, body, connectionId } = await connected();
     const before = await feed(connectionId);
     const payload = body('change', { changes_since: '2026-01-01T00:00:00Z' });
@@ -64,7 +64,7 @@ describe('POST /push/{key}', () => {
     expect(await feed(connectionId)).toEqual(before);
   });
 
-  it('answers 401 when the body was changed by one byte after signing', async () => {
+  it('M14: answers 401 when the body was changed by one byte after signing', async () => {
     const { path, body } = await connected();
     const payload = body('change', { changes_since: '2026-01-01T00:00:00Z' });
     await post(path, payload.replace('2026-01-01', '2026-01-02'), sign(payload)).expect(401);
@@ -72,7 +72,7 @@ describe('POST /push/{key}', () => {
     expect(cronofyCalls()).toEqual([]);
   });
 
-  it('accepts two values during a rotation in either order, and a previous secret alone', async () => {
+  it('M14: accepts two values during a rotation in either order, and a previous secret alone', async () => {
     const { path, body } = await connected();
     const payload = body('profile_disconnected');
     await post(path, payload, `${sign(payload, 'rotated_in')},${sign(payload)}`).expect(202);
@@ -98,7 +98,7 @@ describe('POST /push/{key}', () => {
     expect(cronofyCalls()).toEqual([]);
   });
 
-  it('answers 413 to a body over 16 KB and reads nothing', async () => {
+  it('M14: answers 413 to a body over 16 KB and reads nothing', async () => {
     const { path, body } = await connected();
     const payload = body('change', { changes_since: '2026-01-01T00:00:00Z', padding: 'x'.repeat(17 * 1024) });
     await post(path, payload, sign(payload)).expect(413);
@@ -106,7 +106,7 @@ describe('POST /push/{key}', () => {
     expect(cronofyCalls()).toEqual([]);
   });
 
-  it('has its effect once when the same notification is delivered again (a retry or a replay)', async () => {
+  it('M14: has its effect once when the same notification is delivered again (a retry or a replay)', async () => {
     const { connectionId } = await connected();
     h.emulator.control.changeEvent(AVERY, 'Quarterly review');
     await pushQuiet(h);

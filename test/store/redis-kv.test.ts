@@ -1,15 +1,14 @@
 // The Redis store's pub/sub, which the cross-instance refresh lock waits on.
 import { randomBytes } from 'node:crypto';
-import type Redis from 'ioredis';
-import { createRedis } from '../../src/store/redis';
+import { createRedis, oneServer, type RedisClient } from '../../src/store/redis';
 import { createRedisStore } from '../../src/store/redis-kv';
 import { createLogger } from '../../src/web/logging';
 import { REDIS_URL } from '../support/harness';
 
-let redis: Redis;
+let redis: RedisClient;
 let store: ReturnType<typeof createRedisStore>;
 beforeAll(() => {
-  redis = createRedis(REDIS_URL, createLogger('silent'));
+  redis = createRedis(oneServer(REDIS_URL), createLogger('silent'));
   store = createRedisStore(redis);
 });
 afterAll(async () => {

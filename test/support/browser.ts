@@ -1,43 +1,28 @@
-// Browser end-to-end support: the real app listening on a real port (real Redis), the bundled
-// emulator on another, and a Chromium (see find-browser.ts) driven by playwright-core.
+// Browser end-to-end support: the app, Redis and the bundled emulator as test/support/harness.ts
+// builds them for every test, here listening on a real port with the sandbox banner on, and a
+// Chromium (see find-browser.ts) driven by playwright-core.
 //
-// - startStack(): picks the app's port first (the emulator must know the app's redirect URIs),
-//   then starts the emulator, then builds the app like test/support/harness.ts does, with the
-//   sandbox banner on.
+// - startStack(): the harness, listening (APP_BASE_URL is its port on localhost).
 // - launchChromium(): the browser findBrowser() picks, headless.
 // - Page helpers play the person: connect through the emulator's consent page, screenshot, axe.
 import { mkdirSync, readFileSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import type { Express } from 'express';
-import type Redis from 'ioredis';
 import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Locator, type Page } from 'playwright-core';
-import { createApp } from '../../src/app';
-import { loadConfig, type Config } from '../../src/config';
-import { startEmulator } from '../../src/emulator';
-import { SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, type RunningEmulator } from '../../src/emulator/types';
-import { createRedisStore } from '../../src/store/redis-kv';
-import { createRedis } from '../../src/store/redis';
-import { createLogger } from '../../src/web/logging';
 import { findBrowser } from './find-browser';
+import { type Harness, startHarness } from './harness';
 
-export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 export const SCREENSHOT_DIR = path.join(__dirname, '..', '..', 'test-artifacts', 'screenshots');
 
-/** How long a single wait (navigation, locator) may take before the test fails with Playwright's message. */
-export const WAIT_MS = 15_000;
+/**
+ * How long a single wait (navigation, locator, screenshot) may take before the test fails with
+ * Playwright's message: a bound for a machine busy with other work (a full-page screenshot took
+ * over 15 s there), not a timing assert.
+ */
+export const WAIT_MS = 30_000;
 
-export interface Stack {
+export interface Stack extends Harness {
   /** The app's origin, e.g. http://localhost:41234. */
   baseUrl: string;
-  emulator: RunningEmulator;
-  config: Config;
-  app: Express;
-  redis: Redis;
-  /** The app's log lines. */
-  logs: string[];
-  close(): Promise<void>;
 }
 
 export interface StackOptions {
@@ -45,77 +30,11 @@ export interface StackOptions {
   push?: boolean;
 }
 
-/** The real app on a real port and Redis, talking to a real emulator, both on localhost. */
+/** The harness's app, Redis and emulator, the app listening on a port of localhost as the demo does. */
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
-  // 1. The app's port, before anything else: the emulator needs the redirect URIs.
-  const slot: { handler?: (req: IncomingMessage, res: ServerResponse) => void } = {};
-  const server: Server = createServer((req, res) => {
-    if (slot.handler) return slot.handler(req, res);
-    res.statusCode = 503;
-    res.end('starting');
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const { port } = server.address() as AddressInfo;
-  const baseUrl = `http://localhost:${port}`;
-
-  // 2. The emulator, registered with this app's redirect URIs.
-  const emulator = await startEmulator({
-    rateLimit: false,
-    redirectUris: [`${baseUrl}/oauth/callback`, `${baseUrl}/permissions/callback`],
-  });
-
-  // 3. The app, built as harness.ts builds it, plus the sandbox banner.
-  const config = loadConfig({
-    APP_BASE_URL: baseUrl,
-    CRONOFY_CLIENT_ID: SANDBOX_CLIENT_ID,
-    CRONOFY_CLIENT_SECRET: SANDBOX_CLIENT_SECRET,
-    CRONOFY_APP_URL: emulator.url,
-    CRONOFY_API_URL: emulator.url,
-    REDIS_URL,
-    SESSION_SECRET: 'test-only-session-secret-0123456789abcdef',
-    // Off, as in harness.ts: the flows count calls to Cronofy (the cache has its own tests).
-    CRONOFY_CACHE_SECONDS: '0',
-    LOG_LEVEL: 'debug',
-    ...(options.push ? { PUSH_BASE_URL: baseUrl } : {}),
-  });
-  const logs: string[] = [];
-  const logger = createLogger('debug', { write: (line: string) => void logs.push(line) });
-  const redis = createRedis(config.redisUrl!, logger);
-  const store = createRedisStore(redis);
-  const suiteId = Math.random().toString(36).slice(2);
-  const app = createApp({
-    config,
-    logger,
-    kv: store,
-    redis,
-    sandbox: { emulatorUrl: emulator.url, memoryStore: false },
-    rateLimits: { connectPerMinute: 100_000, postPerMinute: 100_000, cronofyPagesPerMinute: 100_000, prefix: `test-rl:e2e:${suiteId}:` },
-  });
-  slot.handler = app;
-
-  return {
-    baseUrl,
-    emulator,
-    config,
-    app,
-    redis,
-    logs,
-    async close() {
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
-      await store.close();
-      redis.disconnect();
-      await emulator.close();
-    },
-  };
+  const h = await startHarness({ listen: { appBaseUrl: true, pushBaseUrl: options.push }, sandbox: true });
+  if (!h.url) throw new Error('the harness did not listen');
+  return { ...h, baseUrl: h.url };
 }
 
 /** The first browser findBrowser() finds, headless. Never skips: no browser at all fails the suite. */

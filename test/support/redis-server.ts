@@ -1,4 +1,5 @@
-// A redis-server of the test's own, on its own port, that the test can stop and start again.
+// A redis-server of the test's own, on its own port, that the test can stop and start again, or
+// freeze (SIGSTOP: connections stay open and nothing answers, a hung server) and thaw.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { freePort } from './ports';
 
@@ -9,6 +10,10 @@ export interface OwnRedis {
   stop(): Promise<void>;
   /** Starts it again on the same port; does nothing while it runs. */
   start(): Promise<void>;
+  /** Stops the process where it stands: it keeps its connections and answers nothing. */
+  freeze(): void;
+  /** Lets a frozen process run on; does nothing when it is not frozen. */
+  thaw(): void;
 }
 
 export async function startOwnRedis(): Promise<OwnRedis> {
@@ -32,15 +37,24 @@ export async function startOwnRedis(): Promise<OwnRedis> {
     });
   }
 
+  const running = (): ChildProcess | undefined => (child && child.exitCode === null && child.signalCode === null ? child : undefined);
+
   async function stop(): Promise<void> {
-    const running = child;
-    if (!running || running.exitCode !== null || running.signalCode !== null) return;
+    const process = running();
+    if (!process) return;
     await new Promise<void>((resolve) => {
-      running.once('exit', () => resolve());
-      running.kill('SIGKILL');
+      process.once('exit', () => resolve());
+      process.kill('SIGKILL');
     });
   }
 
   await start();
-  return { url: `redis://127.0.0.1:${port}`, port, start, stop };
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    port,
+    start,
+    stop,
+    freeze: () => void running()?.kill('SIGSTOP'),
+    thaw: () => void running()?.kill('SIGCONT'),
+  };
 }

@@ -1,10 +1,10 @@
 // What the app stored, read the way the app reads it: the session id behind a cookie, the session
 // data in Redis, and the tokens through the token store (so encryption and the version prefix are
 // the store's business, not each test's).
-import type Redis from 'ioredis';
 import type { Connection, ConnectionKind } from '../../src/connections/connection';
 import type { TokenStore } from '../../src/connections/token-store';
 import { SESSION_PREFIX } from '../../src/session';
+import type { RedisClient } from '../../src/store/redis';
 import type { AppSessionData } from '../../src/session/types';
 
 const COOKIE_NAME = 'cc.sid';
@@ -30,14 +30,14 @@ export function sessionIdOf(cookie: string): string {
 export const sessionKey = (cookie: string): string => SESSION_PREFIX + sessionIdOf(cookie);
 
 /** The session data behind a cookie; null when the store has none. */
-export async function sessionData(redis: Redis, cookie: string): Promise<Partial<AppSessionData> | null> {
+export async function sessionData(redis: RedisClient, cookie: string): Promise<Partial<AppSessionData> | null> {
   const raw = await redis.get(sessionKey(cookie));
   return raw === null ? null : (JSON.parse(raw) as Partial<AppSessionData>);
 }
 
 /** The stored connection of `kind` behind a cookie, read through the token store; null when gone. */
 export async function storedConnection(
-  stores: { redis: Redis; tokens: TokenStore },
+  stores: { redis: RedisClient; tokens: TokenStore },
   cookie: string,
   kind: ConnectionKind = 'individual',
 ): Promise<Connection | null> {
@@ -46,6 +46,6 @@ export async function storedConnection(
 }
 
 /** Whether the token store still holds anything (readable or not) under this connection id. */
-export async function tokensExist(stores: { redis: Redis; tokens: TokenStore }, id: string): Promise<boolean> {
+export async function tokensExist(stores: { redis: RedisClient; tokens: TokenStore }, id: string): Promise<boolean> {
   return (await stores.redis.exists(stores.tokens.key(id))) === 1;
 }

@@ -38,20 +38,20 @@ describe('the HTTP server', () => {
     expect([real.headersTimeout, real.requestTimeout, real.keepAliveTimeout]).toEqual([10_000, 15_000, 5_000]);
   });
 
-  it('closes a socket whose POST body trickles past requestTimeout, with a 408', async () => {
+  it('M11: closes a socket whose POST body trickles past requestTimeout, with a 408', async () => {
     const { socket, received, closed } = await opened();
     socket.write('POST /logout HTTP/1.1\r\nHost: app.test\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 1000\r\n\r\n_csrf=');
     await closed;
     expect(received()).toMatch(/^HTTP\/1\.1 408/);
   });
 
-  it('closes a socket whose headers never finish', async () => {
+  it('M11: closes a socket whose headers never finish', async () => {
     const { socket, closed } = await opened();
     socket.write('GET / HTTP/1.1\r\nHost: app.test\r\nX-Slow: ');
     await closed;
   });
 
-  it('answers a GET carrying a body without waiting for the body, and closes the socket after requestTimeout', async () => {
+  it('M11: answers a GET carrying a body without waiting for the body, and closes the socket after requestTimeout', async () => {
     const { socket, received, closed } = await opened();
     socket.write('GET / HTTP/1.1\r\nHost: app.test\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100000\r\n\r\na=');
     await closed;

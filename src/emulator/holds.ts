@@ -1,33 +1,36 @@
-// Holds: a request to a given path is parked when it arrives and answered only when the test lets
-// it go, so a test can act inside a race window by waiting for an event instead of for time.
+// Holds: the emulator's one way to let a test act inside a race window by waiting for an event
+// instead of for time. A request to a given path is parked when it arrives and answered only when
+// the test lets it go.
 // - A hold catches the next request to its exact path (no query), and only with its method when one
-//   is given; holds on one path catch requests in the order they were placed.
+//   is given; holds on one path catch requests in the order they were placed, one request each.
 // - `arrived` resolves with the request (as recorded) once it is parked.
-// - release() sends it on to its normal answer, worked out only then (so it sees what the test changed
-//   meanwhile); release({ status, body, headers }) answers with that instead. A hold released before
-//   its request comes answers that request at once.
-// - Holds are checked before failNext faults; a released request still meets them.
+// - release() sends it on to its normal answer, worked out only then (so it sees what the test
+//   changed meanwhile); release({ status, body, headers }) answers with that instead. A hold
+//   released before its request comes answers that request at once.
+// - A hold never released is Cronofy not answering: the caller's own timeout ends the wait.
+// - Holds are checked before failNext faults (faults.ts); a released request still meets them.
 // - reset() sends every parked request on to its normal answer and forgets every hold.
-import type { RequestHandler } from 'express';
-import type { HeldRequest, HoldAnswer, RecordedRequest } from './types';
+import type { Request, RequestHandler } from 'express';
+import { send } from './errors';
+import type { Answer, HeldRequest, RecordedRequest } from './types';
 
 interface PendingHold extends HeldRequest {
   method?: string;
   path: string;
   caught: boolean;
   arrive(request: RecordedRequest): void;
-  released: Promise<HoldAnswer | undefined>;
+  released: Promise<Answer | undefined>;
 }
 
-export function createParkedRequests(describe: (req: Parameters<RequestHandler>[0]) => RecordedRequest) {
+export function createHolds(describe: (req: Request) => RecordedRequest) {
   const holds = new Map<string, PendingHold>();
   let counter = 0;
 
   function hold(path: string, options: { method?: string } = {}): HeldRequest {
     let arrive!: (request: RecordedRequest) => void;
-    let release!: (answer?: HoldAnswer) => void;
+    let release!: (answer?: Answer) => void;
     const arrived = new Promise<RecordedRequest>((resolve) => (arrive = resolve));
-    const released = new Promise<HoldAnswer | undefined>((resolve) => (release = resolve));
+    const released = new Promise<Answer | undefined>((resolve) => (release = resolve));
     counter += 1;
     const entry: PendingHold = {
       id: `h${counter}`,
@@ -51,9 +54,7 @@ export function createParkedRequests(describe: (req: Parameters<RequestHandler>[
     entry.arrive(describe(req));
     const answer = await entry.released;
     if (answer === undefined) return next();
-    res.status(answer.status).set(answer.headers ?? {});
-    if (answer.body === undefined) res.end();
-    else res.json(answer.body);
+    send(res, answer);
   };
 
   return {
@@ -66,3 +67,5 @@ export function createParkedRequests(describe: (req: Parameters<RequestHandler>[
     },
   };
 }
+
+export type Holds = ReturnType<typeof createHolds>;
