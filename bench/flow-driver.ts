@@ -3,7 +3,7 @@
 //   → GET /oauth/callback with the first cookie → (full flow only) GET /calendars with the new one.
 // Works for the real app and for the BF skeleton alike: both answer the same URLs.
 import type http from 'node:http';
-import { parse } from 'node-html-parser';
+import { formSubmission } from '../test/support/forms';
 import { cookieFrom, expectStatus, locationOf, send } from './lib/http';
 import { median, percentile } from './lib/stats';
 
@@ -12,24 +12,6 @@ export interface FlowTarget {
   appBase: string;
   cookieName: string;
   agent: http.Agent;
-}
-
-/** The consent form as a browser would submit it: hidden fields, the checked radio, decision=allow. */
-export function consentSubmission(html: string, pageUrl: string): { action: string; body: string } {
-  const root = parse(html);
-  const form = root.querySelector('form[method="post"]');
-  if (!form) throw new Error('consent page has no form');
-  const body = new URLSearchParams();
-  for (const input of form.querySelectorAll('input[type="hidden"]')) {
-    const name = input.getAttribute('name');
-    if (name) body.append(name, input.getAttribute('value') ?? '');
-  }
-  const radios = form.querySelectorAll('input[type="radio"]');
-  const account = radios.find((radio) => radio.hasAttribute('checked')) ?? radios[0];
-  if (!account) throw new Error('consent page offers no account');
-  body.append(account.getAttribute('name') ?? 'account', account.getAttribute('value') ?? '');
-  body.append('decision', 'allow');
-  return { action: new URL(form.getAttribute('action') ?? pageUrl, pageUrl).toString(), body: body.toString() };
 }
 
 export const STEPS = ['start', 'consentPage', 'consentPost', 'callback', 'calendars'] as const;
@@ -60,18 +42,18 @@ export async function connectOnce(target: FlowTarget, times?: StepTimes): Promis
   const consentUrl = locationOf(start, startUrl, 'GET /connect/individual');
   const page = await send(consentUrl, { agent });
   expectStatus(page, 200, 'GET consent page');
-  const form = consentSubmission(page.body, consentUrl);
+  const form = formSubmission(consentUrl, page.body, 'Allow');
   lap('consentPage');
-  const decided = await send(form.action, {
+  const decided = await send(form.action.toString(), {
     agent,
     method: 'POST',
-    body: form.body,
+    body: form.body.toString(),
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
   });
   expectStatus(decided, 302, 'POST consent');
   lap('consentPost');
 
-  const callbackUrl = locationOf(decided, form.action, 'POST consent');
+  const callbackUrl = locationOf(decided, form.action.toString(), 'POST consent');
   const callback = await send(callbackUrl, { agent, headers: { cookie: firstCookie } });
   expectStatus(callback, 302, 'GET /oauth/callback');
   lap('callback');

@@ -1,6 +1,7 @@
 // createApp: middleware order, routers, 404 and the error handler. No I/O happens on import;
 // server.ts (or a test) builds the dependencies and listens.
 import path from 'node:path';
+import ejs from 'ejs';
 import express, { type Express } from 'express';
 import type { Logger } from 'pino';
 import type { Config } from './config';
@@ -167,8 +168,12 @@ export function createApp(deps: AppDependencies): Express {
   app.disable('x-powered-by');
   app.set('etag', false); // pages are no-store: hashing them buys nothing
   app.set('trust proxy', config.trustProxy);
+  const views = path.join(__dirname, '..', 'views');
   app.set('view engine', 'ejs');
-  app.set('views', path.join(__dirname, '..', 'views'));
+  app.set('views', views);
+  // Views include partials by absolute name (include('/partials/head')), which EJS resolves
+  // against `root`; a relative name would cost a file-system lookup per include on every render.
+  app.engine('ejs', (file, data, done) => ejs.renderFile(file, data as ejs.Data, { root: views, cache: app.enabled('view cache') }, done));
   app.set('query parser', 'simple');
 
   app.use(requestLogger(logger));
@@ -185,9 +190,11 @@ export function createApp(deps: AppDependencies): Express {
   // Cronofy's server-to-server POST: before rate limits (a batch answers 50 at once), body parsing,
   // sessions and CSRF; it authenticates by its signature and single-use key instead.
   app.use(enterpriseCallbackRoutes(ctx));
+  // What every page shows and no request changes is set once; res.locals holds the per-request rest.
+  app.locals.sandbox = deps.sandbox;
+  app.locals.dataCenter = { code: config.cronofy.dataCenter, name: DATA_CENTER_NAMES[config.cronofy.dataCenter] };
+  app.locals.inspectorOn = config.inspector;
   app.use((req, res, next) => {
-    res.locals.sandbox = deps.sandbox;
-    res.locals.dataCenter = { code: config.cronofy.dataCenter, name: DATA_CENTER_NAMES[config.cronofy.dataCenter] };
     res.locals.path = req.path;
     next();
   });
@@ -210,14 +217,14 @@ export function createApp(deps: AppDependencies): Express {
   app.use(sessionHold({ tokens, now }));
   app.use((req, res, next) => {
     res.locals.flash = takeFlash(req);
-    res.locals.inspectorOn = config.inspector;
     next();
   });
   app.use(noticeFromQuery);
   app.use(['/calendars', '/permissions', '/organization', '/enterprise'], limiters.cronofyPages);
   // One budget for everything the page asks of Cronofy, retries included.
   app.use((_req, _res, next) => runWithDeadline(config.cronofy.timeoutMs, next));
-  app.use(inspector.middleware);
+  // Off (production's default), the inspector records nothing: no AsyncLocalStorage to enter.
+  if (inspector.enabled) app.use(inspector.middleware);
   app.use(csrfTokenForViews);
   app.use(csrfProtection(new URL(config.appBaseUrl).origin));
 

@@ -1,11 +1,11 @@
-// Load generators. All run in this (orchestrator) process, which is pinned away from the app.
+// Load generators. Both run in this (orchestrator) process, which is pinned away from the app.
 // - closedLoop: autocannon, fixed connections, next request when the previous answers: gives
 //   max throughput, but under-reports tail latency when the server stalls (coordinated omission).
-// - autocannonRate: autocannon's overallRate. Caveat measured here: each connection gets a
-//   per-second quota and spends it back to back at the start of every second, so the load comes
-//   in bursts (a closed loop for part of each second), not evenly spaced.
 // - paced: an open-loop generator that starts requests evenly spaced and measures each latency
 //   from the moment the request was *due*, so queueing behind a stall is counted (wrk2-style).
+//   autocannon's own fixed rate (overallRate) is not used: it gives each connection a per-second
+//   quota that it spends back to back, so the load comes in bursts, and its latency correction
+//   assumes a 1 ms interval (autocannon 9, lib/run.js).
 import autocannon from 'autocannon';
 import { newAgent, send } from './http';
 import { percentile } from './stats';
@@ -39,7 +39,8 @@ function fromAutocannon(result: autocannon.Result): LoadResult {
   };
 }
 
-export async function closedLoop(url: string, connections: number, options: LoadOptions): Promise<LoadResult> {
+/** Closed loop on `url`; with `requests`, each connection cycles through those paths and headers on its host. */
+export async function closedLoop(url: string, connections: number, options: LoadOptions & { requests?: autocannon.Options['requests'] }): Promise<LoadResult> {
   const result = await autocannon({
     url,
     connections,
@@ -47,19 +48,7 @@ export async function closedLoop(url: string, connections: number, options: Load
     duration: options.measureS,
     warmup: { connections, duration: options.warmupS },
     headers: options.headers,
-  });
-  return fromAutocannon(result);
-}
-
-export async function autocannonRate(url: string, connections: number, rate: number, options: LoadOptions): Promise<LoadResult> {
-  const result = await autocannon({
-    url,
-    connections,
-    pipelining: 1,
-    overallRate: rate,
-    duration: options.measureS,
-    warmup: { connections, duration: options.warmupS },
-    headers: options.headers,
+    ...(options.requests ? { requests: options.requests } : {}),
   });
   return fromAutocannon(result);
 }
@@ -70,7 +59,15 @@ export async function autocannonRate(url: string, connections: number, rate: num
  * Up to `maxSockets` requests in flight; beyond that they wait in the agent's queue, and that wait
  * counts, as it would for a browser.
  */
-export async function paced(url: string, rate: number, maxSockets: number, options: LoadOptions): Promise<LoadResult> {
+/** One request of a paced run: where, and with which headers (a session cookie). */
+export interface Target {
+  url: string;
+  headers: Record<string, string>;
+}
+
+/** Paced load on one URL, or round-robin over several targets (e.g. many sessions, several pages). */
+export async function paced(targets: string | Target[], rate: number, maxSockets: number, options: LoadOptions): Promise<LoadResult> {
+  const list: Target[] = typeof targets === 'string' ? [{ url: targets, headers: options.headers }] : targets;
   const agent = newAgent(maxSockets);
   const intervalMs = 1000 / rate;
   const begin = performance.now();
@@ -89,7 +86,8 @@ export async function paced(url: string, rate: number, maxSockets: number, optio
 
   const fire = (due: number): void => {
     const counted = due >= measureFrom;
-    const request = send(url, { agent, headers: options.headers, discardBody: true })
+    const target = list[sent % list.length] as Target;
+    const request = send(target.url, { agent, headers: target.headers, discardBody: true })
       .then((reply) => {
         if (!counted) return;
         if (reply.status >= 200 && reply.status < 300) latencies.push(performance.now() - due);

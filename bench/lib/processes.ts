@@ -1,9 +1,10 @@
 // Child processes for the benchmark: each server runs in its own Node process (own event loop),
-// optionally pinned to a CPU with taskset. Every child is remembered so that it is stopped on
-// normal exit, on error and on SIGINT/SIGTERM.
+// compiled JavaScript run by plain `node` (the app from dist/, as `npm start` runs it), optionally
+// pinned to a CPU with taskset. Every child is remembered so that it is stopped on normal exit, on
+// error and on SIGINT/SIGTERM.
 import { type ChildProcess, type StdioOptions, spawn, spawnSync } from 'node:child_process';
-import { openSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { closeSync, mkdtempSync, openSync, readFileSync, readSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 
 export const ROOT = path.resolve(__dirname, '..', '..');
@@ -42,41 +43,67 @@ export function affinityOf(pid: number): string | null {
   return out.status === 0 ? (out.stdout.split(':').pop()?.trim() ?? null) : null;
 }
 
+/** Where the children's stdout goes: BENCH_CHILD_STDOUT (kept), or a temporary directory removed at the end. */
+const logDir = process.env.BENCH_CHILD_STDOUT ?? mkdtempSync(path.join(os.tmpdir(), 'bench-logs-'));
+const keepLogs = process.env.BENCH_CHILD_STDOUT !== undefined;
+
+/** Counts pino error/fatal lines (level 50/60) in a log file, reading only what was added since the last call. */
+function errorScanner(file: string): () => { count: number; first: string[] } {
+  const errors = { count: 0, first: [] as string[] };
+  let offset = 0;
+  let partial = '';
+  const chunk = Buffer.alloc(1 << 20);
+  return () => {
+    let fd: number;
+    try {
+      fd = openSync(file, 'r');
+    } catch {
+      return { ...errors, first: [...errors.first] };
+    }
+    try {
+      for (let read = readSync(fd, chunk, 0, chunk.length, offset); read > 0; read = readSync(fd, chunk, 0, chunk.length, offset)) {
+        offset += read;
+        const text = partial + chunk.toString('utf8', 0, read);
+        const end = text.lastIndexOf('\n');
+        partial = text.slice(end + 1);
+        if (!text.includes('"level":50') && !text.includes('"level":60')) continue;
+        for (const line of text.slice(0, end).split('\n')) {
+          if (!line.includes('"level":50') && !line.includes('"level":60')) continue;
+          errors.count += 1;
+          if (errors.first.length < 5) errors.first.push(line.slice(0, 1000));
+        }
+      }
+    } finally {
+      closeSync(fd);
+    }
+    return { count: errors.count, first: [...errors.first] };
+  };
+}
+
 /**
- * Starts `node --import tsx <script>` (taskset execs node, so the pid is node's own, which is what
- * /proc/<pid>/status must be read from). stdout (a pino line per request for the app) comes
- * through a pipe that is only scanned for error-level lines: a failing request in a scenario can
- * then be explained from the app's own log, at the cost of a substring search per chunk here.
+ * Starts `node <script>` (taskset execs node, so the pid is node's own, which is what
+ * /proc/<pid>/status must be read from). stdout (a pino line per request for the app) goes to a
+ * file, as a log file would: a pipe read by this process (the load generator) would make the
+ * app's log writes wait on the load generator. errorLog() scans the file for error-level lines.
  */
 export function startNode(name: string, script: string, env: Record<string, string>, cpu: string | null, extraNodeArgs: string[] = []): Child {
-  const nodeArgs = [...extraNodeArgs, '--import', 'tsx', path.join(ROOT, script)];
+  const nodeArgs = [...extraNodeArgs, path.resolve(ROOT, script)];
   const pinned = cpu !== null && tasksetAvailable();
   // A clean environment: nothing from the caller's shell (REDIS_URL, TRUST_PROXY...) leaks into
-  // what is measured. BENCH_CHILD_STDOUT=<dir> keeps each child's stdout for debugging.
+  // what is measured.
   const fullEnv = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env };
-  const logDir = process.env.BENCH_CHILD_STDOUT;
-  const stdout = logDir ? openSync(path.join(logDir, `${name}.log`), 'w') : 'pipe';
+  const logFile = path.join(logDir, `${name}-${Date.now()}.log`);
+  const stdout = openSync(logFile, 'w');
   const options = { cwd: ROOT, env: fullEnv, stdio: ['ignore', stdout, 'pipe'] as StdioOptions };
   const child = pinned ? spawn('taskset', ['-c', cpu, process.execPath, ...nodeArgs], options) : spawn(process.execPath, nodeArgs, options);
+  closeSync(stdout);
   running.add(child);
   let tail = '';
   let done = false;
   child.stderr?.on('data', (chunk: Buffer) => {
     tail = (tail + chunk.toString()).slice(-4000);
   });
-  const errors = { count: 0, first: [] as string[] };
-  let partial = '';
-  child.stdout?.on('data', (chunk: Buffer) => {
-    const text = partial + chunk.toString();
-    const end = text.lastIndexOf('\n');
-    partial = text.slice(end + 1);
-    if (!text.includes('"level":50') && !text.includes('"level":60')) return;
-    for (const line of text.slice(0, end).split('\n')) {
-      if (!line.includes('"level":50') && !line.includes('"level":60')) continue;
-      errors.count += 1;
-      if (errors.first.length < 5) errors.first.push(line.slice(0, 1000));
-    }
-  });
+  const errorLog = errorScanner(logFile);
   const exit = new Promise<void>((resolve) =>
     child.once('exit', () => {
       done = true;
@@ -92,7 +119,7 @@ export function startNode(name: string, script: string, env: Record<string, stri
     pid: child.pid ?? -1,
     cpu: pinned ? cpu : null,
     stderrTail: () => tail,
-    errorLog: () => ({ count: errors.count, first: [...errors.first] }),
+    errorLog,
     exited: () => done,
     async stop() {
       if (done) return;
@@ -100,6 +127,8 @@ export function startNode(name: string, script: string, env: Record<string, stri
       const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
       await exit;
       clearTimeout(timer);
+      errorLog(); // the last lines, written while stopping
+      if (!keepLogs) rmSync(logFile, { force: true });
     },
   };
   handles.add(handle);
@@ -116,17 +145,7 @@ export async function stopAll(): Promise<void> {
 export function killAllNow(): void {
   for (const child of running) child.kill('SIGKILL');
   running.clear();
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no free port'))));
-    });
-  });
+  if (!keepLogs) rmSync(logDir, { recursive: true, force: true });
 }
 
 /** Resident set size in KB from /proc (VmRSS), or null off Linux. */

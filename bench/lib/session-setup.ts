@@ -15,11 +15,11 @@ export function sessionIdOf(cookie: string): string {
 export async function connectedSessions(top: Topology, redis: Redis): Promise<{ appCookie: string; b1Cookie: string; b1: Server; sessionJson: string }> {
   const cookieName = sessionCookieName(false);
   const agent = newAgent(2);
-  const appCookie = await connectOnce({ appBase: top.appA.url, cookieName, agent });
+  const appCookie = await connectOnce({ appBase: top.app.url, cookieName, agent });
   // The first pages consume the "connected" flash and create the CSRF token: the session's
   // steady-state content, which is what B1 copies and what the load then reads.
   for (const page of ['/', '/calendars', '/']) {
-    const answer = await send(`${top.appA.url}${page}`, { agent, headers: { cookie: appCookie } });
+    const answer = await send(`${top.app.url}${page}`, { agent, headers: { cookie: appCookie } });
     if (answer.status !== 200) throw new Error(`GET ${page} with the connected session answered ${answer.status}`);
   }
   const raw = await redis.get(SESSION_PREFIX + sessionIdOf(appCookie));
@@ -34,7 +34,7 @@ export async function connectedSessions(top: Topology, redis: Redis): Promise<{ 
   const b1 = await top.startB1(sessionJson);
   const login = await send(`${b1.url}/login`, { agent });
   const b1Cookie = cookieFrom(login, cookieName);
-  if (!b1Cookie) throw new Error('B1 /login set no cookie');
+  if (!b1Cookie) throw new Error(`B1 /login set no cookie (${login.status}: ${login.body.slice(0, 200)})`);
   agent.destroy();
   return { appCookie, b1Cookie, b1, sessionJson };
 }
@@ -42,7 +42,7 @@ export async function connectedSessions(top: Topology, redis: Redis): Promise<{ 
 /** What the app's session cookie looks like in this configuration (http APP_BASE_URL). */
 export async function cookieAttributes(top: Topology): Promise<string> {
   const agent = newAgent(1);
-  const answer = await send(`${top.appA.url}/connect/individual`, { agent });
+  const answer = await send(`${top.app.url}/connect/individual`, { agent });
   agent.destroy();
   const line = (answer.headers['set-cookie'] ?? [])[0] ?? '';
   return line.replace(/=[^;]*/, '=…');

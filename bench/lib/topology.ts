@@ -1,13 +1,19 @@
-// Who runs where. With 2+ CPUs and taskset: the app instance A, B1 and BF on CPU 0 (the system
-// under test); this orchestrator (load generator, flow driver), the emulator, the proxies and
-// app instance B on CPU 1. Redis is the machine's shared server and is left as it is (see run.ts).
+// Who runs where. With 2+ CPUs and taskset: the app, B1 and BF on CPU 0 (the systems under test,
+// measured one at a time); this orchestrator (load generator, flow driver) and the emulator on
+// CPU 1. Redis is the machine's shared server and is left as it is (see run.ts).
+// Every server is compiled JavaScript: the app is dist/server.js (`npm run build`), the emulator
+// dist/emulator/main.js, the baselines bench/baselines compiled by tsc (`npm run bench` builds both).
 import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import { DEFAULT_SCOPE } from '../../src/config';
 import { SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET } from '../../src/emulator/types';
+import { freePort } from '../../test/support/ports';
 import { BENCH_REDIS_URL } from './redis-tools';
-import { type Child, freePort, startNode, waitForHttp } from './processes';
+import { type Child, ROOT, startNode, waitForHttp } from './processes';
 
 export const APP_CPU = '0';
 export const LOAD_CPU = '1';
+export const BASELINES_DIR = path.join(ROOT, 'node_modules', '.cache', 'cronofy-connect-bench', 'baselines');
 
 export interface Server {
   name: string;
@@ -19,55 +25,72 @@ export interface Server {
 export interface Topology {
   emulatorUrl: string;
   emulator: Child;
-  appA: Server;
-  appB: Server;
+  app: Server;
   bf: Server;
-  proxyOne: Server;
-  proxyTwo: Server;
   sessionSecret: string;
   startB1(sessionJson: string): Promise<Server>;
   children(): Child[];
 }
 
-async function started(name: string, script: string, env: Record<string, string>, cpu: string | null, url: string): Promise<Server> {
-  const child = startNode(name, script, env, cpu);
-  await waitForHttp(`${url.replace('localhost', '127.0.0.1')}/healthz`, child);
+export interface TopologyOptions {
+  pin: boolean;
+  /** Extra `node` flags for the app (e.g. --cpu-prof). */
+  appNodeArgs?: string[];
+  /** Extra `node` flags for B1 and BF. */
+  baselineNodeArgs?: string[];
+  /** Environment for the app on top of the benchmark's (e.g. the read cache back on for the soak). */
+  appEnv?: Record<string, string>;
+}
+
+async function started(name: string, script: string, env: Record<string, string>, cpu: string | null, url: string, nodeArgs: string[] = [], probe = '/healthz'): Promise<Server> {
+  const child = startNode(name, script, env, cpu, nodeArgs);
+  await waitForHttp(`${url.replace('localhost', '127.0.0.1')}${probe}`, child);
   return { name, url, child };
 }
 
-export async function startTopology(pin: boolean): Promise<Topology> {
+export async function startTopology({ pin, appNodeArgs = [], baselineNodeArgs = [], appEnv: extraAppEnv = {} }: TopologyOptions): Promise<Topology> {
   const cpu = (which: string) => (pin ? which : null);
-  const [emulatorPort, portA, portB, portB1, portBF, portOne, portTwo] = await Promise.all(Array.from({ length: 7 }, freePort));
+  const [emulatorPort, appPort, b1Port, bfPort] = await Promise.all(Array.from({ length: 4 }, freePort));
   const base = (port: number | undefined) => `http://localhost:${port}`;
   const emulatorUrl = `http://127.0.0.1:${emulatorPort}`;
   const sessionSecret = randomBytes(24).toString('hex');
   const children: Child[] = [];
+  const track = (server: Server) => (children.push(server.child), server);
 
-  const redirectUris = [portA, portB, portBF, portOne, portTwo].flatMap((port) => [`${base(port)}/oauth/callback`, `${base(port)}/permissions/callback`]);
-  const emulator = startNode('emulator', 'bench/emulator-process.ts', {
-    NODE_ENV: 'production',
-    BENCH_EMULATOR_PORT: String(emulatorPort),
-    BENCH_REDIRECT_URIS: redirectUris.join(','),
-  }, cpu(LOAD_CPU));
-  children.push(emulator);
-  await waitForHttp(`${emulatorUrl}/`, emulator);
+  // The standalone emulator (npm run emulator), control API on (the orchestrator clears its
+  // request log between runs), no rate limit (the runs would measure its 429s).
+  const redirectUris = [appPort, bfPort].flatMap((port) => [`${base(port)}/oauth/callback`, `${base(port)}/permissions/callback`]);
+  const emulator = track(
+    await started('emulator', 'dist/emulator/main.js', {
+      NODE_ENV: 'production',
+      EMULATOR_PORT: String(emulatorPort),
+      EMULATOR_REDIRECT_URIS: redirectUris.join(','),
+      EMULATOR_CONTROL_API: 'true',
+      EMULATOR_RATE_LIMIT: 'false',
+    }, cpu(LOAD_CPU), emulatorUrl, [], '/'),
+  ).child;
 
-  // The production entry point itself (src/server.ts), configured only through the environment.
-  const appEnv = (port: number | undefined): Record<string, string> => ({
+  // The production entry point itself, configured only through the environment.
+  const appEnv: Record<string, string> = {
     NODE_ENV: 'production',
-    PORT: String(port),
-    APP_BASE_URL: base(port),
+    HOST: '127.0.0.1',
+    PORT: String(appPort),
+    APP_BASE_URL: base(appPort),
     REDIS_URL: BENCH_REDIS_URL,
     SESSION_SECRET: sessionSecret,
     CRONOFY_CLIENT_ID: SANDBOX_CLIENT_ID,
     CRONOFY_CLIENT_SECRET: SANDBOX_CLIENT_SECRET,
     CRONOFY_APP_URL: emulatorUrl,
     CRONOFY_API_URL: emulatorUrl,
-    // Every flow comes from 127.0.0.1: the default 30 connects/minute/IP would turn S3 into 429s.
-    // The limiter still runs (one Redis EVALSHA per /connect and /oauth/callback), as in production.
+    // The calendars page compares with a baseline that has no cache: the app must not have one either.
+    CRONOFY_CACHE_SECONDS: '0',
+    // Every flow comes from 127.0.0.1: the default 30 connects/minute/IP would turn the flows into
+    // 429s. The limiters still run (one Redis call each), as in production.
     RATE_LIMIT_CONNECT_PER_MINUTE: '1000000000',
     RATE_LIMIT_POST_PER_MINUTE: '1000000000',
-  });
+    RATE_LIMIT_PAGES_PER_MINUTE: '1000000000',
+    ...extraAppEnv,
+  };
   const baselineEnv = (port: number | undefined): Record<string, string> => ({
     NODE_ENV: 'production',
     PORT: String(port),
@@ -75,30 +98,24 @@ export async function startTopology(pin: boolean): Promise<Topology> {
     REDIS_URL: BENCH_REDIS_URL,
     SESSION_SECRET: sessionSecret,
     BENCH_EMULATOR_URL: emulatorUrl,
+    BENCH_CLIENT_ID: SANDBOX_CLIENT_ID,
+    BENCH_CLIENT_SECRET: SANDBOX_CLIENT_SECRET,
+    BENCH_SCOPE: DEFAULT_SCOPE,
   });
 
-  const track = (server: Server) => (children.push(server.child), server);
-  const [appA, appB, bf] = await Promise.all([
-    started('app-A', 'src/server.ts', appEnv(portA), cpu(APP_CPU), base(portA)).then(track),
-    started('app-B', 'src/server.ts', appEnv(portB), cpu(LOAD_CPU), base(portB)).then(track),
-    started('baseline-BF', 'bench/baseline-bf.ts', baselineEnv(portBF), cpu(APP_CPU), base(portBF)).then(track),
-  ]);
-  const [proxyOne, proxyTwo] = await Promise.all([
-    started('proxy-1', 'bench/proxy.ts', { NODE_ENV: 'production', PORT: String(portOne), BENCH_BACKENDS: `${portA}` }, cpu(LOAD_CPU), base(portOne)).then(track),
-    started('proxy-2', 'bench/proxy.ts', { NODE_ENV: 'production', PORT: String(portTwo), BENCH_BACKENDS: `${portA},${portB}` }, cpu(LOAD_CPU), base(portTwo)).then(track),
+  const [app, bf] = await Promise.all([
+    started('app', 'dist/server.js', appEnv, cpu(APP_CPU), base(appPort), appNodeArgs).then(track),
+    started('baseline-BF', path.join(BASELINES_DIR, 'bf.js'), baselineEnv(bfPort), cpu(APP_CPU), base(bfPort), baselineNodeArgs).then(track),
   ]);
 
   return {
     emulatorUrl,
     emulator,
-    appA,
-    appB,
+    app,
     bf,
-    proxyOne,
-    proxyTwo,
     sessionSecret,
     async startB1(sessionJson) {
-      const b1 = await started('baseline-B1', 'bench/baseline-b1.ts', { ...baselineEnv(portB1), BENCH_SESSION_JSON: sessionJson }, cpu(APP_CPU), base(portB1));
+      const b1 = await started('baseline-B1', path.join(BASELINES_DIR, 'b1.js'), { ...baselineEnv(b1Port), BENCH_SESSION_JSON: sessionJson }, cpu(APP_CPU), base(b1Port), baselineNodeArgs);
       return track(b1);
     },
     children: () => [...children],

@@ -16,12 +16,13 @@ import { SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET } from '../../src/emulator/typ
 import { SESSION_PREFIX, sessionCookieName } from '../../src/session';
 import { startOwnRedis } from '../../test/support/redis-server';
 import { startCluster, startSentinelGroup } from '../../test/support/redis-topologies';
-import { consentSubmission } from '../flow-driver';
+import { formSubmission } from '../../test/support/forms';
+import { freePort } from '../../test/support/ports';
 import { type Bench, dial, info, interleaved, type Row, type ScenarioResult } from '../lib/bench';
 import { clearRequests, expireAccessTokens, isRefresh, recordedRequests } from '../lib/emulator-control';
 import { cookieFrom, expectStatus, locationOf, newAgent, send } from '../lib/http';
 import { closedLoop, type LoadResult } from '../lib/load';
-import { freePort, startNode, waitForHttp } from '../lib/processes';
+import { startNode, waitForHttp } from '../lib/processes';
 import { median, percentile, round } from '../lib/stats';
 import { APP_CPU, LOAD_CPU } from '../lib/topology';
 
@@ -118,12 +119,13 @@ async function instances(b: Bench, mode: Mode, emulatorUrl: string, ports: [numb
     CRONOFY_API_URL: emulatorUrl,
     RATE_LIMIT_CONNECT_PER_MINUTE: '1000000000',
     RATE_LIMIT_POST_PER_MINUTE: '1000000000',
+    RATE_LIMIT_PAGES_PER_MINUTE: '1000000000',
     // Every storm's pages ask Cronofy (and so meet the expired tokens), not the 30 s read cache.
     CRONOFY_CACHE_SECONDS: '0',
     ...mode.env,
   });
   const cpus = [APP_CPU, LOAD_CPU];
-  const children = ports.slice(0, count).map((port, i) => startNode(`app-${mode.name}-${i}`, 'src/server.ts', env(port), b.top.appA.child.cpu === null ? null : cpus[i]!));
+  const children = ports.slice(0, count).map((port, i) => startNode(`app-${mode.name}-${i}`, 'dist/server.js', env(port), b.top.app.child.cpu === null ? null : cpus[i]!));
   // /readyz, not /healthz: a cluster client answers 503 until it has connected.
   await Promise.all(children.map((child, i) => waitForHttp(`http://127.0.0.1:${ports[i]}/readyz`, child)));
   const atStart = children.map((c) => c.errorLog().count);
@@ -147,10 +149,10 @@ async function connectNewAccount(appBase: string, agent: http.Agent): Promise<st
   authorize.searchParams.set('avoid_linking', 'true');
   const page = await send(authorize.toString(), { agent });
   expectStatus(page, 200, 'consent page');
-  const form = consentSubmission(page.body, authorize.toString());
-  const posted = await send(form.action, { agent, method: 'POST', body: form.body, headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+  const form = formSubmission(authorize.toString(), page.body, 'Allow');
+  const posted = await send(form.action.toString(), { agent, method: 'POST', body: form.body.toString(), headers: { 'content-type': 'application/x-www-form-urlencoded' } });
   expectStatus(posted, 302, 'consent POST');
-  const callback = await send(locationOf(posted, form.action, 'consent POST'), { agent, headers: { cookie: first } });
+  const callback = await send(locationOf(posted, form.action.toString(), 'consent POST'), { agent, headers: { cookie: first } });
   expectStatus(callback, 302, 'GET /oauth/callback');
   const cookie = cookieFrom(callback, COOKIE);
   if (!cookie) throw new Error('the callback set no session cookie');
@@ -231,14 +233,19 @@ async function memoryPerAccount(mode: Mode, appBase: string, count: number) {
 
 export async function redisModesScenario(b: Bench): Promise<ScenarioResult> {
   const { settings } = b;
-  const sessions = settings.stormSessions;
-  const perSession = settings.stormRequestsPerSession;
+  const sessions = Number(process.env.BENCH_STORM_SESSIONS ?? 20);
+  const perSession = Number(process.env.BENCH_STORM_PER_SESSION ?? 10);
   const accounts = Number(process.env.BENCH_MODES_ACCOUNTS ?? 200);
   const ports = await Promise.all(Array.from({ length: 5 }, freePort));
   const emulatorPort = ports[4]!;
   const emulatorUrl = `http://127.0.0.1:${emulatorPort}`;
   const redirectUris = ports.slice(0, 4).flatMap((port) => [`http://localhost:${port}/oauth/callback`, `http://localhost:${port}/permissions/callback`]);
-  const emulator = startNode('modes-emulator', 'bench/emulator-process.ts', { NODE_ENV: 'production', BENCH_EMULATOR_PORT: String(emulatorPort), BENCH_REDIRECT_URIS: redirectUris.join(',') }, b.top.emulator.cpu);
+  const emulator = startNode(
+    'modes-emulator',
+    'dist/emulator/main.js',
+    { NODE_ENV: 'production', EMULATOR_PORT: String(emulatorPort), EMULATOR_REDIRECT_URIS: redirectUris.join(','), EMULATOR_CONTROL_API: 'true', EMULATOR_RATE_LIMIT: 'false' },
+    b.top.emulator.cpu,
+  );
   const stops: (() => Promise<void>)[] = [() => emulator.stop()];
   try {
     await waitForHttp(`${emulatorUrl}/`, emulator);

@@ -7,8 +7,8 @@ declare module 'autocannon' {
       duration?: number;
       pipelining?: number;
       headers?: Record<string, string>;
-      /** Requests per second across all connections (each connection gets a per-second quota). */
-      overallRate?: number;
+      /** Each connection sends these in turn, starting again after the last. */
+      requests?: { method?: string; path: string; headers?: Record<string, string> }[];
       warmup?: { connections?: number; duration?: number };
       timeout?: number;
     }

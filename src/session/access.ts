@@ -114,15 +114,19 @@ export function forgetConnectionId(req: Request, id: string): ConnectionKind | u
   return undefined;
 }
 
-/** The session's connections as pages show them (no tokens); forgets ids whose tokens are gone. */
+/**
+ * The session's connections as pages show them (no tokens); forgets ids whose tokens are gone.
+ * The records are read together: one round trip to Redis however many connections there are.
+ */
 export async function sessionConnections(req: Request, tokens: Pick<TokenStore, 'get'>): Promise<SessionConnections> {
+  const held = (Object.entries(connectionIds(req)) as [ConnectionKind, string | undefined][]).filter((entry): entry is [ConnectionKind, string] => Boolean(entry[1]));
+  const stored = await Promise.all(held.map(([, id]) => tokens.get(id)));
   const found: SessionConnections = {};
-  for (const [kind, id] of Object.entries(connectionIds(req)) as [ConnectionKind, string | undefined][]) {
-    if (!id) continue;
-    const stored = await tokens.get(id);
-    if (stored) found[kind] = summarize(stored.connection);
+  held.forEach(([kind], i) => {
+    const record = stored[i];
+    if (record) found[kind] = summarize(record.connection);
     else forgetConnection(req, kind);
-  }
+  });
   return found;
 }
 

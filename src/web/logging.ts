@@ -13,8 +13,13 @@ import type { RequestHandler } from 'express';
 const PERSONAL_PARAMS = /^(email)$/i;
 const SECRET_PARAMS = /^(code|state|token|access_token|refresh_token|client_secret|id_token|_csrf|session|sid)$/i;
 
+/**
+ * Without a destination, lines go to stdout asynchronously: pino buffers what is logged while a
+ * write is in flight and writes it in one go, instead of one blocking write per line (decision
+ * 013). pino flushes the buffer synchronously when the process exits, process.exit() included.
+ */
 export function createLogger(level: string, destination?: DestinationStream): Logger {
-  return pino({ level, serializers: { err: safeError } }, destination);
+  return pino({ level, serializers: { err: safeError } }, destination ?? pino.destination({ dest: 1, sync: false }));
 }
 
 /** The URL with secret-bearing query values masked; anything unparsable becomes its path only. */
@@ -59,11 +64,17 @@ export function safeError(err: unknown): Record<string, unknown> {
   };
 }
 
+/**
+ * One line per request, when its answer is sent: `req` (id, method, redacted URL), `res` (status)
+ * and `responseTime`. Per request pino-http makes one child logger, bound to `req` (req.log, which
+ * route code can use); `wrapSerializers: false` hands our serializers the raw request and response
+ * instead of pino's standard copies of them (headers included) that they would throw away.
+ */
 export function requestLogger(logger: Logger): RequestHandler {
   return pinoHttp({
     logger,
     genReqId: () => randomUUID(),
-    quietReqLogger: true,
+    wrapSerializers: false,
     serializers: {
       req: (req: IncomingMessage & { id?: string; originalUrl?: string }) => ({
         id: req.id,

@@ -23,8 +23,12 @@ export interface CookieJar {
   cookie?: string;
 }
 
-/** Submits the page's form by clicking the button labelled `button`, picking the radio whose label contains `radioLabel`. */
-export async function submitForm(pageUrl: string, html: string, button: string, radioLabel?: string, jar?: CookieJar): Promise<URL> {
+/**
+ * What a browser would send for the page's form when the button labelled `button` is clicked and the
+ * radio whose label contains `radioLabel` is picked (the first one without a label). No I/O: the
+ * benchmark's flow driver (bench/flow-driver.ts) sends it with its own HTTP client.
+ */
+export function formSubmission(pageUrl: string, html: string, button: string, radioLabel?: string): { action: URL; body: URLSearchParams } {
   const root = parse(html);
   const form = root.querySelector('form[method="post"]') ?? root.querySelector('form');
   if (!form) throw new Error('no form on the page');
@@ -55,7 +59,12 @@ export async function submitForm(pageUrl: string, html: string, button: string, 
   const buttonName = clicked.getAttribute('name');
   if (buttonName) body.append(buttonName, clicked.getAttribute('value') ?? '');
 
-  const action = new URL(form.getAttribute('action') ?? pageUrl, pageUrl);
+  return { action: new URL(form.getAttribute('action') ?? pageUrl, pageUrl), body };
+}
+
+/** Submits the page's form by clicking the button labelled `button`, picking the radio whose label contains `radioLabel`. */
+export async function submitForm(pageUrl: string, html: string, button: string, radioLabel?: string, jar?: CookieJar): Promise<URL> {
+  const { action, body } = formSubmission(pageUrl, html, button, radioLabel);
   const answer = await fetch(action, {
     method: 'POST',
     body,

@@ -1,6 +1,8 @@
 // What B1 and BF share with the app, so that the ratios compare like with like: the session
 // middleware with the app's cookie settings and store options (connect-redis, same TTL, touch on),
-// one ioredis connection, and an axios instance with a keep-alive agent like the Cronofy client's.
+// one ioredis connection with the app's client options, and an axios instance with a keep-alive
+// agent like the Cronofy client's. The baselines import nothing from src/: they are compiled on
+// their own (bench/baselines/tsconfig.json) and run as plain `node`, like the app's dist/.
 import http from 'node:http';
 import axios, { type AxiosInstance } from 'axios';
 import type { Express, RequestHandler } from 'express';
@@ -17,7 +19,7 @@ export function env(name: string): string {
 }
 
 export function baselineRedis(): Redis {
-  const redis = new Redis(env('REDIS_URL'), { commandTimeout: 1000, maxRetriesPerRequest: 1 });
+  const redis = new Redis(env('REDIS_URL'), { commandTimeout: 1000, maxRetriesPerRequest: 1, enableAutoPipelining: true });
   redis.on('error', (err: Error) => console.error(`baseline redis: ${err.message}`));
   return redis;
 }
@@ -43,12 +45,6 @@ export function emulatorClient(): AxiosInstance {
   });
 }
 
-export function stopOnSignals(close: () => Promise<void>): void {
-  const stop = () => void close().finally(() => process.exit(0));
-  process.once('SIGTERM', stop);
-  process.once('SIGINT', stop);
-}
-
 /** GET /calendars as both baselines serve it: one emulator call with the session's token. */
 export function calendarsHandler(emulator: AxiosInstance): RequestHandler {
   return async (req, res) => {
@@ -62,11 +58,13 @@ export function calendarsHandler(emulator: AxiosInstance): RequestHandler {
 
 /** Listens on PORT until SIGTERM/SIGINT, then closes the server and Redis. */
 export function serveUntilSignal(app: Express, redis: Redis): void {
-  const server = app.listen(Number(env('PORT')));
-  stopOnSignals(async () => {
+  const server = app.listen(Number(env('PORT')), '127.0.0.1');
+  const stop = () => {
     server.close();
     server.closeAllConnections();
     redis.disconnect();
-  });
+    process.exit(0);
+  };
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
 }
-

@@ -1,9 +1,9 @@
-// Child process: baseline B1 = bare Express 5 + express-session + connect-redis + ioredis, same
-// cookie settings as the app, answering a small string. GET /login writes a session of the app's
-// size (BENCH_SESSION_JSON: a copy of a real connected session's fields, plus the access token);
+// Baseline B1 = bare Express 5 + express-session + connect-redis + ioredis, same cookie settings
+// as the app, answering a small string. GET /login writes a session of the app's size
+// (BENCH_SESSION_JSON: a copy of a real connected session's fields, plus the access token);
 // GET /calendars adds the one axios call to the emulator the app's calendars page makes.
 import express from 'express';
-import { baselineRedis, baselineSession, calendarsHandler, emulatorClient, env, serveUntilSignal } from './lib/baseline-common';
+import { baselineRedis, baselineSession, calendarsHandler, emulatorClient, env, serveUntilSignal } from './common';
 
 declare module 'express-session' {
   interface SessionData {

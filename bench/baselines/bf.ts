@@ -1,14 +1,12 @@
-// Child process: baseline BF, the minimal connect-flow skeleton the app's full flow is compared
-// with (a pilot measured before the app was built), on the same emulator and Redis:
+// Baseline BF, the minimal connect-flow skeleton the app's full flow is compared with, on the same
+// emulator and Redis:
 //   GET /connect/individual  state SET (PX 10 min) bound to the session, session saved, 302 to authorize
 //   GET /oauth/callback      GETDEL state, binding compared in constant time, token POST, regenerate, save, 302
 //   GET /calendars           one axios call to the emulator's /v1/calendars, small string
 // No helmet, logging, rate limit, inspector, token store or EJS: that is the app's own cost.
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import express, { type Request } from 'express';
-import { DEFAULT_SCOPE } from '../src/config';
-import { SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET } from '../src/emulator/types';
-import { baselineRedis, baselineSession, calendarsHandler, emulatorClient, env, serveUntilSignal } from './lib/baseline-common';
+import { baselineRedis, baselineSession, calendarsHandler, emulatorClient, env, serveUntilSignal } from './common';
 
 declare module 'express-session' {
   interface SessionData {
@@ -22,6 +20,7 @@ const redis = baselineRedis();
 const emulator = emulatorClient();
 const emulatorUrl = env('BENCH_EMULATOR_URL');
 const redirectUri = `${env('APP_BASE_URL')}/oauth/callback`;
+const client = { id: env('BENCH_CLIENT_ID'), secret: env('BENCH_CLIENT_SECRET'), scope: env('BENCH_SCOPE') };
 
 const save = (req: Request) => new Promise<void>((resolve, reject) => req.session.save((err) => (err ? reject(err) : resolve())));
 const regenerate = (req: Request) =>
@@ -37,7 +36,7 @@ app.get('/connect/individual', async (req, res) => {
   req.session.benchBinding ??= randomBytes(16).toString('hex');
   await redis.set(STATE_PREFIX + state, JSON.stringify({ binding: req.session.benchBinding, at: Date.now() }), 'PX', 600_000);
   await save(req);
-  const query = new URLSearchParams({ response_type: 'code', client_id: SANDBOX_CLIENT_ID, redirect_uri: redirectUri, scope: DEFAULT_SCOPE, state });
+  const query = new URLSearchParams({ response_type: 'code', client_id: client.id, redirect_uri: redirectUri, scope: client.scope, state });
   res.redirect(`${emulatorUrl}/oauth/authorize?${query.toString().replace(/\+/g, '%20')}`);
 });
 
@@ -52,8 +51,8 @@ app.get('/oauth/callback', async (req, res) => {
     grant_type: 'authorization_code',
     code,
     redirect_uri: redirectUri,
-    client_id: SANDBOX_CLIENT_ID,
-    client_secret: SANDBOX_CLIENT_SECRET,
+    client_id: client.id,
+    client_secret: client.secret,
   });
   if (answer.status !== 200 || !answer.data.access_token) return void res.status(502).send(`token answered ${answer.status}`);
   const binding = req.session.benchBinding;
