@@ -99,5 +99,5 @@ export function coreSuite(current: () => { h: Harness; topology: Topology; clock
     }
     await agent.get('/calendars').expect(200); // the session and its tokens came back with Redis
     await request(h.app).get('/readyz').expect(200);
-  });
+  }, 60_000); // servers restarted and resynchronised
 }

@@ -58,6 +58,7 @@ describe('Redis Sentinel: failover', () => {
   it('follows a graceful failover: writes go to the new primary, and the old one carries on as its replica', async () => {
     const { agent, cookie } = await connected();
     await group.inSync();
+    await group.calm(); // the outage above may have left the sentinels winding down a failed failover
     const before = await group.primary();
     await askSentinel(group, 'FAILOVER', group.name);
     const after = await group.failedOverFrom(before);
@@ -80,6 +81,7 @@ describe('Redis Sentinel: failover', () => {
     const other = h.secondInstance();
     await h.ready();
     await group.inSync(); // the replica has every session and token so far
+    await group.calm();
 
     // Each session's one refresh reaches Cronofy and is parked there, its lock taken, while each
     // session's pages queue behind it on both instances.

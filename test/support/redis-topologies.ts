@@ -211,8 +211,10 @@ export interface SentinelGroup {
   primary(): Promise<ServerProcess>;
   /** Resolves once the sentinels name another primary than `previous` and it accepts writes. */
   failedOverFrom(previous: ServerProcess): Promise<ServerProcess>;
-  /** Every replica is linked to the primary and has caught up with it. */
+  /** Every replica is linked to the primary and has caught up with it; every sentinel knows it. */
   inSync(): Promise<void>;
+  /** Every sentinel sees the primary as plainly up: no failover under way or winding down (one would refuse another). */
+  calm(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -287,6 +289,15 @@ export async function startSentinelGroup(options: ServerOptions = {}): Promise<S
           for (const s of sentinels) {
             const known = await ask(s.address, (r) => r.call('SENTINEL', 'REPLICAS', name));
             if (!Array.isArray(known) || known.length < replicas.length) return false;
+          }
+          return true;
+        }, 30_000);
+      },
+      async calm() {
+        await until('every sentinel to see the primary plainly up', async () => {
+          for (const s of sentinels) {
+            const primaryAsSeen = (await ask(s.address, (r) => r.call('SENTINEL', 'MASTER', name))) as string[];
+            if (primaryAsSeen[primaryAsSeen.indexOf('flags') + 1] !== 'master') return false;
           }
           return true;
         }, 30_000);
