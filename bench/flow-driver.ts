@@ -5,7 +5,7 @@
 import type http from 'node:http';
 import { formSubmission } from '../test/support/forms';
 import { cookieFrom, expectStatus, locationOf, send } from './lib/http';
-import { median, percentile } from './lib/stats';
+import { percentile } from './lib/stats';
 
 export interface FlowTarget {
   /** e.g. http://localhost:41234 (must be the APP_BASE_URL the emulator knows). */
@@ -14,27 +14,11 @@ export interface FlowTarget {
   agent: http.Agent;
 }
 
-export const STEPS = ['start', 'consentPage', 'consentPost', 'callback', 'calendars'] as const;
-export type Step = (typeof STEPS)[number];
-/** Milliseconds per step of one flow, for finding where flow time goes. */
-export type StepTimes = Partial<Record<Step, number>>;
-
-function stepTimer(times?: StepTimes): (step: Step) => void {
-  let last = performance.now();
-  return (step) => {
-    const now = performance.now();
-    if (times) times[step] = now - last;
-    last = now;
-  };
-}
-
 /** Runs a connect flow up to the callback; returns the session cookie ("name=value") it ends with. */
-export async function connectOnce(target: FlowTarget, times?: StepTimes): Promise<string> {
+export async function connectOnce(target: FlowTarget): Promise<string> {
   const { agent, cookieName } = target;
-  const lap = stepTimer(times);
   const startUrl = `${target.appBase}/connect/individual`;
   const start = await send(startUrl, { agent });
-  lap('start');
   expectStatus(start, 302, 'GET /connect/individual');
   const firstCookie = cookieFrom(start, cookieName);
   if (!firstCookie) throw new Error('GET /connect/individual set no session cookie');
@@ -43,7 +27,6 @@ export async function connectOnce(target: FlowTarget, times?: StepTimes): Promis
   const page = await send(consentUrl, { agent });
   expectStatus(page, 200, 'GET consent page');
   const form = formSubmission(consentUrl, page.body, 'Allow');
-  lap('consentPage');
   const decided = await send(form.action.toString(), {
     agent,
     method: 'POST',
@@ -51,23 +34,19 @@ export async function connectOnce(target: FlowTarget, times?: StepTimes): Promis
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
   });
   expectStatus(decided, 302, 'POST consent');
-  lap('consentPost');
 
   const callbackUrl = locationOf(decided, form.action.toString(), 'POST consent');
   const callback = await send(callbackUrl, { agent, headers: { cookie: firstCookie } });
   expectStatus(callback, 302, 'GET /oauth/callback');
-  lap('callback');
   // The id is regenerated at the callback: the cookie to keep is the new one.
   return cookieFrom(callback, cookieName) ?? firstCookie;
 }
 
 /** connectOnce, then the calendars page the callback redirects to. */
-export async function fullFlow(target: FlowTarget, times?: StepTimes): Promise<void> {
-  const cookie = await connectOnce(target, times);
-  const started = performance.now();
+export async function fullFlow(target: FlowTarget): Promise<void> {
+  const cookie = await connectOnce(target);
   const calendars = await send(`${target.appBase}/calendars`, { agent: target.agent, headers: { cookie } });
   expectStatus(calendars, 200, 'GET /calendars');
-  if (times) times.calendars = performance.now() - started;
 }
 
 export interface FlowRun {
@@ -79,8 +58,6 @@ export interface FlowRun {
   p50Ms: number;
   p99Ms: number;
   errors: number;
-  /** Median milliseconds per step over the measured flows. */
-  stepP50Ms: Record<Step, number>;
   firstError?: string;
 }
 
@@ -93,7 +70,6 @@ export async function runFlows(target: FlowTarget, vus: number, warmupS: number,
   const measureFrom = begin + warmupS * 1000;
   const end = measureFrom + measureS * 1000;
   const latencies: number[] = [];
-  const steps: Record<Step, number[]> = { start: [], consentPage: [], consentPost: [], callback: [], calendars: [] };
   let errors = 0;
   let completedAll = 0;
   let firstError: string | undefined;
@@ -101,15 +77,11 @@ export async function runFlows(target: FlowTarget, vus: number, warmupS: number,
   const user = async (): Promise<void> => {
     while (performance.now() < end) {
       const started = performance.now();
-      const times: StepTimes = {};
       try {
-        await fullFlow(target, times);
+        await fullFlow(target);
         const finished = performance.now();
         completedAll += 1;
-        if (started >= measureFrom && finished <= end) {
-          latencies.push(finished - started);
-          for (const step of STEPS) steps[step].push(times[step] ?? 0);
-        }
+        if (started >= measureFrom && finished <= end) latencies.push(finished - started);
       } catch (err) {
         if (started >= measureFrom) errors += 1;
         firstError ??= err instanceof Error ? err.message : String(err);
@@ -126,7 +98,6 @@ export async function runFlows(target: FlowTarget, vus: number, warmupS: number,
     p50Ms: percentile(latencies, 50),
     p99Ms: percentile(latencies, 99),
     errors,
-    stepP50Ms: Object.fromEntries(STEPS.map((step) => [step, Math.round(median(steps[step]) * 10) / 10])) as Record<Step, number>,
     ...(firstError ? { firstError } : {}),
   };
 }

@@ -9,7 +9,7 @@
 //              under bench/results. `.ci/run` runs it.
 //   soak       the app at half its maximum rate for 10 minutes (scenarios/soak.ts): bench/results/soak.md.
 //   profile    the app and its baseline under each scenario's load with `node --cpu-prof`: CPU
-//              microseconds per request by layer (lib/cpu-profile.ts): bench/results/profile.md.
+//              microseconds per request by layer (lib/cpu-profile.ts): bench/results/profile-node<major>.md.
 //   --only redis-modes  one server vs a Redis Cluster vs Sentinel (scenarios/redis-modes.ts, about
 //              10 minutes; not in the full run).
 // Environment (optional): BENCH_WARMUP_S (2), BENCH_MEASURE_S (5), BENCH_REPS (5),
@@ -31,7 +31,7 @@ import { type ForeignLoad, foreignLoad, snapshot } from './lib/noise';
 import { type Meta, type RunResult, updateReadme, writeResults } from './lib/report';
 import { round } from './lib/stats';
 import { APP_CPU, LOAD_CPU, startTopology, type Topology, type TopologyOptions } from './lib/topology';
-import { connectedSessions, cookieAttributes } from './lib/session-setup';
+import { connectedSessions } from './lib/session-setup';
 import { newAgent } from './lib/http';
 import { runFlows } from './flow-driver';
 import { pageScenario } from './scenarios/page';
@@ -122,7 +122,6 @@ async function fullRun(settings: Settings, only: string[] | null): Promise<RunRe
   const startedAt = performance.now();
   const loadStart = os.loadavg();
   return withBench(settings, {}, async (b) => {
-    const cookieLine = await cookieAttributes(b.top);
     const redisPid = (await redisInfo(b.redis)).pid;
     const results: Record<string, ScenarioResult> = {};
     const noise: Record<string, ForeignLoad> = {};
@@ -159,7 +158,6 @@ async function fullRun(settings: Settings, only: string[] | null): Promise<RunRe
         `autocannon ${autocannonVersion()} (programmatic): -c ${settings.connections} -p 1, warm-up ${settings.warmupS} s then ${settings.measureS} s measured; ${settings.reps} repetitions interleaved with the baseline (ABBA…), medians reported.`,
         `Paced open-loop generator for p99 at a fixed rate (${settings.rateShare * 100}% of B1's median max): latency counted from each request's due time.`,
         `All servers NODE_ENV=production, compiled JavaScript on plain node: the app dist/server.js, the emulator dist/emulator/main.js, the baselines bench/baselines; Redis ${BENCH_REDIS_URL} (FLUSHDB at start and end).`,
-        `Session cookie: \`${cookieLine}\`.`,
       ],
       notes: [
         ...Object.entries(noise)
@@ -288,7 +286,7 @@ async function profile(): Promise<void> {
     `| **total, µs per request (flows: per flow)** | ${columns.map((c) => `**${c.total.toFixed(0)}**`).join(' | ')} |`,
     '',
   ].join('\n');
-  writeFileSync(path.join(RESULTS_DIR, 'profile.md'), md);
+  writeFileSync(path.join(RESULTS_DIR, `profile-node${process.versions.node.split('.')[0]}.md`), md);
   process.stdout.write(`${md}\n`);
 }
 

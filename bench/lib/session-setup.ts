@@ -38,12 +38,3 @@ export async function connectedSessions(top: Topology, redis: Redis): Promise<{ 
   agent.destroy();
   return { appCookie, b1Cookie, b1, sessionJson };
 }
-
-/** What the app's session cookie looks like in this configuration (http APP_BASE_URL). */
-export async function cookieAttributes(top: Topology): Promise<string> {
-  const agent = newAgent(1);
-  const answer = await send(`${top.app.url}/connect/individual`, { agent });
-  agent.destroy();
-  const line = (answer.headers['set-cookie'] ?? [])[0] ?? '';
-  return line.replace(/=[^;]*/, '=…');
-}

@@ -6,15 +6,12 @@ import { commandsDuring, perRequest } from '../lib/redis-monitor';
 import { countKeys } from '../lib/redis-tools';
 import { median, round } from '../lib/stats';
 import { atLeast, atMost, type Bench, check, info, interleaved, medianCpu, metered, type Row, type ScenarioResult } from '../lib/bench';
-import { type FlowRun, fullFlow, runFlows, STEPS } from '../flow-driver';
+import { type FlowRun, fullFlow, runFlows } from '../flow-driver';
 import { SESSION_PREFIX } from '../../src/session';
 
 const NAME = 'flows';
 
 const CHECK_FLOWS = 5;
-
-/** Median over runs of each step's p50, as "a / b / c / d / e". */
-const stepText = (runs: FlowRun[]): string => STEPS.map((step) => round(median(runs.map((r) => r.stepP50Ms[step])))).join(' / ');
 
 /** Redis commands per complete flow, app and BF, over a few sequential flows. */
 async function commandsPerFlow(b: Bench): Promise<{ app: ReturnType<typeof perRequest>; bf: ReturnType<typeof perRequest> }> {
@@ -62,7 +59,6 @@ export async function flowsScenario(b: Bench): Promise<ScenarioResult> {
       info(NAME, `flow p50 ms, ${label}`, round(m(runs.a, 'p50Ms')), round(m(runs.b, 'p50Ms'))),
       info(NAME, `server process CPU (CPUs), ${label}; driver ${medianCpu(runs.a, 'driver')}, emulator ${medianCpu(runs.a, 'emulator')}`, medianCpu(runs.a, 'server'), medianCpu(runs.b, 'server')),
       check(NAME, `errors, ${label}`, errors),
-      info(NAME, `step p50 ms (start / consent page / consent POST / callback / calendars), ${label}`, stepText(runs.a), stepText(runs.b)),
       info(NAME, `session keys added per completed flow, ${label}`, round(appSessionKeysAdded / Math.max(1, appFlowsAll), 2)),
     );
     data[label] = { app: runs.a, bf: runs.b, appFlowsAll, appSessionKeysAdded };
