@@ -11,7 +11,7 @@ import { createRevoker, type RevocationEvent } from '../../src/revocation/revoke
 import { createRedis, oneServer, redisReady, type RedisClient } from '../../src/store/redis';
 import { createRedisStore } from '../../src/store/redis-kv';
 import { createLogger } from '../../src/web/logging';
-import { REDIS_URL } from '../support/harness';
+import { REDIS_URL, TEST_REDIS_COMMAND_TIMEOUT_MS } from '../support/harness';
 
 const logger = createLogger('silent');
 let emulator: RunningEmulator;
@@ -20,7 +20,7 @@ let kv: ReturnType<typeof createRedisStore>;
 
 beforeAll(async () => {
   emulator = await startEmulator({ rateLimit: false });
-  redis = createRedis(oneServer(REDIS_URL), logger);
+  redis = createRedis(oneServer(REDIS_URL), logger, { commandTimeoutMs: TEST_REDIS_COMMAND_TIMEOUT_MS });
   kv = createRedisStore(redis);
   await redisReady(redis);
 });

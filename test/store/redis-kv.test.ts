@@ -3,12 +3,12 @@ import { randomBytes } from 'node:crypto';
 import { createRedis, oneServer, type RedisClient } from '../../src/store/redis';
 import { createRedisStore } from '../../src/store/redis-kv';
 import { createLogger } from '../../src/web/logging';
-import { REDIS_URL } from '../support/harness';
+import { REDIS_URL, TEST_REDIS_COMMAND_TIMEOUT_MS } from '../support/harness';
 
 let redis: RedisClient;
 let store: ReturnType<typeof createRedisStore>;
 beforeAll(() => {
-  redis = createRedis(oneServer(REDIS_URL), createLogger('silent'));
+  redis = createRedis(oneServer(REDIS_URL), createLogger('silent'), { commandTimeoutMs: TEST_REDIS_COMMAND_TIMEOUT_MS });
   store = createRedisStore(redis);
 });
 afterAll(async () => {
