@@ -1,4 +1,5 @@
-import { ConfigError, DEFAULT_SCOPE, loadConfig } from '../../src/config';
+import { DEFAULT_SCOPE, loadConfig } from '../../src/config';
+import { problemsOf } from '../support/config-env';
 
 const production = {
   NODE_ENV: 'production',
@@ -8,16 +9,6 @@ const production = {
   SESSION_SECRET: 'x'.repeat(32),
   APP_BASE_URL: 'https://calendar.example.com',
 };
-
-function problemsOf(env: Record<string, string>): string[] {
-  try {
-    loadConfig(env);
-  } catch (err) {
-    if (err instanceof ConfigError) return err.problems;
-    throw err;
-  }
-  return [];
-}
 
 describe('loadConfig', () => {
   it('starts in sandbox mode with the documented defaults when nothing is set', () => {

@@ -1,16 +1,7 @@
-import { ConfigError, loadConfig } from '../../src/config';
+import { loadConfig } from '../../src/config';
+import { problemsOf, REAL_CREDENTIALS } from '../support/config-env';
 
-const real = { CRONOFY_CLIENT_ID: 'id', CRONOFY_CLIENT_SECRET: 'secret', REDIS_URL: 'redis://127.0.0.1:6379', SESSION_SECRET: 'x'.repeat(32) };
-
-function problemsOf(env: Record<string, string>): string[] {
-  try {
-    loadConfig(env);
-  } catch (err) {
-    if (err instanceof ConfigError) return err.problems;
-    throw err;
-  }
-  return [];
-}
+const real = { ...REAL_CREDENTIALS, REDIS_URL: 'redis://127.0.0.1:6379' };
 
 describe('loadConfig: push notifications', () => {
   it('in sandbox mode, delivers to APP_BASE_URL (the emulator runs beside the app)', () => {

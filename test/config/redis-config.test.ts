@@ -1,20 +1,11 @@
 // Which Redis, in which mode: exactly one of REDIS_URL, REDIS_SENTINELS (+ REDIS_SENTINEL_NAME),
 // REDIS_CLUSTER_NODES; REDIS_USERNAME / REDIS_PASSWORD for every mode; every problem named at once,
 // and no message repeats a password.
-import { ConfigError, loadConfig } from '../../src/config';
+import { loadConfig } from '../../src/config';
+import { problemsOf, REAL_CREDENTIALS } from '../support/config-env';
 import { describeRedis } from '../../src/store/redis';
 
-const real = { CRONOFY_CLIENT_ID: 'id', CRONOFY_CLIENT_SECRET: 'secret', SESSION_SECRET: 'x'.repeat(32) };
-
-function problemsOf(env: Record<string, string>): string[] {
-  try {
-    loadConfig(env);
-  } catch (err) {
-    if (err instanceof ConfigError) return err.problems;
-    throw err;
-  }
-  return [];
-}
+const real = REAL_CREDENTIALS;
 
 describe('Redis configuration', () => {
   it('one server: REDIS_URL, redis:// or rediss://', () => {
