@@ -147,12 +147,7 @@ async function fullRun(settings: Settings, only: string[] | null): Promise<RunRe
       { scenario: 'app', metric: 'error-level lines in the app log', app: errors.count, baseline: null, ratio: null, target: '= 0', met: errors.count === 0, kind: 'check' },
     ];
     const meta: Meta = {
-      date: new Date().toISOString(),
-      durationS: round((performance.now() - startedAt) / 1000, 0),
-      node: process.version,
-      cpus: CPUS,
-      cpuModel: os.cpus()[0]?.model ?? 'unknown',
-      load: { start: loadStart, end: os.loadavg() },
+      ...machineMeta(startedAt, loadStart),
       pinning: await pinningLines(b.top, b.redis, b.top.app.child.cpu !== null),
       tools: [
         `autocannon ${autocannonVersion()} (programmatic): -c ${settings.connections} -p 1, warm-up ${settings.warmupS} s then ${settings.measureS} s measured; ${settings.reps} repetitions interleaved with the baseline (ABBA…), medians reported.`,
@@ -210,12 +205,7 @@ async function soak(): Promise<void> {
     pinning: await pinningLines(b.top, b.redis, b.top.app.child.cpu !== null),
   }));
   const meta: Meta = {
-    date: new Date().toISOString(),
-    durationS: round((performance.now() - startedAt) / 1000, 0),
-    node: process.version,
-    cpus: CPUS,
-    cpuModel: os.cpus()[0]?.model ?? 'unknown',
-    load: { start: loadStart, end: os.loadavg() },
+    ...machineMeta(startedAt, loadStart),
     pinning: result.pinning,
     tools: [`Paced open-loop generator, ${soakSettings.sessions} sessions, pages ${'/, /, /, /calendars'} in turn; read cache at its default (30 s).`],
     notes: [`RSS samples (s: MB): ${(result.data.rssSamples as { atS: number; rssMb: number }[]).map((s) => `${s.atS}: ${s.rssMb}`).join(', ')}.`],
@@ -329,3 +319,15 @@ main()
     await cleanup();
     process.exit(1);
   });
+
+/** When, how long and on what a run was measured: the part of every results header that is not the run's own. */
+function machineMeta(startedAt: number, loadStart: number[]): Pick<Meta, 'date' | 'durationS' | 'node' | 'cpus' | 'cpuModel' | 'load'> {
+  return {
+    date: new Date().toISOString(),
+    durationS: round((performance.now() - startedAt) / 1000, 0),
+    node: process.version,
+    cpus: CPUS,
+    cpuModel: os.cpus()[0]?.model ?? 'unknown',
+    load: { start: loadStart, end: os.loadavg() },
+  };
+}
