@@ -137,9 +137,11 @@ export function redisReady(redis: RedisClient): Promise<void> {
 
 /**
  * Ends a client: lets one still connecting finish (ended mid-connect, its socket, and the process,
- * stay open until the connect timeout), then QUIT, as the app's shutdown does.
+ * stay open until the connect timeout), then QUIT, as the app's shutdown does. A client already
+ * ended is left alone.
  */
 export async function closeRedis(redis: RedisClient): Promise<void> {
+  if (redis.status === 'end') return; // already closed: disconnect() would only arm another reconnect
   if (redis.status === 'connecting' || redis.status === 'connect') {
     await new Promise<void>((resolve) => {
       for (const event of ['ready', 'end', 'reconnecting']) redis.once(event, () => resolve());

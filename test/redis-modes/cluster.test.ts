@@ -7,7 +7,7 @@ import { createRedis, redisReady, type RedisClient } from '../../src/store/redis
 import { createRedisStore } from '../../src/store/redis-kv';
 import { loadConfig } from '../../src/config';
 import { createLogger } from '../../src/web/logging';
-import { type Harness, connectThrough, startHarness } from '../support/harness';
+import { type Harness, TEST_REDIS_COMMAND_TIMEOUT_MS, connectThrough, startHarness } from '../support/harness';
 import { startCluster, type RedisCluster } from '../support/redis-topologies';
 import { coreSuite, type Topology } from './core-suite';
 
@@ -44,8 +44,8 @@ describe('Redis Cluster: pub/sub and keys', () => {
   const config = () => loadConfig({ ...cluster.env, CRONOFY_CLIENT_ID: 'id', CRONOFY_CLIENT_SECRET: 's', SESSION_SECRET: 'x'.repeat(32) });
 
   it('delivers messages published by one process to another, on channels owned by every node (sharded pub/sub)', async () => {
-    const publisherClient = createRedis(config().redis!, createLogger('silent'));
-    const subscriberClient = createRedis(config().redis!, createLogger('silent'));
+    const publisherClient = createRedis(config().redis!, createLogger('silent'), { commandTimeoutMs: TEST_REDIS_COMMAND_TIMEOUT_MS });
+    const subscriberClient = createRedis(config().redis!, createLogger('silent'), { commandTimeoutMs: TEST_REDIS_COMMAND_TIMEOUT_MS });
     const publisher = createRedisStore(publisherClient);
     const subscriber = createRedisStore(subscriberClient);
     try {

@@ -7,6 +7,7 @@ import { createRedis, oneServer, redisReady, type RedisClient } from '../../src/
 import { createRedisStore } from '../../src/store/redis-kv';
 import type { ReplicationEvent } from '../../src/store/replicated-writes';
 import { createLogger } from '../../src/web/logging';
+import { TEST_REDIS_COMMAND_TIMEOUT_MS } from '../support/harness';
 import { startOwnRedis, type OwnRedis } from '../support/redis-server';
 import { type ReplicatedPair, startReplicatedPair } from '../support/redis-topologies';
 
@@ -19,7 +20,7 @@ afterAll(() => pair?.stop());
 /** A store on `url` and what it reports about replication; close() ends both. */
 async function storeOn(url: string, replicaWaitMs = 500) {
   const events: ReplicationEvent[] = [];
-  const client: RedisClient = createRedis(oneServer(url), createLogger('silent'));
+  const client: RedisClient = createRedis(oneServer(url), createLogger('silent'), { commandTimeoutMs: TEST_REDIS_COMMAND_TIMEOUT_MS });
   await redisReady(client);
   const kv = createRedisStore(client, { replicaWaitMs, onReplication: (event) => events.push(event) });
   return {
