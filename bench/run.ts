@@ -173,10 +173,11 @@ async function full(options: Options): Promise<void> {
   for (let i = 0; i < options.runs; i++) {
     progress(`full run ${i + 1} of ${options.runs}`);
     runs.push(await fullRun(settings, options.only));
+    // Written after every run, so that a series cut short still leaves the runs it finished.
+    const md = writeResults(RESULTS_DIR, 'latest', 'npm run bench', runs);
+    if (i === options.runs - 1) process.stdout.write(`${md}\n`);
   }
-  const md = writeResults(RESULTS_DIR, 'latest', 'npm run bench', runs);
   if (options.readme) updateReadme(path.join(ROOT, 'README.md'), runs);
-  process.stdout.write(`${md}\n`);
 }
 
 /** Short runs of everything; fails on checks only. */
@@ -187,8 +188,12 @@ async function smoke(): Promise<boolean> {
     (await soakScenario(b.top, b.redis, soakSettingsFromEnv({}, { warmupS: 3, soakS: 10, sampleEveryS: 5 }), progress)).rows,
   );
   const rows = [...run.rows, ...soakRows];
-  const md = writeResults(mkdtempSync(path.join(os.tmpdir(), 'bench-smoke-')), 'smoke', 'npm run bench -- smoke', [{ ...run, rows }]);
-  process.stdout.write(`${md}\n`);
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'bench-smoke-'));
+  try {
+    process.stdout.write(`${writeResults(dir, 'smoke', 'npm run bench -- smoke', [{ ...run, rows }])}\n`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true }); // the smoke's report is its stdout; nothing stays behind
+  }
   const failed = rows.filter((r) => r.kind === 'check' && r.met === false);
   for (const row of failed) console.error(`bench smoke: ${row.scenario} ${row.metric}: ${row.app} (expected ${row.target})`);
   console.warn(failed.length === 0 ? 'bench smoke: every check held' : `bench smoke: ${failed.length} check(s) failed`);

@@ -98,7 +98,8 @@ export function check(scenario: string, metric: string, app: number, expected = 
 }
 
 export function info(scenario: string, metric: string, app: number | string, baseline: number | string | null = null): Row {
-  const ratio = typeof app === 'number' && typeof baseline === 'number' ? app / baseline : null;
+  // A count of zero against zero (failures, error lines) has no ratio: blank, not NaN.
+  const ratio = typeof app === 'number' && typeof baseline === 'number' && baseline !== 0 ? app / baseline : null;
   return { scenario, metric, app, baseline, ratio, target: '—', met: null };
 }
 
