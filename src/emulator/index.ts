@@ -58,7 +58,7 @@ function buildApp(options: EmulatorOptions, publicUrl: string) {
     internalApplicationKey: options.internalApplicationKey,
     redirectUris: options.redirectUris ?? [],
     publicUrl,
-    applicationName: options.clientId === undefined || options.clientId === SANDBOX_CLIENT_ID ? 'Cronofy Connect demo' : options.clientId,
+    applicationName: options.applicationName ?? (options.clientId === undefined || options.clientId === SANDBOX_CLIENT_ID ? 'Cronofy Connect demo' : options.clientId),
     pageSize: options.pageSize ?? 10,
     memberPageSize: options.memberPageSize ?? 100,
     now,

@@ -10,6 +10,8 @@ export interface EmulatorOptions {
   /** The one registered application. Defaults: SANDBOX_CLIENT_ID / SANDBOX_CLIENT_SECRET. */
   clientId?: string;
   clientSecret?: string;
+  /** The name the consent page shows. Default: 'Cronofy Connect demo' for SANDBOX_CLIENT_ID, else the client id. */
+  applicationName?: string;
   /**
    * The client secret of an Internal Application linked to the organizational unit, accepted as
    * Bearer by /v1/organizational_unit_members and with Cronofy-Impersonate. A separate application

@@ -1,6 +1,7 @@
 // A real app on a real Redis, talking over HTTP to a real emulator: the one way the tests build
 // them (the push tests and the browser tests too, listening on a real port). Log lines are
 // captured so tests can assert that no secret was ever written.
+import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Express } from 'express';
@@ -120,14 +121,21 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     ...(options.listen?.pushBaseUrl ? { PUSH_BASE_URL: server?.url } : {}),
   };
   const baseUrl = served.APP_BASE_URL ?? options.env?.APP_BASE_URL ?? APP_BASE_URL;
+  // A client id of its own per harness: connection ids derive from the application (client id and
+  // Cronofy URL) and the account, and records from earlier runs stay in Redis for their lifetime, so
+  // an emulator on a reused port would otherwise find its seeded accounts already connected.
+  const clientId = `${SANDBOX_CLIENT_ID}_${randomBytes(6).toString('hex')}`;
   const emulator = await startEmulator({
+    clientId,
+    clientSecret: SANDBOX_CLIENT_SECRET,
+    applicationName: 'Cronofy Connect demo',
     rateLimit: false,
     redirectUris: [`${baseUrl}/oauth/callback`, `${baseUrl}/permissions/callback`],
     ...options.emulator,
   });
   const config = loadConfig({
     APP_BASE_URL,
-    CRONOFY_CLIENT_ID: SANDBOX_CLIENT_ID,
+    CRONOFY_CLIENT_ID: options.emulator?.clientId ?? clientId,
     CRONOFY_CLIENT_SECRET: SANDBOX_CLIENT_SECRET,
     CRONOFY_APP_URL: emulator.url,
     CRONOFY_API_URL: emulator.url,
