@@ -62,9 +62,12 @@ export function createRevocationQueue({ kv, namespace, now, encryptionKey, retry
     /** Queues a revoke that has already failed once; due after the first back-off. */
     async add(job: Omit<RevocationJob, 'id' | 'attempts' | 'created_at'>): Promise<RevocationJob> {
       const full: RevocationJob = { ...job, id: randomBytes(12).toString('hex'), attempts: 1, created_at: now() };
+      // Three keys in three slots of a Cluster, so no transaction: written in the order that leaves
+      // nothing unworked if the process dies between two writes. An id listed or scheduled without
+      // its job is skipped and cleared (cancelFor, claim); a job nobody schedules would never run.
       if (full.sub !== undefined) await kv.pushBounded(accountKey(full.data_center, full.sub), full.id, MAX_JOBS_PER_ACCOUNT, MAX_AGE_MS);
-      await kv.set(JOB_PREFIX + full.id, seal(JSON.stringify(full), encryptionKey), MAX_AGE_MS);
       await kv.schedule(REVOKE_SCHEDULE, full.id, now() + delayAfter(1));
+      await kv.set(JOB_PREFIX + full.id, seal(JSON.stringify(full), encryptionKey), MAX_AGE_MS);
       return full;
     },
 
