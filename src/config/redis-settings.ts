@@ -4,14 +4,19 @@
 //   REDIS_CLUSTER_NODES (host:port,...: any of the cluster's nodes; the rest are discovered);
 // - REDIS_USERNAME / REDIS_PASSWORD authenticate to the Redis servers in every mode (a password
 //   inside REDIS_URL as well is refused: two sources of one secret);
+// - TLS: rediss:// for one server; REDIS_TLS=true for Sentinel (the sentinels and the servers) and
+//   Cluster (every node); REDIS_TLS_CA_FILE names the CA that signed the servers' certificates when
+//   it is not one Node trusts already. Certificates are always verified: there is no switch to stop it;
 // - none: required outside sandbox mode; the sandbox then uses 127.0.0.1:6379 if it answers.
 // Messages never repeat a password or REDIS_URL (which may hold one).
 
-import type { RedisEndpoint, RedisSettings } from '../store/redis';
+import { readFileSync } from 'node:fs';
+import type { RedisEndpoint, RedisSettings, RedisTls } from '../store/redis';
 
 interface RedisAuth {
   readonly username: string | undefined;
   readonly password: string | undefined;
+  readonly tls: RedisTls | undefined;
 }
 
 export function parseRedisSettings(read: (name: string) => string | undefined, sandbox: boolean, problems: string[]): RedisSettings | undefined {
@@ -20,7 +25,8 @@ export function parseRedisSettings(read: (name: string) => string | undefined, s
   const clusterNodes = read('REDIS_CLUSTER_NODES');
   const name = read('REDIS_SENTINEL_NAME');
   const sentinelPassword = read('REDIS_SENTINEL_PASSWORD');
-  const auth: RedisAuth = { username: read('REDIS_USERNAME'), password: read('REDIS_PASSWORD') };
+  const tlsFlag = read('REDIS_TLS');
+  const caFile = read('REDIS_TLS_CA_FILE');
 
   const chosen = [url && 'REDIS_URL', sentinels && 'REDIS_SENTINELS', clusterNodes && 'REDIS_CLUSTER_NODES'].filter(Boolean);
   if (chosen.length > 1) {
@@ -29,6 +35,11 @@ export function parseRedisSettings(read: (name: string) => string | undefined, s
   }
   if (!sentinels && name) problems.push('REDIS_SENTINEL_NAME is set but REDIS_SENTINELS is not: list the sentinels as host:port,host:port');
   if (!sentinels && sentinelPassword) problems.push('REDIS_SENTINEL_PASSWORD is set but REDIS_SENTINELS is not');
+  if (tlsFlag !== undefined && tlsFlag !== 'true' && tlsFlag !== 'false') problems.push(`REDIS_TLS must be true or false (got "${tlsFlag}")`);
+  if (url && tlsFlag === 'true') problems.push('REDIS_TLS is for REDIS_SENTINELS and REDIS_CLUSTER_NODES: with REDIS_URL, write rediss:// for TLS');
+  const tlsOn = url ? url.startsWith('rediss://') : tlsFlag === 'true';
+  if (caFile && !tlsOn) problems.push('REDIS_TLS_CA_FILE is set but TLS is off: use rediss:// in REDIS_URL, or REDIS_TLS=true');
+  const auth: RedisAuth = { username: read('REDIS_USERNAME'), password: read('REDIS_PASSWORD'), tls: tlsOn ? readTls(caFile, problems) : undefined };
   if (auth.username && !auth.password) problems.push('REDIS_USERNAME needs REDIS_PASSWORD (Redis ACL users authenticate with both)');
 
   if (url) {
@@ -51,6 +62,19 @@ export function parseRedisSettings(read: (name: string) => string | undefined, s
   }
   if (!sandbox) problems.push('Redis is required outside sandbox mode: set REDIS_URL, REDIS_SENTINELS with REDIS_SENTINEL_NAME, or REDIS_CLUSTER_NODES');
   return undefined;
+}
+
+/** TLS with Node's trusted CAs, or with the CA in `caFile` (PEM) instead. */
+function readTls(caFile: string | undefined, problems: string[]): RedisTls {
+  if (!caFile) return Object.freeze({});
+  try {
+    const ca = readFileSync(caFile, 'utf8');
+    if (!ca.includes('-----BEGIN CERTIFICATE-----')) problems.push(`REDIS_TLS_CA_FILE ${caFile} holds no PEM certificate`);
+    return Object.freeze({ ca });
+  } catch (err) {
+    problems.push(`REDIS_TLS_CA_FILE ${caFile} cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+    return Object.freeze({});
+  }
 }
 
 /** `host:port,host:port`; IPv6 hosts in brackets (`[::1]:26379`). */

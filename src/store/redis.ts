@@ -24,8 +24,13 @@ export interface RedisEndpoint {
   readonly port: number;
 }
 
-/** Which Redis, in which mode; built by config/redis-settings.ts. */
-export type RedisSettings = { readonly username: string | undefined; readonly password: string | undefined } & (
+/** TLS to the servers: `ca` (PEM) when their certificates come from a CA Node does not already trust. */
+export interface RedisTls {
+  readonly ca?: string;
+}
+
+/** Which Redis, in which mode; built by config/redis-settings.ts. `tls` undefined: plain TCP. */
+export type RedisSettings = { readonly username: string | undefined; readonly password: string | undefined; readonly tls?: RedisTls } & (
   | { readonly mode: 'single'; readonly url: string }
   | { readonly mode: 'sentinel'; readonly sentinels: readonly RedisEndpoint[]; readonly name: string; readonly sentinelPassword: string | undefined }
   | { readonly mode: 'cluster'; readonly nodes: readonly RedisEndpoint[] }
@@ -42,6 +47,8 @@ const COMMAND_TIMEOUT_MS = 1000;
 const failFast = (settings: RedisSettings, commandTimeout: number): RedisOptions => ({
   username: settings.username,
   password: settings.password,
+  // Verified against Node's CAs or REDIS_TLS_CA_FILE's; a copy, since the TLS layer may add to it.
+  ...(settings.tls ? { tls: { ...settings.tls } } : {}),
   commandTimeout,
   maxRetriesPerRequest: 1,
   connectTimeout: 2000,
@@ -65,6 +72,8 @@ export function connectRedis(settings: RedisSettings, overrides: RedisOptions = 
         sentinels: settings.sentinels.map(({ host, port }) => ({ host, port })),
         name: settings.name,
         sentinelPassword: settings.sentinelPassword,
+        // REDIS_TLS covers both hops: to the sentinels, and to the primary they name.
+        ...(settings.tls ? { sentinelTLS: { ...settings.tls }, enableTLSForSentinelMode: true } : {}),
         sentinelCommandTimeout: timeout,
         sentinelRetryStrategy: backOff,
         ...overrides,
@@ -173,13 +182,14 @@ export async function readyWithin(redis: RedisClient, ms = commandTimeoutOf(redi
 /** How the mode reads in a log line: never the URL (it may carry a password). */
 export function describeRedis(settings: RedisSettings): string {
   const hostPort = ({ host, port }: RedisEndpoint) => (host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`);
+  const tls = settings.tls ? ` over TLS${settings.tls.ca ? ' (REDIS_TLS_CA_FILE)' : ''}` : '';
   switch (settings.mode) {
     case 'single':
-      return URL.canParse(settings.url) ? `one server at ${new URL(settings.url).host}` : 'one server';
+      return (URL.canParse(settings.url) ? `one server at ${new URL(settings.url).host}` : 'one server') + tls;
     case 'sentinel':
-      return `Sentinel "${settings.name}" via ${settings.sentinels.map(hostPort).join(', ')}`;
+      return `Sentinel "${settings.name}" via ${settings.sentinels.map(hostPort).join(', ')}${tls}`;
     case 'cluster':
-      return `Cluster via ${settings.nodes.map(hostPort).join(', ')}`;
+      return `Cluster via ${settings.nodes.map(hostPort).join(', ')}${tls}`;
   }
 }
 

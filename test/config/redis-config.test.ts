@@ -1,6 +1,9 @@
 // Which Redis, in which mode: exactly one of REDIS_URL, REDIS_SENTINELS (+ REDIS_SENTINEL_NAME),
 // REDIS_CLUSTER_NODES; REDIS_USERNAME / REDIS_PASSWORD for every mode; every problem named at once,
-// and no message repeats a password.
+// TLS (rediss://, REDIS_TLS, REDIS_TLS_CA_FILE); and no message repeats a password.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { loadConfig } from '../../src/config';
 import { problemsOf, REAL_CREDENTIALS } from '../support/config-env';
 import { describeRedis } from '../../src/store/redis';
@@ -14,6 +17,7 @@ describe('Redis configuration', () => {
       url: 'rediss://cache.example.com:6380',
       username: undefined,
       password: undefined,
+      tls: {},
     });
   });
 
@@ -90,6 +94,57 @@ describe('Redis configuration', () => {
       'Redis is required outside sandbox mode: set REDIS_URL, REDIS_SENTINELS with REDIS_SENTINEL_NAME, or REDIS_CLUSTER_NODES',
     ]);
     expect(loadConfig({}).redis).toBeUndefined();
+  });
+
+  describe('TLS', () => {
+    let dir: string;
+    let caFile: string;
+    const PEM = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
+    beforeAll(() => {
+      dir = mkdtempSync(path.join(tmpdir(), 'cc-config-tls-'));
+      caFile = path.join(dir, 'ca.pem');
+      writeFileSync(caFile, PEM);
+      writeFileSync(path.join(dir, 'not-a-cert.txt'), 'hello');
+    });
+    afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+    it('one server: rediss:// turns it on; REDIS_TLS_CA_FILE gives the CA to verify the server against', () => {
+      expect(loadConfig({ ...real, REDIS_URL: 'rediss://cache:6380' }).redis?.tls).toEqual({});
+      expect(loadConfig({ ...real, REDIS_URL: 'rediss://cache:6380', REDIS_TLS_CA_FILE: caFile }).redis?.tls).toEqual({ ca: PEM });
+      expect(loadConfig({ ...real, REDIS_URL: 'redis://cache:6379' }).redis?.tls).toBeUndefined();
+    });
+
+    it('Sentinel and Cluster: REDIS_TLS=true, for every node (and the sentinels)', () => {
+      const sentinel = { REDIS_SENTINELS: 'a:26379', REDIS_SENTINEL_NAME: 'm' };
+      expect(loadConfig({ ...real, ...sentinel, REDIS_TLS: 'true', REDIS_TLS_CA_FILE: caFile }).redis?.tls).toEqual({ ca: PEM });
+      expect(loadConfig({ ...real, REDIS_CLUSTER_NODES: 'n1:7000', REDIS_TLS: 'true' }).redis?.tls).toEqual({});
+      expect(loadConfig({ ...real, REDIS_CLUSTER_NODES: 'n1:7000', REDIS_TLS: 'false' }).redis?.tls).toBeUndefined();
+    });
+
+    it('refuses what would silently leave TLS off or unverifiable, naming each problem', () => {
+      expect(problemsOf({ ...real, REDIS_URL: 'redis://cache:6379', REDIS_TLS: 'true' })).toEqual([
+        'REDIS_TLS is for REDIS_SENTINELS and REDIS_CLUSTER_NODES: with REDIS_URL, write rediss:// for TLS',
+      ]);
+      expect(problemsOf({ ...real, REDIS_CLUSTER_NODES: 'n1:7000', REDIS_TLS: 'yes' })).toEqual(['REDIS_TLS must be true or false (got "yes")']);
+      expect(problemsOf({ ...real, REDIS_CLUSTER_NODES: 'n1:7000', REDIS_TLS_CA_FILE: caFile })).toEqual([
+        'REDIS_TLS_CA_FILE is set but TLS is off: use rediss:// in REDIS_URL, or REDIS_TLS=true',
+      ]);
+      const missing = path.join(dir, 'missing.pem');
+      expect(problemsOf({ ...real, REDIS_URL: 'rediss://cache:6380', REDIS_TLS_CA_FILE: missing })).toEqual([
+        `REDIS_TLS_CA_FILE ${missing} cannot be read (ENOENT)`,
+      ]);
+      const notCert = path.join(dir, 'not-a-cert.txt');
+      expect(problemsOf({ ...real, REDIS_URL: 'rediss://cache:6380', REDIS_TLS_CA_FILE: notCert })).toEqual([
+        `REDIS_TLS_CA_FILE ${notCert} holds no PEM certificate`,
+      ]);
+    });
+
+    it('is named in the start-up line', () => {
+      expect(describeRedis(loadConfig({ ...real, REDIS_URL: 'rediss://cache:6380' }).redis!)).toBe('one server at cache:6380 over TLS');
+      expect(describeRedis(loadConfig({ ...real, REDIS_CLUSTER_NODES: 'n1:7000', REDIS_TLS: 'true', REDIS_TLS_CA_FILE: caFile }).redis!)).toBe(
+        'Cluster via n1:7000 over TLS (REDIS_TLS_CA_FILE)',
+      );
+    });
   });
 
   it('is logged at start-up by mode and addresses, never with a password', () => {

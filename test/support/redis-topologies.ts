@@ -2,12 +2,15 @@
 // on free loopback ports the OS hands out (so parallel runs and other suites never collide), in a
 // temporary directory, with an append-only file (fsync always) so a killed server comes back with
 // its data (`persist: false`, for the benchmark: no files, nothing comes back). stop() kills every
-// process and removes the directory.
+// process and removes the directory. With `tls`, every server, replica link, cluster bus and
+// sentinel speaks TLS only (no plain port), with the certificates given.
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { readFileSync } from 'node:fs';
 import Redis from 'ioredis';
+import type { TestCertificates } from './tls-certs';
 import { freePort } from './ports';
 
 const HOST = '127.0.0.1';
@@ -77,12 +80,28 @@ async function startServer(port: number, args: string[], logName: string): Promi
 export interface ServerOptions {
   /** An append-only file, fsync'd on every write, so a killed server restarts with its data (default true). */
   persist?: boolean;
+  /** TLS only, with these certificates (clients are not asked for one). */
+  tls?: TestCertificates;
 }
 
-function dataArgs(dir: string, port: number, { persist = true }: ServerOptions = {}): string[] {
-  const files = persist ? ['--appendonly', 'yes', '--appendfsync', 'always', '--appenddirname', `aof-${port}`] : ['--appendonly', 'no'];
-  return ['--port', String(port), '--bind', HOST, '--dir', dir, '--save', '', ...files, '--dbfilename', `dump-${port}.rdb`];
+/** Addresses that speak TLS only, and the CA to trust there: `ask` connects to them with it. */
+const tlsAt = new Map<string, { ca: string }>();
+
+/** The listening part of a server's or sentinel's arguments: `port`, or TLS on `port` and no plain port. */
+function listenArgs(port: number, tls: TestCertificates | undefined): string[] {
+  if (!tls) return ['--port', String(port)];
+  tlsAt.set(`${HOST}:${port}`, { ca: readFileSync(tls.ca, 'utf8') });
+  return ['--port', '0', '--tls-port', String(port), '--tls-cert-file', tls.cert, '--tls-key-file', tls.key, '--tls-ca-cert-file', tls.ca,
+    '--tls-auth-clients', 'no', '--tls-replication', 'yes', '--tls-cluster', 'yes'];
 }
+
+function dataArgs(dir: string, port: number, { persist = true, tls }: ServerOptions = {}): string[] {
+  const files = persist ? ['--appendonly', 'yes', '--appendfsync', 'always', '--appenddirname', `aof-${port}`] : ['--appendonly', 'no'];
+  return [...listenArgs(port, tls), '--bind', HOST, '--dir', dir, '--save', '', ...files, '--dbfilename', `dump-${port}.rdb`];
+}
+
+/** The app's TLS settings for a topology started with `options`. */
+const tlsEnv = (options: ServerOptions): Record<string, string> => (options.tls ? { REDIS_TLS: 'true', REDIS_TLS_CA_FILE: options.tls.ca } : {});
 
 /** Waits until `check` holds, asking again after each answer (never a fixed sleep: each poll is a round trip). */
 async function until(what: string, check: () => Promise<boolean>, timeoutMs = 15_000): Promise<void> {
@@ -94,9 +113,13 @@ async function until(what: string, check: () => Promise<boolean>, timeoutMs = 15
   }
 }
 
+/** ['--a', 'x', '--b', 'y'] → [['--a', 'x'], ['--b', 'y']]: command-line options as config-file lines. */
+const chunk = (args: string[]): string[][] => args.flatMap((arg, i) => (i % 2 === 0 ? [[arg, args[i + 1]!]] : []));
+
 async function ask<T>(address: string, work: (redis: Redis) => Promise<T>): Promise<T> {
   const [host, port] = address.split(':');
-  const redis = new Redis({ host, port: Number(port), lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 1000 });
+  const tls = tlsAt.get(address);
+  const redis = new Redis({ host, port: Number(port), lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 1000, ...(tls ? { tls } : {}) });
   redis.on('error', () => undefined);
   try {
     await redis.connect();
@@ -112,7 +135,7 @@ const field = (text: string, name: string) => new RegExp(`^${name}:(.*)$`, 'm').
 export interface RedisCluster {
   primaries: ServerProcess[];
   /** The app's configuration for this cluster. */
-  env: { REDIS_CLUSTER_NODES: string };
+  env: { REDIS_CLUSTER_NODES: string } & Record<string, string>;
   /** Every node answers and the cluster says `cluster_state:ok`. */
   healthy(): Promise<void>;
   stop(): Promise<void>;
@@ -130,12 +153,13 @@ export async function startCluster(primaries = 3, options: ServerOptions = {}): 
           '--cluster-config-file', `nodes-${port}.conf`, '--cluster-node-timeout', '2000'], `cluster node ${port}`),
       );
     }
-    const created = spawnSync('redis-cli', ['--cluster', 'create', ...nodes.map((n) => n.address), '--cluster-replicas', '0', '--cluster-yes'], { encoding: 'utf8' });
+    const cliTls = options.tls ? ['--tls', '--cacert', options.tls.ca] : [];
+    const created = spawnSync('redis-cli', [...cliTls, '--cluster', 'create', ...nodes.map((n) => n.address), '--cluster-replicas', '0', '--cluster-yes'], { encoding: 'utf8' });
     if (created.error) throw new Error(`${NOT_INSTALLED} (${created.error.message})`);
     if (created.status !== 0) throw new Error(`redis-cli --cluster create failed: ${created.stdout}${created.stderr}`);
     const cluster: RedisCluster = {
       primaries: nodes,
-      env: { REDIS_CLUSTER_NODES: nodes.map((n) => n.address).join(',') },
+      env: { REDIS_CLUSTER_NODES: nodes.map((n) => n.address).join(','), ...tlsEnv(options) },
       healthy: () =>
         until('cluster_state:ok on every node', async () => {
           for (const node of nodes) if (field(await ask(node.address, (r) => r.cluster('INFO')), 'cluster_state') !== 'ok') return false;
@@ -206,7 +230,7 @@ export interface SentinelGroup {
   sentinels: ServerProcess[];
   /** The servers as started: [0] began as primary, [1] as its replica. */
   servers: ServerProcess[];
-  env: { REDIS_SENTINELS: string; REDIS_SENTINEL_NAME: string };
+  env: { REDIS_SENTINELS: string; REDIS_SENTINEL_NAME: string } & Record<string, string>;
   /** The server the sentinels name as primary now. */
   primary(): Promise<ServerProcess>;
   /** Resolves once the sentinels name another primary than `previous` and it accepts writes. */
@@ -237,7 +261,7 @@ export async function startSentinelGroup(options: ServerOptions = {}): Promise<S
       writeFileSync(
         conf,
         [
-          `port ${port}`,
+          ...chunk(listenArgs(port, options.tls)).map((pair) => pair.join(' ').replace(/^--/, '')),
           `bind ${HOST}`,
           `dir ${dir}`,
           `sentinel monitor ${name} ${HOST} ${primaryPort} 2`,
@@ -265,7 +289,7 @@ export async function startSentinelGroup(options: ServerOptions = {}): Promise<S
       name,
       sentinels,
       servers,
-      env: { REDIS_SENTINELS: sentinels.map((s) => s.address).join(','), REDIS_SENTINEL_NAME: name },
+      env: { REDIS_SENTINELS: sentinels.map((s) => s.address).join(','), REDIS_SENTINEL_NAME: name, ...tlsEnv(options) },
       async primary() {
         const found = serverAt(await named());
         if (!found) throw new Error('the sentinels name no known primary');
