@@ -11,7 +11,7 @@
 //   profile    the app and its baseline under each scenario's load with `node --cpu-prof`: CPU
 //              microseconds per request by layer (lib/cpu-profile.ts): bench/results/profile-node<major>.md.
 //   --only redis-modes  one server vs a Redis Cluster vs Sentinel (scenarios/redis-modes.ts, about
-//              10 minutes; not in the full run).
+//              2 minutes on a quiet machine; not in the full run).
 // Environment (optional): BENCH_WARMUP_S (2), BENCH_MEASURE_S (5), BENCH_REPS (5),
 // BENCH_SOAK_S (600), BENCH_SOAK_WARMUP_S (60), BENCH_PROFILE_S (10),
 // BENCH_REDIS_URL (redis://127.0.0.1:6379/15: its database is flushed at start and end),
