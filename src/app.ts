@@ -124,7 +124,7 @@ export function createApp(deps: AppDependencies): Express {
           'expires at': new Date(refreshed.expires_at).toISOString(),
         }),
     });
-  const cache = createReadCache(deps.kv, config.cacheSeconds * 1000, now);
+  const cache = createReadCache(deps.kv, config.cacheSeconds * 1000, now, config.tokenEncryptionKey);
   const push = createPush({
     config,
     kv: deps.kv,

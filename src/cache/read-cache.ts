@@ -5,7 +5,11 @@
 // - `invalidate(connection)` is called by everything the app changes (permissions, disconnect,
 //   logout): it records the moment, and any answer fetched before it is ignored from then on,
 //   including one still in flight at that moment.
+// - Entries hold personal data (members' names and emails, calendar names): sealed like token
+//   records when TOKEN_ENCRYPTION_KEY is set (store/seal.ts); one that cannot be opened (the key
+//   changed) is a miss.
 import type { KeyValueStore } from '../store/kv';
+import { open, seal } from '../store/seal';
 
 const PREFIX = 'cronofy-connect:cache:';
 const SINCE = 'cronofy-connect:cache-since:';
@@ -21,19 +25,25 @@ export function ageOf(cached: Cached<unknown>, now: number): { at: number; ageSe
   return { at: cached.fetchedAt, ageSeconds: Math.max(0, Math.floor((now - cached.fetchedAt) / 1000)) };
 }
 
-export function createReadCache(kv: KeyValueStore, ttlMs: number, now: () => number) {
+export function createReadCache(kv: KeyValueStore, ttlMs: number, now: () => number, encryptionKey?: Buffer) {
+  const opened = <T>(raw: string): { at: number; value: T } | null => {
+    try {
+      return JSON.parse(open(raw, encryptionKey)) as { at: number; value: T };
+    } catch {
+      return null;
+    }
+  };
+
   return {
     async read<T>(connectionId: string, name: string, fetch: () => Promise<T>): Promise<Cached<T>> {
       if (ttlMs <= 0) return { value: await fetch(), fetchedAt: now() };
       const key = `${PREFIX}${connectionId}:${name}`;
       const [raw, since] = await Promise.all([kv.get(key), kv.get(SINCE + connectionId)]);
-      if (raw !== null) {
-        const entry = JSON.parse(raw) as { at: number; value: T };
-        if (entry.at > Number(since ?? 0) && now() - entry.at < ttlMs) return { value: entry.value, fetchedAt: entry.at };
-      }
+      const entry = raw === null ? null : opened<T>(raw);
+      if (entry && entry.at > Number(since ?? 0) && now() - entry.at < ttlMs) return { value: entry.value, fetchedAt: entry.at };
       const at = now();
       const value = await fetch();
-      await kv.set(key, JSON.stringify({ at, value }), ttlMs);
+      await kv.set(key, seal(JSON.stringify({ at, value }), encryptionKey), ttlMs);
       return { value, fetchedAt: at };
     },
 

@@ -18,10 +18,11 @@
 //
 // Durability (decision 011): a record holds a refresh token, which nothing can recreate once it has
 // rotated, so it is written through kv.replicated (acknowledged by a replica where there is one).
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import { StorageError } from '../store/errors';
 import type { KeyValueStore } from '../store/kv';
+import { open, seal } from '../store/seal';
 import type { Connection } from './connection';
 
 export interface StoredConnection {
@@ -49,23 +50,8 @@ export function createTokenStore({ kv, namespace, encryptionKey, now = Date.now,
   /** When a record lapses if nothing moves it: a session-bound one at `heldUntil` (default: its session's end). */
   const lapsesAt = (connection: Connection, heldUntil?: number) =>
     connection.lapses_at === undefined ? retentionEnd(connection) : Math.min(connection.lapses_at, heldUntil ?? connection.lapses_at);
-  const seal = (connection: Connection): string => {
-    const json = JSON.stringify(connection);
-    if (!encryptionKey) return json;
-    const iv = randomBytes(12);
-    const cipher = createCipheriv('aes-256-gcm', encryptionKey, iv);
-    const body = Buffer.concat([cipher.update(json, 'utf8'), cipher.final()]);
-    return `enc:${Buffer.concat([iv, cipher.getAuthTag(), body]).toString('base64')}`;
-  };
-
-  const open = (payload: string): Connection => {
-    if (!payload.startsWith('enc:')) return JSON.parse(payload) as Connection;
-    if (!encryptionKey) throw new Error('Stored tokens are encrypted but TOKEN_ENCRYPTION_KEY is not set');
-    const raw = Buffer.from(payload.slice(4), 'base64');
-    const decipher = createDecipheriv('aes-256-gcm', encryptionKey, raw.subarray(0, 12));
-    decipher.setAuthTag(raw.subarray(12, 28));
-    return JSON.parse(Buffer.concat([decipher.update(raw.subarray(28)), decipher.final()]).toString('utf8')) as Connection;
-  };
+  const sealed = (connection: Connection): string => seal(JSON.stringify(connection), encryptionKey);
+  const opened = (payload: string): Connection => JSON.parse(open(payload, encryptionKey)) as Connection;
 
   const newVersion = () => randomBytes(8).toString('hex');
 
@@ -74,7 +60,7 @@ export function createTokenStore({ kv, namespace, encryptionKey, now = Date.now,
     if (value === null) return null;
     const dot = value.indexOf('.');
     try {
-      return { version: value.slice(0, dot), connection: open(value.slice(dot + 1)) };
+      return { version: value.slice(0, dot), connection: opened(value.slice(dot + 1)) };
     } catch {
       return null;
     }
@@ -91,7 +77,7 @@ export function createTokenStore({ kv, namespace, encryptionKey, now = Date.now,
      * replaced. A session-bound record lapses at `heldUntil` unless moved on (never after its `lapses_at`).
      */
     async put(connection: Connection, heldUntil?: number): Promise<StoredConnection | null> {
-      const previous = parse(await kv.replicated.swap(PREFIX + connection.id, `${newVersion()}.${seal(connection)}`, ttlMs));
+      const previous = parse(await kv.replicated.swap(PREFIX + connection.id, `${newVersion()}.${sealed(connection)}`, ttlMs));
       await kv.schedule(schedule, connection.id, lapsesAt(connection, heldUntil));
       return previous;
     },
@@ -159,7 +145,7 @@ export function createTokenStore({ kv, namespace, encryptionKey, now = Date.now,
      */
     async replace(expectedVersion: string, connection: Connection, retryForMs = 0): Promise<boolean> {
       const key = PREFIX + connection.id;
-      const value = `${newVersion()}.${seal(connection)}`;
+      const value = `${newVersion()}.${sealed(connection)}`;
       const giveUpAt = performance.now() + retryForMs;
       for (let attempt = 0; ; attempt++) {
         try {

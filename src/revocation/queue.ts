@@ -11,7 +11,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { DataCenter } from '../cronofy/data-centers';
 import type { KeyValueStore } from '../store/kv';
-import { open, seal } from './seal';
+import { open, seal } from '../store/seal';
 
 export type RevocationTarget = { token: string } | { sub: string };
 

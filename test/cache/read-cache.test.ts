@@ -1,5 +1,5 @@
 // The per-connection read cache on a real Redis: reuse within the TTL, and invalidation that also
-// beats an answer still in flight when the app changed something.
+// beats an answer still in flight when the app changed something; entries sealed when a key is set.
 import { randomBytes } from 'node:crypto';
 import { createReadCache } from '../../src/cache/read-cache';
 import { createQuotaHold } from '../../src/cronofy/quota-hold';
@@ -47,6 +47,24 @@ describe('read cache', () => {
     expect((await inFlight).value).toBe('before the change'); // that page shows what it asked for
     clock += 1;
     expect((await cache.read(id, 'calendars', async () => 'after the change')).value).toBe('after the change');
+  });
+
+  it('seals its entries with TOKEN_ENCRYPTION_KEY: Redis holds no readable personal data, and another key misses', async () => {
+    const key = randomBytes(32);
+    const cache = createReadCache(store, 30_000, () => clock, key);
+    const id = connection();
+    const members = [{ name: 'Ada Lovelace', email: 'ada@example.com' }];
+    await cache.read(id, 'members', async () => members);
+    const raw = (await redis.get(`cronofy-connect:cache:${id}:members`))!;
+    expect(raw).toMatch(/^enc:/);
+    expect(raw).not.toContain('ada@example.com');
+    expect(Buffer.from(raw.slice(4), 'base64').toString('latin1')).not.toContain('ada@example.com');
+    expect((await cache.read(id, 'members', async () => [])).value).toEqual(members); // read back through the key
+
+    let asked = 0;
+    const otherKey = createReadCache(store, 30_000, () => clock, randomBytes(32));
+    expect((await otherKey.read(id, 'members', async () => (++asked, members))).value).toEqual(members);
+    expect(asked).toBe(1); // the entry it could not open counted as a miss, not an error
   });
 
   it('is off with a TTL of 0', async () => {

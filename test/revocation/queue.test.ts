@@ -4,7 +4,7 @@
 // a store whose next write throws; nothing else stands in for Redis.
 import { randomBytes } from 'node:crypto';
 import { createRevocationQueue } from '../../src/revocation/queue';
-import { createRedis, oneServer, redisReady, type RedisClient } from '../../src/store/redis';
+import { closeRedis, createRedis, oneServer, redisReady, type RedisClient } from '../../src/store/redis';
 import { createRedisStore } from '../../src/store/redis-kv';
 import type { KeyValueStore } from '../../src/store/kv';
 import { createLogger } from '../../src/web/logging';
@@ -20,6 +20,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await kv.close();
+  await closeRedis(redis);
 });
 
 /** The store, except that the process "dies" at its first call of `method` (the call throws). */

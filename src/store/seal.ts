@@ -1,5 +1,7 @@
-// A queued revocation carries a refresh token: it is sealed like a token record (AES-256-GCM) when
-// TOKEN_ENCRYPTION_KEY is set, and stored as JSON otherwise.
+// Values that carry a token or personal data (token records, queued revocations, cached answers
+// from Cronofy) are sealed with AES-256-GCM when TOKEN_ENCRYPTION_KEY is set, and stored as JSON
+// text otherwise. A sealed value is `enc:` + base64(iv, tag, ciphertext); one without the prefix
+// is read as plain JSON text, so setting the key later leaves earlier values readable.
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 
 export function seal(json: string, key: Buffer | undefined): string {
@@ -10,10 +12,10 @@ export function seal(json: string, key: Buffer | undefined): string {
   return `enc:${Buffer.concat([iv, cipher.getAuthTag(), body]).toString('base64')}`;
 }
 
-/** The JSON text; throws when it cannot be opened (key missing or changed). */
+/** The JSON text; throws when it cannot be opened (the key missing or changed). */
 export function open(payload: string, key: Buffer | undefined): string {
   if (!payload.startsWith('enc:')) return payload;
-  if (!key) throw new Error('The queued revocation is encrypted but TOKEN_ENCRYPTION_KEY is not set');
+  if (!key) throw new Error('the value is encrypted but TOKEN_ENCRYPTION_KEY is not set');
   const raw = Buffer.from(payload.slice(4), 'base64');
   const decipher = createDecipheriv('aes-256-gcm', key, raw.subarray(0, 12));
   decipher.setAuthTag(raw.subarray(12, 28));
