@@ -60,6 +60,9 @@ function runSection(title: string, run: RunResult): string[] {
   ];
 }
 
+/** A metric's name without the rate a run derived from its own baseline (`@ 1395/s`): the same row in every run. */
+const metricKey = (metric: string) => metric.replace(/ @ [\d,.]+\/s/, ' @ a fixed rate');
+
 /** The judged rows of several runs side by side: value per run, the range, and whether every run met it. */
 export function summaryTable(runs: RunResult[]): string[] {
   const first = runs[0];
@@ -70,12 +73,12 @@ export function summaryTable(runs: RunResult[]): string[] {
   ];
   first.rows.forEach((row, index) => {
     if (row.kind !== 'target' && row.kind !== 'check') return;
-    const same = runs.map((run) => run.rows[index]).filter((r): r is Row => r !== undefined && r.metric === row.metric);
+    const same = runs.map((run) => run.rows[index]).filter((r): r is Row => r !== undefined && metricKey(r.metric) === metricKey(row.metric));
     const numeric = (value: number | string | null) => (typeof value === 'number' ? value : Number.NaN);
     const ratios = same.map((r) => r.ratio).filter((r): r is number => r !== null);
     const range = ratios.length ? `${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}` : '';
     lines.push(
-      `| ${row.scenario} | ${row.metric} | ${cell(median(same.map((r) => numeric(r.app))))} | ${row.baseline === null ? '' : cell(median(same.map((r) => numeric(r.baseline))))} | ${ratios.map((r) => r.toFixed(2)).join(' / ')} | ${range} | ${row.target} | ${same.filter((r) => r.met).length} of ${same.length} |`,
+      `| ${row.scenario} | ${metricKey(row.metric)} | ${cell(median(same.map((r) => numeric(r.app))))} | ${row.baseline === null ? '' : cell(median(same.map((r) => numeric(r.baseline))))} | ${ratios.map((r) => r.toFixed(2)).join(' / ')} | ${range} | ${row.target} | ${same.filter((r) => r.met).length} of ${same.length} |`,
     );
   });
   return lines;
@@ -118,7 +121,7 @@ export function updateReadme(readmePath: string, runs: RunResult[]): void {
   if (start === -1 || end < start) throw new Error(`README has no ${README_START} … ${README_END} markers`);
   const first = runs[0];
   const caption = first
-    ? `${runs.length} full runs of \`npm run bench\` on ${first.meta.date.slice(0, 10)}, Node ${first.meta.node}, ${first.meta.cpus} CPUs; load average at the start of each: ${runs.map((r) => r.meta.load.start[0]?.toFixed(2)).join(', ')}.`
+    ? `${runs.length} full runs of \`npm run bench\` on ${first.meta.date.slice(0, 10)}, Node ${first.meta.node}, ${first.meta.cpus} CPUs; load average at the start of each (the benchmark's own processes included): ${runs.map((r) => r.meta.load.start[0]?.toFixed(2)).join(', ')}.`
     : '';
   const body = [README_START, caption, '', ...summaryTable(runs), README_END].join('\n');
   writeFileSync(readmePath, readme.slice(0, start) + body + readme.slice(end + README_END.length));
