@@ -1,5 +1,6 @@
 // The connected session every page scenario uses (a real Individual Connect flow on app A), and
-// B1's twin of it: the same session fields, so both stores read and write a value of the same size.
+// B1's twin of it: the same session fields, so both stores read and write a value of the same size,
+// and the app's home page as that session sees it (B1's /page sends these bytes).
 import type Redis from 'ioredis';
 import { SESSION_PREFIX, sessionCookieName } from '../../src/session';
 import { connectOnce } from '../flow-driver';
@@ -18,9 +19,11 @@ export async function connectedSessions(top: Topology, redis: Redis): Promise<{ 
   const appCookie = await connectOnce({ appBase: top.app.url, cookieName, agent });
   // The first pages consume the "connected" flash and create the CSRF token: the session's
   // steady-state content, which is what B1 copies and what the load then reads.
+  let homePage = '';
   for (const page of ['/', '/calendars', '/']) {
     const answer = await send(`${top.app.url}${page}`, { agent, headers: { cookie: appCookie } });
     if (answer.status !== 200) throw new Error(`GET ${page} with the connected session answered ${answer.status}`);
+    homePage = answer.body;
   }
   const raw = await redis.get(SESSION_PREFIX + sessionIdOf(appCookie));
   if (!raw) throw new Error('connected session not found in Redis');
@@ -31,7 +34,7 @@ export async function connectedSessions(top: Topology, redis: Redis): Promise<{ 
   delete fields.cookie; // express-session writes its own
   const sessionJson = JSON.stringify({ ...fields, benchAccessToken: token });
 
-  const b1 = await top.startB1(sessionJson);
+  const b1 = await top.startB1(sessionJson, homePage);
   const login = await send(`${b1.url}/login`, { agent });
   const b1Cookie = cookieFrom(login, cookieName);
   if (!b1Cookie) throw new Error(`B1 /login set no cookie (${login.status}: ${login.body.slice(0, 200)})`);

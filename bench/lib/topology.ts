@@ -28,7 +28,8 @@ export interface Topology {
   app: Server;
   bf: Server;
   sessionSecret: string;
-  startB1(sessionJson: string): Promise<Server>;
+  /** B1 with the app's session fields, and the app's home page for its /page to send. */
+  startB1(sessionJson: string, pageHtml: string): Promise<Server>;
   children(): Child[];
 }
 
@@ -114,8 +115,8 @@ export async function startTopology({ pin, appNodeArgs = [], baselineNodeArgs = 
     app,
     bf,
     sessionSecret,
-    async startB1(sessionJson) {
-      const b1 = await started('baseline-B1', path.join(BASELINES_DIR, 'b1.js'), { ...baselineEnv(b1Port), BENCH_SESSION_JSON: sessionJson }, cpu(APP_CPU), base(b1Port), baselineNodeArgs);
+    async startB1(sessionJson, pageHtml) {
+      const b1 = await started('baseline-B1', path.join(BASELINES_DIR, 'b1.js'), { ...baselineEnv(b1Port), BENCH_SESSION_JSON: sessionJson, BENCH_PAGE_HTML: pageHtml }, cpu(APP_CPU), base(b1Port), baselineNodeArgs);
       return track(b1);
     },
     children: () => [...children],

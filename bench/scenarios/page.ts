@@ -1,6 +1,7 @@
 // page: the authenticated home page (GET / with a connected session): EJS render from the session
 // plus the token-store read, no call to Cronofy, vs B1 (session only, small string). Closed loop
-// for throughput, then the paced open-loop generator at a fixed share of B1's max for p99.
+// for throughput; then, for information, against B1 sending the app's page bytes (what the page
+// itself costs); then the paced open-loop generator at a fixed share of B1's max for p99.
 import { clearRequests, recordedRequests } from '../lib/emulator-control';
 import { newAgent, send } from '../lib/http';
 import { commandsDuring, perRequest } from '../lib/redis-monitor';
@@ -55,6 +56,17 @@ export async function pageScenario(b: Bench): Promise<ScenarioResult> {
   const app = medians(closed.a);
   const b1 = medians(closed.b);
 
+  // Not a target: how much of the gap is the page itself. B1 sends the app's page, same bytes.
+  b.progress(`page: closed loop vs B1 sending the same page, ${settings.reps} reps`);
+  const b1PageUrl = dial(`${b.b1.url}/page`);
+  const samePage = await interleaved(
+    settings.reps,
+    () => closedLoop(appUrl, settings.connections, opts(b.appCookie)),
+    () => closedLoop(b1PageUrl, settings.connections, opts(b.b1Cookie)),
+  );
+  const appAgain = medians(samePage.a);
+  const b1Page = medians(samePage.b);
+
   const rate = Math.max(1, Math.round(b1.rps * settings.rateShare));
   b.progress(`page: paced ${rate}/s, ${settings.reps} reps`);
   const pacedRuns = await interleaved(
@@ -72,14 +84,16 @@ export async function pageScenario(b: Bench): Promise<ScenarioResult> {
     info(NAME, `server process CPU (CPUs), -c ${settings.connections}`, medianCpu(closed.a, 'server'), medianCpu(closed.b, 'server')),
     atMost(NAME, `p99 ms @ ${rate}/s (paced, open loop, ${settings.rateShare * 100}% of B1's max)`, round(pacedApp.p99Ms), round(pacedB1.p99Ms), 1.5),
     info(NAME, `p50 ms @ ${rate}/s (paced, open loop)`, round(pacedApp.p50Ms), round(pacedB1.p50Ms)),
+    info(NAME, `req/s, -c ${settings.connections}, vs B1 sending the app's page (the same bytes, not rendered)`, round(appAgain.rps, 0), round(b1Page.rps, 0)),
     info(NAME, 'Redis commands per request (MONITOR, 20 sequential)', redisCommands.app.total, redisCommands.b1.total),
     check(NAME, 'emulator requests during the runs', emulatorCalls),
-    check(NAME, 'failed requests (non-2xx, errors), all runs', app.failures + pacedApp.failures + b1.failures + pacedB1.failures),
+    check(NAME, 'failed requests (non-2xx, errors), all runs', app.failures + pacedApp.failures + b1.failures + pacedB1.failures + appAgain.failures + b1Page.failures),
   ];
   return {
     rows,
     data: {
       closedLoop: { app: closed.a, b1: closed.b, medianApp: app, medianB1: b1 },
+      samePage: { app: samePage.a, b1Page: samePage.b, medianApp: appAgain, medianB1Page: b1Page },
       paced: { rate, app: pacedRuns.a, b1: pacedRuns.b, medianApp: pacedApp, medianB1: pacedB1 },
       emulatorCalls,
       redisCommandsPerRequest: { app: redisCommands.app.text, b1: redisCommands.b1.text },
