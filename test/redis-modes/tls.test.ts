@@ -51,20 +51,13 @@ async function connectRefreshDisconnect(h: Harness, clock: { now: number }) {
 }
 
 describe('Redis over TLS with a private CA', () => {
-  it('Cluster (REDIS_CLUSTER_NODES, REDIS_TLS=true): connect, one refresh across two instances, disconnect', async () => {
-    expect(cluster.env).toMatchObject({ REDIS_TLS: 'true', REDIS_TLS_CA_FILE: certs.ca });
+  it.each([
+    ['Cluster (REDIS_CLUSTER_NODES, REDIS_TLS=true): every node over TLS', () => cluster.env],
+    ['Sentinel (REDIS_SENTINELS, REDIS_TLS=true): the sentinels and the primary over TLS', () => group.env],
+  ])('%s: connect, one refresh across two instances, disconnect', async (_mode, env) => {
+    expect(env()).toMatchObject({ REDIS_TLS: 'true', REDIS_TLS_CA_FILE: certs.ca });
     const clock = { now: Date.now() };
-    const h = await startHarness({ redisEnv: cluster.env, now: () => clock.now });
-    try {
-      await connectRefreshDisconnect(h, clock);
-    } finally {
-      await h.close();
-    }
-  });
-
-  it('Sentinel (REDIS_SENTINELS, REDIS_TLS=true): the sentinels and the primary over TLS, the same flows', async () => {
-    const clock = { now: Date.now() };
-    const h = await startHarness({ redisEnv: group.env, now: () => clock.now });
+    const h = await startHarness({ redisEnv: env(), now: () => clock.now });
     try {
       await connectRefreshDisconnect(h, clock);
     } finally {

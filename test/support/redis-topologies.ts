@@ -221,7 +221,11 @@ async function startPrimaryAndReplica(dir: string, started: ServerProcess[], opt
 async function replicaInSync(primary: ServerProcess, replica: ServerProcess): Promise<void> {
   await until('the replica in sync with the primary', async () => {
     const [primaryInfo, replicaInfo] = await Promise.all([info(primary.address, 'replication'), info(replica.address, 'replication')]);
-    return field(replicaInfo, 'master_link_status') === 'up' && field(replicaInfo, 'master_repl_offset') === field(primaryInfo, 'master_repl_offset');
+    // Both sides: the replica's link is up, and the primary counts it online. After a diskless sync
+    // the primary puts a replica online only at its first REPLCONF ACK (up to a second later); until
+    // then ROLE lists no replica, and a write would not be waited on.
+    const online = new RegExp(`^slave\\d+:ip=${HOST.replace(/\./g, '\\.')},port=${replica.port},state=online`, 'm').test(primaryInfo);
+    return online && field(replicaInfo, 'master_link_status') === 'up' && field(replicaInfo, 'master_repl_offset') === field(primaryInfo, 'master_repl_offset');
   });
 }
 
