@@ -18,9 +18,13 @@ beforeEach(async () => {
 const calls = (path: string) => h.emulator.control.requests().filter((r) => r.path === path);
 const refreshes = () => calls('/oauth/token').filter((r) => (r.body as { grant_type?: string }).grant_type === 'refresh_token');
 
+/**
+ * A browser connected to a Cronofy account of its own: a revoke another test left queued for a
+ * shared account could reach Cronofy right after this connect and end it (a 409, rightly).
+ */
 async function connected() {
   const agent = h.agent();
-  expect((await connectThrough(agent)).status).toBe(302);
+  expect((await connectThrough(agent, { separateAccount: true })).status).toBe(302);
   h.emulator.control.clearRequests();
   return agent;
 }
@@ -94,7 +98,7 @@ describe('I5. Cronofy not answering', () => {
 
   it('I5: a Cronofy that never answers gets a clear page within the timeout; a code exchange is tried once', async () => {
     const agent = slow.agent();
-    expect((await connectThrough(agent)).status).toBe(302);
+    expect((await connectThrough(agent, { separateAccount: true })).status).toBe(302);
     slow.emulator.control.clearRequests();
     // Held and never released: only the app's own deadline (CRONOFY_TIMEOUT_MS) ends the wait.
     slow.emulator.control.hold('/v1/calendars');
@@ -116,7 +120,7 @@ describe('J. refresh racing a disconnect', () => {
   /** A connected browser whose access token has expired, its CSRF token, and its stored connection. */
   async function connectedAndExpired() {
     const agent = h.agent();
-    const cookie = sessionCookie(await connectThrough(agent));
+    const cookie = sessionCookie(await connectThrough(agent, { separateAccount: true }));
     const connection = (await storedConnection(h, cookie))!;
     const csrf = await csrfTokenFrom(agent, '/');
     h.emulator.control.clearRequests();
