@@ -16,9 +16,13 @@ const sign = (body: string, secret = SANDBOX_CLIENT_SECRET) => createHmac('sha25
 
 /** A connected browser, its push channel (as the emulator holds it) and its connection id. */
 async function connected() {
+  // The previous test's deliveries and the work they started finish before the emulator forgets
+  // everything: work landing after the reset would act on this test's new connection.
+  await pushQuiet(h);
   h.emulator.control.reset();
   const agent = h.agent();
   const callback = await connectThrough(agent, { account: 'Google' });
+  expect(`${callback.status} ${/<h1[^>]*>([\s\S]*?)<\/h1>/.exec(callback.text)?.[1]?.trim() ?? ''}`).toMatch(/^302 /);
   await pushQuiet(h);
   const [channel] = h.emulator.control.openChannels(AVERY);
   const [connection] = await connectionsOf(h, callback.headers['set-cookie']);
