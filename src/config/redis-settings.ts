@@ -13,7 +13,8 @@
 import { readFileSync } from 'node:fs';
 import type { RedisEndpoint, RedisSettings, RedisTls } from '../store/redis';
 
-interface RedisAuth {
+/** What every mode shares: credentials for the servers, and TLS. */
+interface RedisCommon {
   readonly username: string | undefined;
   readonly password: string | undefined;
   readonly tls: RedisTls | undefined;
@@ -39,26 +40,26 @@ export function parseRedisSettings(read: (name: string) => string | undefined, s
   if (url && tlsFlag === 'true') problems.push('REDIS_TLS is for REDIS_SENTINELS and REDIS_CLUSTER_NODES: with REDIS_URL, write rediss:// for TLS');
   const tlsOn = url ? url.startsWith('rediss://') : tlsFlag === 'true';
   if (caFile && !tlsOn) problems.push('REDIS_TLS_CA_FILE is set but TLS is off: use rediss:// in REDIS_URL, or REDIS_TLS=true');
-  const auth: RedisAuth = { username: read('REDIS_USERNAME'), password: read('REDIS_PASSWORD'), tls: tlsOn ? readTls(caFile, problems) : undefined };
-  if (auth.username && !auth.password) problems.push('REDIS_USERNAME needs REDIS_PASSWORD (Redis ACL users authenticate with both)');
+  const common: RedisCommon = { username: read('REDIS_USERNAME'), password: read('REDIS_PASSWORD'), tls: tlsOn ? readTls(caFile, problems) : undefined };
+  if (common.username && !common.password) problems.push('REDIS_USERNAME needs REDIS_PASSWORD (Redis ACL users authenticate with both)');
 
   if (url) {
     if (!/^rediss?:\/\//.test(url)) {
       problems.push('REDIS_URL must start with redis:// or rediss://');
       return undefined;
     }
-    if (auth.password && URL.canParse(url) && new URL(url).password) {
+    if (common.password && URL.canParse(url) && new URL(url).password) {
       problems.push('REDIS_URL holds a password and REDIS_PASSWORD is set too: keep the password in one of them');
     }
-    return Object.freeze({ mode: 'single', url, ...auth });
+    return Object.freeze({ mode: 'single', url, ...common });
   }
   if (sentinels) {
     const endpoints = parseEndpoints(sentinels, 'REDIS_SENTINELS', problems);
     if (!name) problems.push('REDIS_SENTINEL_NAME is required with REDIS_SENTINELS: the name the sentinels monitor the primary under (`sentinel monitor <name> ...`)');
-    return Object.freeze({ mode: 'sentinel', sentinels: endpoints, name: name ?? '', sentinelPassword, ...auth });
+    return Object.freeze({ mode: 'sentinel', sentinels: endpoints, name: name ?? '', sentinelPassword, ...common });
   }
   if (clusterNodes) {
-    return Object.freeze({ mode: 'cluster', nodes: parseEndpoints(clusterNodes, 'REDIS_CLUSTER_NODES', problems), ...auth });
+    return Object.freeze({ mode: 'cluster', nodes: parseEndpoints(clusterNodes, 'REDIS_CLUSTER_NODES', problems), ...common });
   }
   if (!sandbox) problems.push('Redis is required outside sandbox mode: set REDIS_URL, REDIS_SENTINELS with REDIS_SENTINEL_NAME, or REDIS_CLUSTER_NODES');
   return undefined;

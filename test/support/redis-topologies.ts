@@ -5,10 +5,9 @@
 // process and removes the directory. With `tls`, every server, replica link, cluster bus and
 // sentinel speaks TLS only (no plain port), with the certificates given.
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { readFileSync } from 'node:fs';
 import Redis from 'ioredis';
 import type { TestCertificates } from './tls-certs';
 import { freePort } from './ports';
