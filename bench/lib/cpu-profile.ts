@@ -21,7 +21,7 @@ interface CpuProfile {
 
 /** The app's layers, each named for what it does; a package not listed counts as "other packages". */
 const PACKAGE_LAYERS: Record<string, string[]> = {
-  'request logging (pino-http, pino)': ['pino', 'pino-http', 'pino-std-serializers', 'sonic-boom', 'quick-format-unescaped', 'safe-stable-stringify', 'on-exit-leak-free', 'atomic-sleep'],
+  'request logging (pino)': ['pino', 'pino-std-serializers', 'sonic-boom', 'quick-format-unescaped', 'safe-stable-stringify', 'on-exit-leak-free', 'atomic-sleep'],
   'security headers (helmet)': ['helmet'],
   'sessions (express-session, connect-redis)': ['express-session', 'connect-redis', 'cookie', 'cookie-signature', 'uid-safe', 'random-bytes', 'on-headers'],
   'Redis client (ioredis)': ['ioredis', '@ioredis', 'redis-parser', 'redis-errors', 'denque', 'standard-as-callback', 'cluster-key-slot', 'lodash.defaults', 'lodash.isarguments'],
@@ -40,7 +40,7 @@ const PACKAGE_LAYERS: Record<string, string[]> = {
 
 /** The app's own compiled files (dist/<dir>/...), by directory. */
 const APP_LAYERS: Record<string, string> = {
-  'web/logging': 'request logging (pino-http, pino)',
+  'web/logging': 'request logging (pino)',
   'web/security': 'security headers (helmet)',
   session: 'sessions (express-session, connect-redis)',
   store: 'Redis client (ioredis)',

@@ -4,10 +4,8 @@
 // - errors are reduced to name, message, code and status: never an axios error's config;
 // - personal data is not logged either: an `email` query value and the member sub in
 //   /organization/members/<sub> are replaced (redactPath).
-import { randomUUID } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { randomBytes } from 'node:crypto';
 import pino, { type DestinationStream, type Logger } from 'pino';
-import pinoHttp from 'pino-http';
 import type { RequestHandler } from 'express';
 
 const PERSONAL_PARAMS = /^(email)$/i;
@@ -19,7 +17,7 @@ const SECRET_PARAMS = /^(code|state|token|access_token|refresh_token|client_secr
  * 013). pino flushes the buffer synchronously when the process exits, process.exit() included.
  */
 export function createLogger(level: string, destination?: DestinationStream): Logger {
-  return pino({ level, serializers: { err: safeError } }, destination ?? pino.destination({ dest: 1, sync: false }));
+  return pino({ level, serializers: { err: safeError } }, destination ?? pino.destination({ dest: 1, sync: false, minLength: 4096, periodicFlush: 250 }));
 }
 
 /** The URL with secret-bearing query values masked; anything unparsable becomes its path only. */
@@ -65,25 +63,32 @@ export function safeError(err: unknown): Record<string, unknown> {
 }
 
 /**
- * One line per request, when its answer is sent: `req` (id, method, redacted URL), `res` (status)
- * and `responseTime`. Per request pino-http makes one child logger, bound to `req` (req.log, which
- * route code can use); `wrapSerializers: false` hands our serializers the raw request and response
- * instead of pino's standard copies of them (headers included) that they would throw away.
+ * One line per request, when it ends: `req` (id, method, redacted URL), `res` (status) and
+ * `responseTime` in ms; level by status (5xx error, 4xx warn), "request aborted" at warn when the
+ * client went away first. Written straight to the app's logger: no child logger per request (pino
+ * serialises a child's bindings when it is made, whether or not anything logs through it; the
+ * app logs nothing else per request), and `res` 'close', which Node emits once at the end of every
+ * response, finished or not, is the only listener. Decision 013 has the numbers.
  */
 export function requestLogger(logger: Logger): RequestHandler {
-  return pinoHttp({
-    logger,
-    genReqId: () => randomUUID(),
-    wrapSerializers: false,
-    serializers: {
-      req: (req: IncomingMessage & { id?: string; originalUrl?: string }) => ({
-        id: req.id,
-        method: req.method,
-        url: redactUrl(req.originalUrl ?? req.url ?? ''),
-      }),
-      res: (res: ServerResponse) => ({ statusCode: res.statusCode }),
-      err: safeError,
-    },
-    customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
-  }) as unknown as RequestHandler;
+  const instance = randomBytes(4).toString('hex'); // ids unique across instances, cheap within one
+  let sequence = 0;
+  return (req, res, next) => {
+    const started = performance.now();
+    const id = `${instance}-${(++sequence).toString(36)}`;
+    res.once('close', () => {
+      const finished = res.writableFinished;
+      const status = res.statusCode;
+      const line = {
+        req: { id, method: req.method, url: redactUrl(req.originalUrl) },
+        res: { statusCode: status },
+        responseTime: Math.round(performance.now() - started),
+      };
+      if (status >= 500) logger.error(line, 'request errored');
+      else if (!finished) logger.warn(line, 'request aborted');
+      else if (status >= 400) logger.warn(line, 'request completed');
+      else logger.info(line, 'request completed');
+    });
+    next();
+  };
 }
