@@ -2,7 +2,7 @@
 // - failed commands (error reply, command timeout, lost connection), by command name, for every
 //   user of one client: sessions, rate limits and the app's store. ioredis has no per-command
 //   event, so this wraps the client's sendCommand, through which every command (auto-pipelined
-//   ones included) passes; a command re-sent after a reconnect counts once;
+//   ones included) passes, and each command's reject; a command re-sent after a reconnect counts once;
 // - replication (decision 011): refresh-token writes no replica acknowledged, and replicas coming
 //   and going.
 import type { Logger } from 'pino';
@@ -18,7 +18,12 @@ export function countRedisErrors(redis: RedisClient, metrics: Metrics): void {
   redis.sendCommand = (command: Sent, ...rest: unknown[]) => {
     if (!seen.has(command)) {
       seen.add(command);
-      command.promise.catch(() => metrics.redisCommandError(command.name.toLowerCase()));
+      // Told through the command's own reject (no promise chained onto every command's promise).
+      const reject = command.reject;
+      command.reject = (err: Error) => {
+        metrics.redisCommandError(command.name.toLowerCase());
+        reject(err);
+      };
     }
     return (send as (command: Sent, ...rest: unknown[]) => ReturnType<RedisClient['sendCommand']>)(command, ...rest);
   };
