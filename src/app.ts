@@ -39,13 +39,13 @@ import { revokeLapsed } from './account/lapsed';
 import { createReadCache } from './cache/read-cache';
 import { runWithDeadline } from './cronofy/deadline';
 import { createQuotaHold, quotaHoldKey } from './cronofy/quota-hold';
-import { noticeFromQuery } from './web/notices';
+import { noticeFrom } from './web/notices';
 import type { KeyValueStore } from './store/kv';
 import type { RedisClient } from './store/redis';
 import { errorHandler, notFound } from './web/error-handler';
 import { requestLogger } from './web/logging';
 import { type RateLimits, rateLimiters } from './web/rate-limit';
-import { csrfProtection, csrfTokenForViews, noReferrer, noStore, securityHeaders } from './web/security';
+import { csrfProtection, csrfTokenFor, noReferrer, noStore, securityHeaders } from './web/security';
 
 export interface AppDependencies {
   config: Config;
@@ -194,10 +194,6 @@ export function createApp(deps: AppDependencies): Express {
   app.locals.sandbox = deps.sandbox;
   app.locals.dataCenter = { code: config.cronofy.dataCenter, name: DATA_CENTER_NAMES[config.cronofy.dataCenter] };
   app.locals.inspectorOn = config.inspector;
-  app.use((req, res, next) => {
-    res.locals.path = req.path;
-    next();
-  });
   const limiters = rateLimiters(deps.rateLimits ?? config.rateLimits, deps.redis);
   app.use(['/connect', '/oauth/callback'], limiters.connect);
   app.use(['/oauth/callback', '/permissions/callback'], noReferrer);
@@ -215,17 +211,18 @@ export function createApp(deps: AppDependencies): Express {
     }),
   );
   app.use(sessionHold({ tokens, now }));
+  // What the page shows for this request, set in one layer (each layer costs every request): its
+  // path (for the navigation), the session's flash message or else a known notice, the CSRF token.
+  // Then one budget for everything the page asks of Cronofy, retries included.
   app.use((req, res, next) => {
-    res.locals.flash = takeFlash(req);
-    next();
+    res.locals.path = req.path;
+    res.locals.flash = takeFlash(req) ?? noticeFrom(req);
+    res.locals.csrfToken = () => csrfTokenFor(req);
+    runWithDeadline(config.cronofy.timeoutMs, next);
   });
-  app.use(noticeFromQuery);
   app.use(['/calendars', '/permissions', '/organization', '/enterprise'], limiters.cronofyPages);
-  // One budget for everything the page asks of Cronofy, retries included.
-  app.use((_req, _res, next) => runWithDeadline(config.cronofy.timeoutMs, next));
   // Off (production's default), the inspector records nothing: no AsyncLocalStorage to enter.
   if (inspector.enabled) app.use(inspector.middleware);
-  app.use(csrfTokenForViews);
   app.use(csrfProtection(new URL(config.appBaseUrl).origin));
 
   app.use(countFlows(metrics));

@@ -1,7 +1,8 @@
 // Notices for visitors who may have no session: "connect first" messages travel as a fixed code in
 // the redirect's query (`/?notice=connect-calendar`), never as a session flash, so an anonymous
 // GET writes nothing to the store. Only the codes below are shown; anything else is ignored.
-import type { RequestHandler, Response } from 'express';
+import type { Request, Response } from 'express';
+import type { Flash } from '../session/access';
 
 const NOTICES = {
   'connect-calendar': 'Connect a calendar first: then its calendars are listed here.',
@@ -16,11 +17,8 @@ export function redirectHomeWith(res: Response, code: NoticeCode): void {
   res.redirect(`/?notice=${code}`);
 }
 
-/** Shows a known notice as the page's flash message (a session flash wins). */
-export const noticeFromQuery: RequestHandler = (req, res, next) => {
+/** The known notice this URL asks for, as a flash message for the page (a session flash wins: app.ts). */
+export function noticeFrom(req: Request): Flash | undefined {
   const code: unknown = req.query.notice;
-  if (!res.locals.flash && typeof code === 'string' && Object.hasOwn(NOTICES, code)) {
-    res.locals.flash = { kind: 'info', text: NOTICES[code as NoticeCode] };
-  }
-  next();
-};
+  return typeof code === 'string' && Object.hasOwn(NOTICES, code) ? { kind: 'info', text: NOTICES[code as NoticeCode] } : undefined;
+}

@@ -59,11 +59,8 @@ const csrf = csrfSync({
   },
 });
 
-/** Exposes csrfToken() to views; the token is made on first use, kept in the session. */
-export const csrfTokenForViews: RequestHandler = (req, res, next) => {
-  res.locals.csrfToken = () => csrf.generateToken(req);
-  next();
-};
+/** The session's CSRF token for a form: made on first use, kept in the session (views: csrfToken()). */
+export const csrfTokenFor = (req: Request): string => csrf.generateToken(req);
 
 const FORBIDDEN_FORM = () =>
   new PageError({
