@@ -10,10 +10,12 @@
 //   soak       the app at half its maximum rate for 10 minutes (scenarios/soak.ts): bench/results/soak.md.
 //   profile    the app and its baseline under each scenario's load with `node --cpu-prof`: CPU
 //              microseconds per request by layer (lib/cpu-profile.ts): bench/results/profile-node<major>.md.
+//   instructions  the app and B1 under valgrind's callgrind: instructions per page, repeatable on a
+//              busy machine (lib/instructions.ts): bench/results/instructions-node<major>.md.
 //   --only redis-modes  one server vs a Redis Cluster vs Sentinel (scenarios/redis-modes.ts, about
 //              2 minutes on a quiet machine; not in the full run).
 // Environment (optional): BENCH_WARMUP_S (2), BENCH_MEASURE_S (5), BENCH_REPS (5),
-// BENCH_SOAK_S (600), BENCH_SOAK_WARMUP_S (60), BENCH_PROFILE_S (10),
+// BENCH_SOAK_S (600), BENCH_SOAK_WARMUP_S (60), BENCH_PROFILE_S (10), BENCH_INSTR_WARMUP (2000), BENCH_INSTR_REQUESTS (500),
 // BENCH_REDIS_URL (redis://127.0.0.1:6379/15: its database is flushed at start and end),
 // BENCH_CHILD_STDOUT (a directory to keep each child's stdout in), BENCH_MODES_ACCOUNTS
 // (redis-modes: accounts connected per Redis mode for the memory figures, 200).
@@ -22,9 +24,10 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import type Redis from 'ioredis';
-import { type Bench, type Row, type Scenario, type ScenarioResult, type Settings, settingsFromEnv } from './lib/bench';
+import { type Bench, type Row, type Scenario, type ScenarioResult, type Settings, settingsFromEnv, dial } from './lib/bench';
 import { breakdown, profileClockUs } from './lib/cpu-profile';
 import { closedLoop } from './lib/load';
+import { callgrindLauncher, countInstructions, valgrindAvailable } from './lib/instructions';
 import { affinityOf, killAllNow, pinSelf, stopAll, tasksetAvailable } from './lib/processes';
 import { BENCH_REDIS_URL, benchRedis, redisInfo } from './lib/redis-tools';
 import { type ForeignLoad, foreignLoad, snapshot } from './lib/noise';
@@ -64,7 +67,7 @@ const NOTES = [
 ];
 
 interface Options {
-  mode: 'full' | 'smoke' | 'soak' | 'profile';
+  mode: 'full' | 'smoke' | 'soak' | 'profile' | 'instructions';
   runs: number;
   only: string[] | null;
   readme: boolean;
@@ -74,7 +77,7 @@ function parseArgs(argv: string[]): Options {
   const options: Options = { mode: 'full', runs: 1, only: null, readme: false };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] as string;
-    if (arg === 'smoke' || arg === 'soak' || arg === 'profile' || arg === 'full') options.mode = arg;
+    if (arg === 'smoke' || arg === 'soak' || arg === 'profile' || arg === 'instructions' || arg === 'full') options.mode = arg;
     else if (arg === '--runs') options.runs = Math.max(1, Number(argv[++i]));
     else if (arg === '--only') options.only = (argv[++i] ?? '').split(',').map((s) => s.trim());
     else if (arg === '--readme') options.readme = true;
@@ -285,6 +288,56 @@ async function profile(): Promise<void> {
   process.stdout.write(`${md}\n`);
 }
 
+/**
+ * The app and B1 under valgrind's callgrind: instructions per request on the home page and the
+ * calendars page (lib/instructions.ts), repeatable to about half a percent on a busy machine:
+ * bench/results/instructions-node<major>.md. About 8 minutes.
+ */
+async function instructions(): Promise<void> {
+  if (!valgrindAvailable()) throw new Error('npm run bench -- instructions needs valgrind (Debian: apt-get install valgrind)');
+  const settings = settingsFromEnv(process.env);
+  const warmup = Number(process.env.BENCH_INSTR_WARMUP ?? 2000);
+  const requests = Number(process.env.BENCH_INSTR_REQUESTS ?? 500);
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'bench-callgrind-'));
+  const startedAt = performance.now();
+  const loadStart = os.loadavg();
+  try {
+    const topology = {
+      launcher: callgrindLauncher(dir),
+      startTimeoutMs: 300_000,
+      // Everything is about 50 times slower under valgrind: the app's deadlines would answer 503.
+      appEnv: { REDIS_COMMAND_TIMEOUT_MS: '30000', CRONOFY_TIMEOUT_MS: '60000' },
+    };
+    const rows = await withBench(settings, topology, async (b) => {
+      const lines: string[] = [];
+      for (const page of ['/', '/calendars']) {
+        progress(`instructions: ${page}, app then B1, ${warmup} requests of warm-up and ${requests} counted each`);
+        const app = await countInstructions(dir, b.top.app.child, dial(`${b.top.app.url}${page}`), b.appCookie, warmup, requests);
+        const b1 = await countInstructions(dir, b.b1.child, dial(`${b.b1.url}${page}`), b.b1Cookie, warmup, requests);
+        if (app.failures + b1.failures > 0) throw new Error(`instructions: ${page}: ${app.failures} failed requests on the app, ${b1.failures} on B1`);
+        const k = (n: number) => Math.round(n / 1000).toLocaleString('en-US');
+        lines.push(`| ${page} | ${k(app.perRequest)} | ${k(b1.perRequest)} | ${(b1.perRequest / app.perRequest).toFixed(3)} |`);
+      }
+      return lines;
+    });
+    const meta = machineMeta(startedAt, loadStart);
+    const md = [
+      '# npm run bench -- instructions',
+      '',
+      `${meta.date}, ${meta.node}, ${meta.durationS} s. The app (dist/server.js) and B1 under \`valgrind --tool=callgrind\`, each page: ${warmup} requests of warm-up, then ${requests} counted (4 connections). User-space instructions in every thread (JIT and GC included, the kernel not), per request (lib/instructions.ts).`,
+      '',
+      '| Page | App, thousand instructions per request | B1 | B1 ÷ app |',
+      '| --- | ---: | ---: | ---: |',
+      ...rows,
+      '',
+    ].join('\n');
+    writeFileSync(path.join(RESULTS_DIR, `instructions-node${process.versions.node.split('.')[0]}.md`), md);
+    process.stdout.write(`${md}\n`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 let cleaning: Promise<void> | undefined;
 async function cleanup(): Promise<void> {
   cleaning ??= (async () => {
@@ -313,6 +366,7 @@ async function main(): Promise<number> {
   if (options.mode === 'smoke') return (await smoke()) ? 0 : 1;
   if (options.mode === 'soak') await soak();
   else if (options.mode === 'profile') await profile();
+  else if (options.mode === 'instructions') await instructions();
   else await full(options);
   return 0;
 }

@@ -53,6 +53,11 @@ export async function closedLoop(url: string, connections: number, options: Load
   return fromAutocannon(result);
 }
 
+/** Exactly `amount` requests on `connections` connections, no time limit (the instruction counts). */
+export async function fixedCount(url: string, connections: number, amount: number, headers: Record<string, string>): Promise<LoadResult> {
+  return fromAutocannon(await autocannon({ url, connections, pipelining: 1, amount, headers, timeout: 120 }));
+}
+
 /**
  * `rate` requests per second, due times evenly spaced; a 1 ms tick sends whatever is due, so the
  * generator's own jitter (≤ ~1 ms) is included in every latency, equally for app and baseline.

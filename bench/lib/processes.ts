@@ -12,6 +12,8 @@ export const ROOT = path.resolve(__dirname, '..', '..');
 export interface Child {
   name: string;
   pid: number;
+  /** The environment it was started with (nothing else). */
+  env: Record<string, string>;
   cpu: string | null;
   /** Last few KB of stderr, for error messages. */
   stderrTail(): string;
@@ -86,8 +88,10 @@ function errorScanner(file: string): () => { count: number; first: string[] } {
  * file, as a log file would: a pipe read by this process (the load generator) would make the
  * app's log writes wait on the load generator. errorLog() scans the file for error-level lines.
  */
-export function startNode(name: string, script: string, env: Record<string, string>, cpu: string | null, extraNodeArgs: string[] = []): Child {
-  const nodeArgs = [...extraNodeArgs, path.resolve(ROOT, script)];
+export function startNode(name: string, script: string, env: Record<string, string>, cpu: string | null, extraNodeArgs: string[] = [], launcher: string[] = []): Child {
+  // A launcher (valgrind, for the instruction counts) runs node itself: `[taskset -c N] <launcher...> node <args>`.
+  const nodeArgs = [...launcher.slice(1), ...(launcher.length > 0 ? [process.execPath] : []), ...extraNodeArgs, path.resolve(ROOT, script)];
+  const program = launcher[0] ?? process.execPath;
   const pinned = cpu !== null && tasksetAvailable();
   // A clean environment: nothing from the caller's shell (REDIS_URL, TRUST_PROXY...) leaks into
   // what is measured.
@@ -95,7 +99,7 @@ export function startNode(name: string, script: string, env: Record<string, stri
   const logFile = path.join(logDir, `${name}-${Date.now()}.log`);
   const stdout = openSync(logFile, 'w');
   const options = { cwd: ROOT, env: fullEnv, stdio: ['ignore', stdout, 'pipe'] as StdioOptions };
-  const child = pinned ? spawn('taskset', ['-c', cpu, process.execPath, ...nodeArgs], options) : spawn(process.execPath, nodeArgs, options);
+  const child = pinned ? spawn('taskset', ['-c', cpu, program, ...nodeArgs], options) : spawn(program, nodeArgs, options);
   closeSync(stdout);
   running.add(child);
   let tail = '';
@@ -117,6 +121,7 @@ export function startNode(name: string, script: string, env: Record<string, stri
   const handle: Child = {
     name,
     pid: child.pid ?? -1,
+    env: fullEnv,
     cpu: pinned ? cpu : null,
     stderrTail: () => tail,
     errorLog,

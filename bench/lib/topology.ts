@@ -41,15 +41,26 @@ export interface TopologyOptions {
   baselineNodeArgs?: string[];
   /** Environment for the app on top of the benchmark's (e.g. the read cache back on for the soak). */
   appEnv?: Record<string, string>;
+  /** A program that runs `node` for the app and the baselines (valgrind), and how long they may take to start. */
+  launcher?: string[];
+  startTimeoutMs?: number;
 }
 
-async function started(name: string, script: string, env: Record<string, string>, cpu: string | null, url: string, nodeArgs: string[] = [], probe = '/healthz'): Promise<Server> {
-  const child = startNode(name, script, env, cpu, nodeArgs);
-  await waitForHttp(`${url.replace('localhost', '127.0.0.1')}${probe}`, child);
+interface Launch {
+  nodeArgs?: string[];
+  probe?: string;
+  launcher?: string[];
+  timeoutMs?: number;
+}
+
+async function started(name: string, script: string, env: Record<string, string>, cpu: string | null, url: string, launch: Launch = {}): Promise<Server> {
+  const child = startNode(name, script, env, cpu, launch.nodeArgs, launch.launcher);
+  await waitForHttp(`${url.replace('localhost', '127.0.0.1')}${launch.probe ?? '/healthz'}`, child, launch.timeoutMs);
   return { name, url, child };
 }
 
-export async function startTopology({ pin, appNodeArgs = [], baselineNodeArgs = [], appEnv: extraAppEnv = {} }: TopologyOptions): Promise<Topology> {
+export async function startTopology(options: TopologyOptions): Promise<Topology> {
+  const { pin, appNodeArgs = [], baselineNodeArgs = [], appEnv: extraAppEnv = {}, launcher, startTimeoutMs: timeoutMs } = options;
   const cpu = (which: string) => (pin ? which : null);
   const [emulatorPort, appPort, b1Port, bfPort] = await Promise.all(Array.from({ length: 4 }, freePort));
   const base = (port: number | undefined) => `http://localhost:${port}`;
@@ -68,7 +79,7 @@ export async function startTopology({ pin, appNodeArgs = [], baselineNodeArgs = 
       EMULATOR_REDIRECT_URIS: redirectUris.join(','),
       EMULATOR_CONTROL_API: 'true',
       EMULATOR_RATE_LIMIT: 'false',
-    }, cpu(LOAD_CPU), emulatorUrl, [], '/'),
+    }, cpu(LOAD_CPU), emulatorUrl, { probe: '/' }),
   ).child;
 
   // The production entry point itself, configured only through the environment.
@@ -105,8 +116,8 @@ export async function startTopology({ pin, appNodeArgs = [], baselineNodeArgs = 
   });
 
   const [app, bf] = await Promise.all([
-    started('app', 'dist/server.js', appEnv, cpu(APP_CPU), base(appPort), appNodeArgs).then(track),
-    started('baseline-BF', path.join(BASELINES_DIR, 'bf.js'), baselineEnv(bfPort), cpu(APP_CPU), base(bfPort), baselineNodeArgs).then(track),
+    started('app', 'dist/server.js', appEnv, cpu(APP_CPU), base(appPort), { nodeArgs: appNodeArgs, launcher, timeoutMs }).then(track),
+    started('baseline-BF', path.join(BASELINES_DIR, 'bf.js'), baselineEnv(bfPort), cpu(APP_CPU), base(bfPort), { nodeArgs: baselineNodeArgs, timeoutMs }).then(track),
   ]);
 
   return {
@@ -116,7 +127,8 @@ export async function startTopology({ pin, appNodeArgs = [], baselineNodeArgs = 
     bf,
     sessionSecret,
     async startB1(sessionJson, pageHtml) {
-      const b1 = await started('baseline-B1', path.join(BASELINES_DIR, 'b1.js'), { ...baselineEnv(b1Port), BENCH_SESSION_JSON: sessionJson, BENCH_PAGE_HTML: pageHtml }, cpu(APP_CPU), base(b1Port), baselineNodeArgs);
+      const b1Env = { ...baselineEnv(b1Port), BENCH_SESSION_JSON: sessionJson, BENCH_PAGE_HTML: pageHtml };
+      const b1 = await started('baseline-B1', path.join(BASELINES_DIR, 'b1.js'), b1Env, cpu(APP_CPU), base(b1Port), { nodeArgs: baselineNodeArgs, launcher, timeoutMs });
       return track(b1);
     },
     children: () => [...children],

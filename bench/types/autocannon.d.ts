@@ -5,6 +5,8 @@ declare module 'autocannon' {
       url: string;
       connections?: number;
       duration?: number;
+      /** Stop after this many requests instead of after `duration`. */
+      amount?: number;
       pipelining?: number;
       headers?: Record<string, string>;
       /** Each connection sends these in turn, starting again after the last. */
