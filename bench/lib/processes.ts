@@ -89,9 +89,8 @@ function errorScanner(file: string): () => { count: number; first: string[] } {
  * app's log writes wait on the load generator. errorLog() scans the file for error-level lines.
  */
 export function startNode(name: string, script: string, env: Record<string, string>, cpu: string | null, extraNodeArgs: string[] = [], launcher: string[] = []): Child {
-  // A launcher (valgrind, for the instruction counts) runs node itself: `[taskset -c N] <launcher...> node <args>`.
-  const nodeArgs = [...launcher.slice(1), ...(launcher.length > 0 ? [process.execPath] : []), ...extraNodeArgs, path.resolve(ROOT, script)];
-  const program = launcher[0] ?? process.execPath;
+  // `[taskset -c N] [launcher...] node <node args> <script>`: a launcher (valgrind, for the instruction counts) runs node itself.
+  const [program = process.execPath, ...args] = [...launcher, process.execPath, ...extraNodeArgs, path.resolve(ROOT, script)];
   const pinned = cpu !== null && tasksetAvailable();
   // A clean environment: nothing from the caller's shell (REDIS_URL, TRUST_PROXY...) leaks into
   // what is measured.
@@ -99,7 +98,7 @@ export function startNode(name: string, script: string, env: Record<string, stri
   const logFile = path.join(logDir, `${name}-${Date.now()}.log`);
   const stdout = openSync(logFile, 'w');
   const options = { cwd: ROOT, env: fullEnv, stdio: ['ignore', stdout, 'pipe'] as StdioOptions };
-  const child = pinned ? spawn('taskset', ['-c', cpu, program, ...nodeArgs], options) : spawn(program, nodeArgs, options);
+  const child = pinned ? spawn('taskset', ['-c', cpu, program, ...args], options) : spawn(program, args, options);
   closeSync(stdout);
   running.add(child);
   let tail = '';
