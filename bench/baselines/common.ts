@@ -19,7 +19,7 @@ export function env(name: string): string {
 }
 
 export function baselineRedis(): Redis {
-  const redis = new Redis(env('REDIS_URL'), { commandTimeout: 1000, maxRetriesPerRequest: 1, enableAutoPipelining: true });
+  const redis = new Redis(env('REDIS_URL'), { commandTimeout: 1000, maxRetriesPerRequest: 1 });
   redis.on('error', (err: Error) => console.error(`baseline redis: ${err.message}`));
   return redis;
 }

@@ -1,7 +1,7 @@
 // What the app's Redis clients tell about themselves, counted (and logged where someone must act):
 // - failed commands (error reply, command timeout, lost connection), by command name, for every
 //   user of one client: sessions, rate limits and the app's store. ioredis has no per-command
-//   event, so this wraps the client's sendCommand, through which every command (auto-pipelined
+//   event, so this wraps the client's sendCommand, through which every command (pipelined
 //   ones included) passes, and each command's reject; a command re-sent after a reconnect counts once;
 // - replication (decision 011): refresh-token writes no replica acknowledged, and replicas coming
 //   and going.

@@ -44,6 +44,11 @@ export const oneServer = (url: string): RedisSettings => ({ mode: 'single', url,
 
 const COMMAND_TIMEOUT_MS = 1000;
 
+// No auto-pipelining (ioredis's enableAutoPipelining): ioredis already sends a command without
+// waiting for the answers before it, so reads issued together still share one round trip; what
+// auto-pipelining adds is a pipeline object and a setImmediate per batch, which cost more than the
+// socket writes they save here: without it a page takes 15 % fewer instructions and the app serves
+// 9-16 % more pages a second (decision 013).
 const failFast = (settings: RedisSettings, commandTimeout: number): RedisOptions => ({
   username: settings.username,
   password: settings.password,
@@ -62,12 +67,10 @@ export function connectRedis(settings: RedisSettings, overrides: RedisOptions = 
   const timeout = overrides.commandTimeout ?? COMMAND_TIMEOUT_MS;
   switch (settings.mode) {
     case 'single':
-      // Commands issued in the same tick share one socket write: +19% on a page in the benchmark.
-      return new Redis(settings.url, { ...failFast(settings, timeout), enableAutoPipelining: true, retryStrategy: backOff, ...overrides });
+      return new Redis(settings.url, { ...failFast(settings, timeout), retryStrategy: backOff, ...overrides });
     case 'sentinel':
       return new Redis({
         ...failFast(settings, timeout),
-        enableAutoPipelining: true,
         retryStrategy: backOff,
         sentinels: settings.sentinels.map(({ host, port }) => ({ host, port })),
         name: settings.name,
@@ -83,7 +86,6 @@ export function connectRedis(settings: RedisSettings, overrides: RedisOptions = 
         settings.nodes.map(({ host, port }) => ({ host, port })),
         {
           redisOptions: { ...failFast(settings, timeout), ...overrides },
-          enableAutoPipelining: true,
           enableOfflineQueue: false,
           scaleReads: 'master',
           clusterRetryStrategy: backOff,
