@@ -5,6 +5,7 @@
 // - otherwise an error saying what to do.
 import { spawnSync } from 'node:child_process';
 import Redis from 'ioredis';
+import { closeRedis } from '../../src/store/redis';
 import { startOwnRedis, type OwnRedis } from './redis-server';
 
 export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
@@ -43,9 +44,9 @@ async function ping(url: string): Promise<string | null> {
   } catch (err) {
     return lastError ?? (err as Error).message;
   } finally {
-    // A client that never connected has ended already: disconnect() would arm ioredis's 2 s
-    // disconnectTimeout on a socket that is closed, and that timer held the jest worker open.
-    if (redis.status !== 'end') redis.disconnect();
+    // closeRedis leaves a client that never connected alone: disconnect() on it would arm ioredis's
+    // 2 s disconnectTimeout on a closed socket, and that timer held the jest worker open.
+    await closeRedis(redis);
   }
 }
 
