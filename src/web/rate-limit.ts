@@ -2,7 +2,8 @@
 // client IP; and the pages that call Cronofy (whose rate limit is per application, shared by all
 // users), per session and per IP. Counted in Redis, so several app instances share one budget
 // (rate-limit-redis); in-process only in the sandbox without Redis. A visitor without a connection
-// is never counted on the pages (they call nothing), so an anonymous GET writes no key.
+// of any kind (individual, organization or an Enterprise Connect service account) is never counted
+// on the pages (they call nothing), so an anonymous GET writes no key.
 import type { Request, RequestHandler } from 'express';
 import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
 import { RedisStore, type RedisReply, type SendCommandClusterDetails } from 'rate-limit-redis';
@@ -121,7 +122,5 @@ function commandsFor(redis: RedisClient) {
   };
 }
 
-function hasConnection(req: Request): boolean {
-  const ids = connectionIds(req);
-  return Boolean(ids.individual || ids.organization);
-}
+/** Any connection counts: each of them makes these pages call Cronofy (M10). */
+const hasConnection = (req: Request): boolean => Object.values(connectionIds(req)).some(Boolean);

@@ -8,6 +8,7 @@
 import { parse } from 'node-html-parser';
 import request from 'supertest';
 import { type Harness, connectThrough, startHarness } from '../support/harness';
+import { connectEnterprise } from '../enterprise/support';
 
 let h: Harness;
 let clock = Date.now();
@@ -44,6 +45,16 @@ describe('pages that call Cronofy', () => {
     expect(statuses.slice(20).every((s) => s === 429)).toBe(true);
     expect(calendarCalls()).toHaveLength(1);
     await other.get('/calendars').expect(200); // another session has its own budget
+  });
+
+  it('M10: a session holding only an Enterprise Connect service account is limited on /enterprise, which asks Cronofy on every load', async () => {
+    const agent = h.agent();
+    expect((await connectEnterprise(agent)).status).toBe(302);
+    h.emulator.control.clearRequests();
+    const statuses: number[] = [];
+    for (let i = 0; i < 25; i++) statuses.push((await agent.get('/enterprise')).status);
+    expect(statuses).toEqual([...Array<number>(20).fill(200), ...Array<number>(5).fill(429)]);
+    expect(h.emulator.control.requests().filter((r) => r.path === '/v1/userinfo')).toHaveLength(20);
   });
 
   it('M10: bounds many sessions from one address too: ten times the per-session limit per IP', async () => {
