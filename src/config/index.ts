@@ -25,6 +25,8 @@ export interface Config {
   readonly cronofy: {
     readonly clientId: string;
     readonly clientSecret: string;
+    /** CRONOFY_PREVIOUS_CLIENT_SECRETS: still accepted on Cronofy's callbacks while the secret rotates. */
+    readonly previousClientSecrets: readonly string[];
     readonly dataCenter: DataCenter;
     readonly appUrl: string | undefined;
     readonly apiUrl: string | undefined;
@@ -148,6 +150,7 @@ export function loadConfig(env: Env): Config {
     cronofy: Object.freeze({
       clientId: clientId ?? '',
       clientSecret: clientSecret ?? '',
+      previousClientSecrets: Object.freeze((read('CRONOFY_PREVIOUS_CLIENT_SECRETS') ?? '').split(',').map((s) => s.trim()).filter(Boolean)),
       dataCenter: dataCenterRaw as DataCenter,
       appUrl,
       apiUrl,
@@ -210,6 +213,12 @@ function parseKey(raw: string | undefined, problems: string[]): Buffer | undefin
   }
   return key;
 }
+
+/**
+ * Every secret a Cronofy callback (push notification, Enterprise Connect) may be signed with: the
+ * client secret, then the previous ones (while a secret rotates, Cronofy signs with every active one).
+ */
+export const callbackSecrets = (cronofy: Config['cronofy']): readonly string[] => [cronofy.clientSecret, ...cronofy.previousClientSecrets];
 
 /** localhost, 127.0.0.0/8 or [::1]: the only hosts where http:// keeps traffic on the machine. */
 export function isLoopback(hostname: string): boolean {

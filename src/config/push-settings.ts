@@ -5,14 +5,11 @@
 //   APP_BASE_URL is used only when Cronofy could reach it, i.e. not localhost, a private address or
 //   a reserved name (.test, .local, .localhost, .internal, .example, .invalid); else push is off and
 //   `offReason` says why, for the page to show.
-// - CRONOFY_PREVIOUS_CLIENT_SECRETS: comma-separated secrets still accepted on notifications while
-//   the client secret rotates (Cronofy then signs with every active secret).
 
 export interface PushConfig {
   /** Base of the callback URLs; undefined when push is off. */
   readonly baseUrl: string | undefined;
   readonly offReason: string | undefined;
-  readonly previousSecrets: readonly string[];
 }
 
 const PRIVATE_HOST =
@@ -26,9 +23,8 @@ export function parsePushConfig(
   context: { sandbox: boolean; production: boolean; appBaseUrl: string },
   problems: string[],
 ): PushConfig {
-  const previousSecrets = Object.freeze((read('CRONOFY_PREVIOUS_CLIENT_SECRETS') ?? '').split(',').map((s) => s.trim()).filter(Boolean));
   const raw = read('PUSH_BASE_URL');
-  if (raw === 'off') return Object.freeze({ baseUrl: undefined, offReason: 'PUSH_BASE_URL is set to off.', previousSecrets });
+  if (raw === 'off') return Object.freeze({ baseUrl: undefined, offReason: 'PUSH_BASE_URL is set to off.' });
   if (raw !== undefined) {
     let url: URL | undefined;
     try {
@@ -41,14 +37,13 @@ export function parsePushConfig(
     } else if (context.production && url.protocol !== 'https:') {
       problems.push('PUSH_BASE_URL must be https when NODE_ENV=production (notifications carry calendar activity)');
     }
-    return Object.freeze({ baseUrl: url ? url.origin + url.pathname.replace(/\/+$/, '') : undefined, offReason: undefined, previousSecrets });
+    return Object.freeze({ baseUrl: url ? url.origin + url.pathname.replace(/\/+$/, '') : undefined, offReason: undefined });
   }
   if (context.sandbox || !unreachableFromInternet(context.appBaseUrl)) {
-    return Object.freeze({ baseUrl: context.appBaseUrl, offReason: undefined, previousSecrets });
+    return Object.freeze({ baseUrl: context.appBaseUrl, offReason: undefined });
   }
   return Object.freeze({
     baseUrl: undefined,
     offReason: `Cronofy cannot reach ${context.appBaseUrl} from the internet, so it cannot deliver push notifications here. Set PUSH_BASE_URL to a public URL that forwards to this app (for example a tunnel).`,
-    previousSecrets,
   });
 }

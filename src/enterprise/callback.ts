@@ -16,6 +16,7 @@
 import { randomBytes } from 'node:crypto';
 import express, { Router, type ErrorRequestHandler, type Response } from 'express';
 import type { AppContext } from '../context';
+import { callbackSecrets } from '../config';
 import type { Connection } from '../connections/connection';
 import { ANSWER_PROBLEMS, checkTokenAnswer } from '../connect/token-answer';
 import { CronofyError } from '../cronofy/errors';
@@ -64,7 +65,7 @@ export function enterpriseCallbackRoutes(ctx: AppContext): Router {
     const key = req.params.key;
     if (typeof key !== 'string' || !KEY.test(key)) return answer(res, 404, 'Unknown callback');
     const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-    if (!verifyCronofySignature(raw, req.headers['cronofy-hmac-sha256'], [ctx.config.cronofy.clientSecret])) {
+    if (!verifyCronofySignature(raw, req.headers['cronofy-hmac-sha256'], callbackSecrets(ctx.config.cronofy))) {
       return answer(res, 401, 'Missing or wrong Cronofy-HMAC-SHA256');
     }
     const outcome = parseAuthorization(raw);

@@ -3,7 +3,7 @@
 // calendars page shows (panel). createApp builds one per app instance.
 import type { Express, Router } from 'express';
 import type { Logger } from 'pino';
-import type { Config } from '../config';
+import { callbackSecrets, type Config } from '../config';
 import type { AccessTokens } from '../connections/access-tokens';
 import type { CronofyClient } from '../cronofy/client';
 import type { DataCenter } from '../cronofy/data-centers';
@@ -70,7 +70,7 @@ export function createPush(deps: PushDeps): Push {
     channels: createChannelLifecycle({ store, clientFor: deps.clientFor, baseUrl: config.push.baseUrl, logger, connectionExists: deps.connectionExists }),
     receiver: pushReceiver({
       store,
-      secrets: [config.cronofy.clientSecret, ...config.push.previousSecrets],
+      secrets: callbackSecrets(config.cronofy),
       handler,
       logger,
       track: (work) => {

@@ -1,11 +1,11 @@
-import { loadConfig } from '../../src/config';
+import { callbackSecrets, loadConfig } from '../../src/config';
 import { problemsOf, REAL_CREDENTIALS } from '../support/config-env';
 
 const real = { ...REAL_CREDENTIALS, REDIS_URL: 'redis://127.0.0.1:6379' };
 
 describe('loadConfig: push notifications', () => {
   it('in sandbox mode, delivers to APP_BASE_URL (the emulator runs beside the app)', () => {
-    expect(loadConfig({}).push).toEqual({ baseUrl: 'http://localhost:3000', offReason: undefined, previousSecrets: [] });
+    expect(loadConfig({}).push).toEqual({ baseUrl: 'http://localhost:3000', offReason: undefined });
   });
 
   it('against real Cronofy with a localhost base, is off and says why and what to set', () => {
@@ -31,8 +31,10 @@ describe('loadConfig: push notifications', () => {
     expect(loadConfig({ PUSH_BASE_URL: 'off' }).push).toMatchObject({ baseUrl: undefined, offReason: 'PUSH_BASE_URL is set to off.' });
   });
 
-  it('reads previous client secrets for a rotation', () => {
-    expect(loadConfig({ CRONOFY_PREVIOUS_CLIENT_SECRETS: ' old1 , old2,' }).push.previousSecrets).toEqual(['old1', 'old2']);
+  it('reads previous client secrets for a rotation; callbacks are checked against the current secret, then those', () => {
+    const config = loadConfig({ ...real, CRONOFY_PREVIOUS_CLIENT_SECRETS: ' old1 , old2,' });
+    expect(config.cronofy.previousClientSecrets).toEqual(['old1', 'old2']);
+    expect(callbackSecrets(config.cronofy)).toEqual([real.CRONOFY_CLIENT_SECRET, 'old1', 'old2']);
   });
 
   it('reports a bad PUSH_BASE_URL, and plain http in production, naming the variable', () => {

@@ -8,7 +8,7 @@ import { authorizeEmail, callbackFor, connectEnterprise, deliver } from './suppo
 let h: Harness;
 let clock = Date.now();
 beforeAll(async () => {
-  h = await startHarness({ now: () => clock, emulator: { deliverCallbacks: false } });
+  h = await startHarness({ now: () => clock, emulator: { deliverCallbacks: false }, env: { CRONOFY_PREVIOUS_CLIENT_SECRETS: 'previous_secret' } });
   // The first command must not race the connection (it has a 1 s timeout).
   if (h.redis.status !== 'ready') await new Promise((resolve) => h.redis.once('ready', resolve));
 });
@@ -295,6 +295,15 @@ describe("POST /enterprise/callback/:key (Cronofy's answer)", () => {
       await deliver(h, callback, { headers: { 'cronofy-hmac-sha256': 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=' } }).expect(401);
       await deliver(h, callback, { body: callback.body.replace('"code":"', '"code":"x') }).expect(401);
       await unchanged(agent, callback);
+    });
+
+    it('M14: during a secret rotation, a callback signed with a previous secret alone is accepted; one signed with an unknown secret is not', async () => {
+      const { agent, callback } = await pendingCallback();
+      const sign = (secret: string) => cronofySignature(Buffer.from(callback.body), secret);
+      await deliver(h, callback, { headers: { 'cronofy-hmac-sha256': sign('not_a_secret_of_ours') } }).expect(401);
+      expect(tokenCalls('authorization_code')).toHaveLength(0);
+      await deliver(h, callback, { headers: { 'cronofy-hmac-sha256': sign('previous_secret') } }).expect(200);
+      expect(peopleRows((await agent.get('/enterprise').expect(200)).text)[0]!.state).toBe('authorized');
     });
 
     it('an unknown key: 404', async () => {
