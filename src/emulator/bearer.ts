@@ -5,6 +5,12 @@
 // - Cronofy-Impersonate on a token that is not an organization's, or naming a sub outside the
 //   unit: 403. An impersonated member's calendars are open to the organization's token (our reading).
 // - A capability the token's scope lacks: 403 (RFC 6750 error="insufficient_scope").
+// - The Internal Application key may call only what Cronofy lists for Internal Applications: List
+//   Organizational Unit Members, Create and Cancel Scheduling Request
+//   (https://docs.cronofy.com/developers/application-management/internal-applications/). The
+//   emulator serves only the first (scheduling requests are not emulated: 404). Any other /v1/*
+//   call with it: 403, the documented status for recognized credentials lacking the privilege
+//   (that Cronofy answers so is unconfirmed, docs/cronofy-notes.md U14).
 // The actor is kept in res.locals for the handler (actorOf).
 import type { NextFunction, Request } from 'express';
 import type { EmulatorContext, EmulatorResponse } from './context';
@@ -30,6 +36,9 @@ export function internalApplicationGrant(organization: SeedOrganization): Grant 
   return { subject: { kind: 'organization', organization }, scopes: ['organizational_unit_scheduler'], revoked: false, refreshToken: '' };
 }
 
+/** Paths (under /v1) an Internal Application may call: the members list and the Scheduling Requests endpoints. */
+const INTERNAL_APPLICATION_PATHS = /^\/(organizational_unit_members|scheduling_requests)(\/|$)/;
+
 const unauthorized = (wwwAuthenticate: string, error: string) =>
   new ApiError({ status: 401, body: { error }, headers: { 'WWW-Authenticate': wwwAuthenticate } });
 
@@ -51,6 +60,11 @@ export function bearer(ctx: EmulatorContext) {
     const grant = internal ? ctx.internalGrant : ctx.state.authenticate(match[1]);
     if (!grant) {
       throw unauthorized('Bearer realm="Cronofy", error="invalid_token", error_description="The access token is unknown, expired or revoked"', 'invalid_token');
+    }
+    if (internal && !INTERNAL_APPLICATION_PATHS.test(req.path)) {
+      throw forbidden(
+        "An Internal Application may call only List Organizational Unit Members and the Scheduling Requests endpoints; for other calls use the Organizational Unit's access token (with Cronofy-Impersonate for a member)",
+      );
     }
     const impersonate = req.get('cronofy-impersonate');
     if (impersonate === undefined) {

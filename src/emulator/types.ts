@@ -14,8 +14,9 @@ export interface EmulatorOptions {
   applicationName?: string;
   /**
    * The client secret of an Internal Application linked to the organizational unit, accepted as
-   * Bearer by /v1/organizational_unit_members and with Cronofy-Impersonate. A separate application
-   * from clientId/clientSecret: the client secret itself is never an API key. Default: none.
+   * Bearer by /v1/organizational_unit_members, the one endpoint for Internal Applications the
+   * emulator serves (any other /v1 call with it: 403). A separate application from
+   * clientId/clientSecret: the client secret itself is never an API key. Default: none.
    */
   internalApplicationKey?: string;
   /**

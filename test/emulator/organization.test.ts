@@ -82,18 +82,48 @@ describe('Cronofy-Impersonate', () => {
 });
 
 describe('the Internal Application key', () => {
-  it('lists the members and impersonates with its own key as Bearer, as documented for Internal Applications', async () => {
-    const keyed = await start({ internalApplicationKey: 'internal-app-secret' });
-    try {
-      const members = await api(keyed, '/v1/organizational_unit_members', 'internal-app-secret');
-      expect(members.status).toBe(200);
-      const [first] = ((await members.json()) as MembersPage).organizational_unit_members;
-      const info = (await (await api(keyed, '/v1/userinfo', 'internal-app-secret', { impersonate: first!.sub })).json()) as { email: string };
-      expect(info.email).toBe('marty@evenitron.com');
-      expect((await api(keyed, '/v1/organizational_unit_members', CLIENT.client_secret)).status).toBe(401);
-    } finally {
-      await keyed.close();
+  let keyed: RunningEmulator;
+  beforeAll(async () => {
+    keyed = await start({ internalApplicationKey: 'internal-app-secret' });
+  });
+  afterAll(() => keyed.close());
+
+  it('lists the members with its own key as Bearer, as documented for Internal Applications', async () => {
+    const members = await api(keyed, '/v1/organizational_unit_members', 'internal-app-secret');
+    expect(members.status).toBe(200);
+    expect(((await members.json()) as MembersPage).organizational_unit_members).toHaveLength(25);
+    expect((await api(keyed, '/v1/organizational_unit_members', CLIENT.client_secret)).status).toBe(401);
+  });
+
+  it('answers 403 to every other served /v1 call, with Cronofy-Impersonate or without, and changes nothing', async () => {
+    const members = (await (await api(keyed, '/v1/organizational_unit_members', 'internal-app-secret')).json()) as MembersPage;
+    const marty = members.organizational_unit_members[0]!.sub;
+    const unit = await tokensFor(keyed, { scope: 'organizational_unit_scheduler' });
+    const calendars = (await (await api(keyed, '/v1/calendars', unit.access_token, { impersonate: marty })).json()) as { calendars: { calendar_id: string }[] };
+    const calendarId = calendars.calendars[0]!.calendar_id;
+    const event = { event_id: 'from-the-internal-app', summary: 'Not allowed', start: '2026-03-01T10:00:00Z', end: '2026-03-01T11:00:00Z' };
+    const calls: [string, RequestInit][] = [
+      ['/v1/userinfo', {}],
+      ['/v1/calendars', {}],
+      ['/v1/events?tzid=Etc/UTC', {}],
+      [`/v1/calendars/${calendarId}/events`, { method: 'POST', body: JSON.stringify(event) }],
+      ['/v1/channels', { method: 'POST', body: JSON.stringify({ callback_url: 'http://app.test/push' }) }],
+    ];
+    for (const [path, init] of calls) {
+      for (const impersonate of [undefined, marty]) {
+        const res = await api(keyed, path, 'internal-app-secret', { ...init, impersonate });
+        expect([path, impersonate, res.status]).toEqual([path, impersonate, 403]);
+        expect(await res.json()).toMatchObject({ error: 'forbidden', error_description: expect.stringContaining('Internal Application') });
+      }
     }
+    const managed = (await (await api(keyed, '/v1/events?tzid=Etc/UTC&only_managed=true', unit.access_token, { impersonate: marty })).json()) as { events: unknown[] };
+    expect(managed.events).toEqual([]);
+    expect(keyed.control.openChannels('marty@evenitron.com')).toEqual([]);
+  });
+
+  it('is not refused on the Scheduling Requests paths it may call: they are not emulated (404)', async () => {
+    const res = await api(keyed, '/v1/scheduling_requests', 'internal-app-secret', { method: 'POST', body: '{}' });
+    expect(res.status).toBe(404);
   });
 
   it('is off unless configured: the client secret is no API key on any /v1 call', async () => {

@@ -88,12 +88,12 @@ it('forgets every kind of state, and the sample world is as seeded again', async
   expect((await upsert({ event_uid: sample.event_uid, summary: 'Changed through the API', start, end })).status).toBe(202);
   emulator.control.changeEvent('avery.quinn@northwind.example', 'Added by the test control');
 
-  // A page of events handed out to the Internal Application (whose standing grant outlives a reset).
-  const member = 'marty@evenitron.com';
-  const memberSub = (await json<{ organizational_unit_members: { sub: string; email: string }[] }>(api(emulator, '/v1/organizational_unit_members', INTERNAL_KEY)))
-    .organizational_unit_members.find((m) => m.email === member)!.sub;
-  const firstPage = await json<{ pages: { next_page: string } }>(api(emulator, '/v1/events?tzid=Etc/UTC', INTERNAL_KEY, { impersonate: memberSub }));
-  expect((await api(emulator, firstPage.pages.next_page, INTERNAL_KEY, { impersonate: memberSub })).status).toBe(200);
+  // A page of events handed out to the organizational unit's token, for a member it impersonates.
+  const unit = await tokensFor(emulator, { scope: 'organizational_unit_scheduler' });
+  const memberSub = (await json<{ organizational_unit_members: { sub: string; email: string }[] }>(api(emulator, '/v1/organizational_unit_members', unit.access_token)))
+    .organizational_unit_members.find((m) => m.email === 'marty@evenitron.com')!.sub;
+  const firstPage = await json<{ pages: { next_page: string } }>(api(emulator, '/v1/events?tzid=Etc/UTC', unit.access_token, { impersonate: memberSub }));
+  expect((await api(emulator, firstPage.pages.next_page, unit.access_token, { impersonate: memberSub })).status).toBe(200);
 
   // Links: implicit (one browser, two accounts), explicit (a link token used), a link token kept.
   const browser: CookieJar = {};
@@ -140,8 +140,10 @@ it('forgets every kind of state, and the sample world is as seeded again', async
   expect(redeemed.status).toBe(400);
   expect((await fetch(request.permissions_request.url)).status).toBe(404);
 
-  // The page of events handed out before: no longer served, though the grant that read it stands.
-  expect((await api(emulator, firstPage.pages.next_page, INTERNAL_KEY, { impersonate: memberSub })).status).toBe(404);
+  // The unit's grant and the page of events it read: gone. The Internal Application's standing
+  // grant outlives the reset (it is configuration); it may read no events, so no page is ever its.
+  expect((await api(emulator, firstPage.pages.next_page, unit.access_token, { impersonate: memberSub })).status).toBe(401);
+  expect((await api(emulator, '/v1/organizational_unit_members', INTERNAL_KEY)).status).toBe(200);
 
   // Faults, holds (the /v1/account hold would park this call) and the override: gone.
   const fresh = await tokensFor(emulator, { account: 'Google' });
