@@ -1,17 +1,19 @@
 // POST /oauth/token and POST /oauth/token/revoke (docs/cronofy-notes.md, Tokens; RFC 6749 §5, RFC 7009).
 // - JSON or form bodies; the client authenticates with client_id and client_secret in the body and
 //   any Authorization header is ignored (cronofy-node sends "Bearer undefined").
-// - Errors are RFC 6749 §5.2 JSON: 400 invalid_request / unsupported_grant_type / invalid_grant,
-//   401 invalid_client (the status Cronofy uses is unconfirmed, docs/cronofy-notes.md U12; the RFC allows 401).
+// - Errors are RFC 6749 §5.2 JSON: 400 invalid_request / unsupported_grant_type / invalid_grant.
+//   Bad client credentials: invalid_client, 401 on /oauth/token (the status Cronofy uses there is
+//   unconfirmed, docs/cronofy-notes.md U12; the RFC allows 401) and 400 on /oauth/token/revoke (the
+//   C# SDK's test RevokeAuthorizationThrowsCronofyResponseExceptionOnFailure).
 // - Token answers carry Cache-Control: no-store and Pragma: no-cache.
 import { bodyOf, one, type EmulatorContext, type Handler } from './context';
 import { oauthError } from './errors';
 import type { IssuedTokens } from './state';
 
-/** The client authenticates with client_id and client_secret in the body; 401 invalid_client otherwise. */
-function authenticate(ctx: EmulatorContext, body: Record<string, unknown>): void {
+/** The client authenticates with client_id and client_secret in the body; invalid_client with `status` otherwise. */
+function authenticate(ctx: EmulatorContext, body: Record<string, unknown>, status: 400 | 401): void {
   if (one(body.client_id) !== ctx.clientId || one(body.client_secret) !== ctx.clientSecret) {
-    throw oauthError(401, 'invalid_client', 'client_id or client_secret not recognised');
+    throw oauthError(status, 'invalid_client', 'client_id or client_secret not recognised');
   }
 }
 
@@ -67,14 +69,14 @@ export const issueToken: Handler = (ctx, req, res) => {
   const body = bodyOf(req);
   const grantType = one(body.grant_type);
   if (!grantType) throw oauthError(400, 'invalid_request', 'grant_type is required');
-  authenticate(ctx, body);
+  authenticate(ctx, body, 401);
   const tokens = redeem(ctx, grantType, body);
   res.set({ 'Cache-Control': 'no-store', Pragma: 'no-cache' }).json(tokenAnswer(ctx, tokens, grantType === 'authorization_code'));
 };
 
 export const revokeToken: Handler = (ctx, req, res) => {
   const body = bodyOf(req);
-  authenticate(ctx, body);
+  authenticate(ctx, body, 400);
   // cronofy-node's revokeAuthorization() sends the configured refresh_token, not token; taking it
   // as the token is our reading (unconfirmed, docs/emulator.md). token, then sub, win over it.
   const sub = one(body.sub);
