@@ -96,6 +96,13 @@ export function loadConfig(env: Env): Config {
   const sandbox = !clientId && !production;
   if (!clientId && production) problems.push('CRONOFY_CLIENT_ID is required when NODE_ENV=production (sandbox mode is for development only)');
   if (clientId && !clientSecret) problems.push('CRONOFY_CLIENT_SECRET is required when CRONOFY_CLIENT_ID is set');
+  // M13: outside production the inspector is on and the cookie may go over http. That is fine on a
+  // developer's own machine; anywhere other people can reach, real credentials need production.
+  if (clientId && !production && URL.canParse(appBaseUrl) && !isDevelopmentHost(new URL(appBaseUrl).hostname)) {
+    problems.push(
+      `NODE_ENV=production is required with real Cronofy credentials when APP_BASE_URL is reachable by others (got "${appBaseUrl}"): outside production the flow inspector is on and cookies may go over plain http. For development use http://localhost:${port}.`,
+    );
+  }
 
   const dataCenterRaw = (read('CRONOFY_DATA_CENTER') ?? 'us').toLowerCase();
   if (!isDataCenter(dataCenterRaw)) {
@@ -219,6 +226,14 @@ function parseKey(raw: string | undefined, problems: string[]): Buffer | undefin
  * client secret, then the previous ones (while a secret rotates, Cronofy signs with every active one).
  */
 export const callbackSecrets = (cronofy: Config['cronofy']): readonly string[] => [cronofy.clientSecret, ...cronofy.previousClientSecrets];
+
+/**
+ * A host only this machine reaches: loopback, or a name reserved for testing and documentation
+ * (RFC 6761: .localhost, .test, .example, .invalid), which no public or local network resolves.
+ */
+export function isDevelopmentHost(hostname: string): boolean {
+  return isLoopback(hostname) || /(^|\.)(localhost|test|example|invalid)$/i.test(hostname);
+}
 
 /** localhost, 127.0.0.0/8 or [::1]: the only hosts where http:// keeps traffic on the machine. */
 export function isLoopback(hostname: string): boolean {

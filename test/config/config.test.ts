@@ -118,6 +118,29 @@ describe('safe defaults', () => {
     expect(loadConfig({}).sandbox).toBe(true); // sandbox mode keeps its development secret
   });
 
+  it.each(['https://calendar.example.com', 'http://10.0.0.5:3000', 'http://calendar.local', 'https://abc.tunnel.example.net'])(
+    'M13: refuses real credentials without NODE_ENV=production when APP_BASE_URL is reachable by others (%s), naming the variable',
+    (url) => {
+      for (const NODE_ENV of [undefined, 'development']) {
+        const env: Record<string, string> = { ...production, APP_BASE_URL: url };
+        if (NODE_ENV) env.NODE_ENV = NODE_ENV;
+        else delete env.NODE_ENV;
+        const problems = problemsOf(env);
+        expect(problems).toHaveLength(1);
+        expect(problems[0]).toMatch(/^NODE_ENV=production is required with real Cronofy credentials when APP_BASE_URL is reachable by others/);
+      }
+    },
+  );
+
+  it.each(['http://localhost:3000', 'http://127.0.0.1:3000', 'http://[::1]:3000', 'http://app.test', 'https://calendar.localhost'])(
+    'accepts real credentials in development on this machine or a reserved testing name (%s)',
+    (url) => {
+      const env: Record<string, string> = { ...production, NODE_ENV: 'development', APP_BASE_URL: url };
+      expect(problemsOf(env)).toEqual([]);
+      expect(loadConfig(env).sandbox).toBe(false);
+    },
+  );
+
   it.each(['http://calendar.example.com', 'http://10.0.0.5:3000', 'http://[2001:db8::1]'])(
     'M13: refuses an http APP_BASE_URL on a public host in production (%s), naming the variable',
     (url) => {

@@ -15,13 +15,14 @@ describe('loadConfig: push notifications', () => {
     expect(push.offReason).toContain('PUSH_BASE_URL');
   });
 
-  it.each(['http://127.0.0.1:3000', 'http://10.1.2.3', 'http://192.168.0.5', 'http://app.test', 'http://box.local', 'http://[::1]:3000'])(
+  // Hosts others on a network can reach need NODE_ENV=production with real credentials (M13), hence https.
+  it.each(['http://127.0.0.1:3000', 'https://10.1.2.3', 'https://192.168.0.5', 'https://app.test', 'https://box.local', 'http://[::1]:3000'])(
     'treats %s as unreachable from the internet',
-    (base) => expect(loadConfig({ ...real, APP_BASE_URL: base }).push.baseUrl).toBeUndefined(),
+    (base) => expect(loadConfig({ ...real, NODE_ENV: 'production', APP_BASE_URL: base }).push.baseUrl).toBeUndefined(),
   );
 
   it('uses a public APP_BASE_URL, or PUSH_BASE_URL (a tunnel) when set, without a trailing slash', () => {
-    expect(loadConfig({ ...real, APP_BASE_URL: 'https://calendar.example.com' }).push.baseUrl).toBe('https://calendar.example.com');
+    expect(loadConfig({ ...real, NODE_ENV: 'production', APP_BASE_URL: 'https://calendar.example.com' }).push.baseUrl).toBe('https://calendar.example.com');
     expect(loadConfig({ ...real, APP_BASE_URL: 'http://localhost:3000', PUSH_BASE_URL: 'https://abc.tunnel.example.net/hooks/' }).push.baseUrl).toBe(
       'https://abc.tunnel.example.net/hooks',
     );
