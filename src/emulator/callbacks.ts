@@ -1,19 +1,20 @@
 // Callbacks the emulator POSTs to an application (Enterprise Connect's service-account
-// authorizations), signed as Cronofy signs them: Cronofy-HMAC-SHA256 = Base64(HMAC-SHA256(body,
-// client secret)) (https://docs.cronofy.com/developers/push-notifications/authentication/: "HMACs are
-// generated in the same way for all callback events").
+// authorizations), signed as push notifications are: Cronofy-HMAC-SHA256 = Base64(HMAC-SHA256(body,
+// client secret)), one value per active client secret joined with "," (notify.ts, hmacHeader;
+// https://docs.cronofy.com/developers/push-notifications/authentication/: "HMACs are generated in
+// the same way for all callback events").
 // - Each callback is recorded in the outbox when it is decided, before it is sent, so a test can
 //   replay, alter or withhold it; `deliver: false` only records (tests whose app does not listen).
 // - Sending happens after the current request has been answered ("later", as Cronofy says), one
 //   POST per callback, no retries (Cronofy's retry policy for these is unconfirmed).
 // - settled() resolves once every callback decided so far has been answered or has failed.
-import { createHmac } from 'node:crypto';
+import { hmacHeader } from './notify';
 import type { SentCallback } from './types';
 
 const MAX_KEPT = 1000;
 const TIMEOUT_MS = 5000;
 
-export function createCallbacks(options: { clientSecret: string; deliver: boolean; log: (line: string) => void }) {
+export function createCallbacks(options: { secrets: () => string[]; deliver: boolean; log: (line: string) => void }) {
   const outbox: SentCallback[] = [];
   const inFlight = new Set<Promise<void>>();
 
@@ -37,7 +38,7 @@ export function createCallbacks(options: { clientSecret: string; deliver: boolea
         url,
         headers: {
           'content-type': 'application/json; charset=utf-8',
-          'cronofy-hmac-sha256': createHmac('sha256', options.clientSecret).update(body).digest('base64'),
+          'cronofy-hmac-sha256': hmacHeader(body, options.secrets()),
         },
         body,
       };

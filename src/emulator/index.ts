@@ -72,8 +72,10 @@ function buildApp(options: EmulatorOptions, publicUrl: string) {
   };
   const world = seedWorld();
   const restoreWorld = rememberWorld(world);
-  const notifier = createNotifier({ secrets: () => [settings.clientSecret, ...(options.rotatingClientSecrets ?? [])], retryDelaysMs: options.pushRetryDelaysMs, log });
-  const callbacks = createCallbacks({ clientSecret: settings.clientSecret, deliver: options.deliverCallbacks ?? true, log });
+  // Every callback is signed with each active client secret, the current one first.
+  const secrets = () => [settings.clientSecret, ...(options.rotatingClientSecrets ?? [])];
+  const notifier = createNotifier({ secrets, retryDelaysMs: options.pushRetryDelaysMs, log });
+  const callbacks = createCallbacks({ secrets, deliver: options.deliverCallbacks ?? true, log });
   const ctx: EmulatorContext = {
     ...settings,
     ...freshMemory(world, stateSettings, notifier, now),

@@ -20,8 +20,9 @@ export interface EmulatorOptions {
    */
   internalApplicationKey?: string;
   /**
-   * Further active client secrets, as during a rotation: push notifications then carry one
-   * Cronofy-HMAC-SHA256 value per secret (clientSecret's first). API calls still use clientSecret.
+   * Further active client secrets, as during a rotation: push notifications and Enterprise Connect
+   * callbacks then carry one Cronofy-HMAC-SHA256 value per secret (clientSecret's first). API calls
+   * still use clientSecret.
    */
   rotatingClientSecrets?: string[];
   /** Waits before each retry of a failed push delivery; default [1000, 5000, 15000]. */

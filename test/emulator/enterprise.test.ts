@@ -201,7 +201,7 @@ describe('POST /v1/service_account_authorizations', () => {
 });
 
 describe('callback delivery', () => {
-  it('POSTs the signed body to callback_url after answering, and records the answer', async () => {
+  it('POSTs the body to callback_url after answering, signed with every active client secret as push notifications are, and records the answer', async () => {
     const received: { body: string; signature: string | undefined }[] = [];
     const { createServer } = await import('node:http');
     const server = createServer((req, res) => {
@@ -214,7 +214,7 @@ describe('callback delivery', () => {
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const port = (server.address() as { port: number }).port;
-    const delivering = await start({ deliverCallbacks: true });
+    const delivering = await start({ deliverCallbacks: true, rotatingClientSecrets: ['previous_client_secret'] });
     try {
       const back = await consent(`${delivering.url}/enterprise_connect/oauth/authorize?${new URLSearchParams({ response_type: 'code', client_id: SANDBOX_CLIENT_ID, redirect_uri: REDIRECT_URI, scope: MANAGE, delegated_scope: DELEGATED }).toString()}`);
       const tokenRes = await post(delivering, '/oauth/token', { ...CLIENT, grant_type: 'authorization_code', code: back.searchParams.get('code')!, redirect_uri: REDIRECT_URI });
@@ -224,8 +224,9 @@ describe('callback delivery', () => {
       expect(res.status).toBe(202);
       await delivering.control.callbacksSettled();
       expect(received).toHaveLength(1);
-      expect(received[0]!.signature).toBe(createHmac('sha256', SANDBOX_CLIENT_SECRET).update(received[0]!.body).digest('base64'));
-      expect(delivering.control.callbacks()[0]!.status).toBe(200);
+      const hmac = (secret: string) => createHmac('sha256', secret).update(received[0]!.body).digest('base64');
+      expect(received[0]!.signature).toBe(`${hmac(SANDBOX_CLIENT_SECRET)},${hmac('previous_client_secret')}`);
+      expect(delivering.control.callbacks()[0]).toMatchObject({ status: 200, headers: { 'cronofy-hmac-sha256': received[0]!.signature } });
     } finally {
       await delivering.close();
       await new Promise<void>((resolve) => server.close(() => resolve()));
