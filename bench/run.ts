@@ -1,7 +1,7 @@
 // `npm run bench [-- <mode>] [--runs N] [--only a,b] [--readme]`: builds the app (dist/) and the
 // baselines, starts them, the emulator and the load in separate processes, and reports.
 //   (no mode)  the full run: every scenario below, each interleaved with its baseline, medians of
-//              BENCH_REPS (5) repetitions; writes bench/results/latest.{md,json}. About 6 minutes.
+//              BENCH_REPS (5) repetitions; writes bench/results/latest.{md,json}. About 7 minutes.
 //              --runs N repeats it N times with fresh processes and adds a summary with ranges;
 //              --readme then also replaces the README's table with that summary.
 //   smoke      one short repetition of each scenario and a 10-second soak: exits 1 when a check
@@ -45,7 +45,7 @@ import { redisModesScenario } from './scenarios/redis-modes';
 
 /**
  * The full run, in this order. A new scenario is one more entry (and a file in scenarios/);
- * `onRequest` ones run only when named (`--only`), to keep the full run within ~8 minutes.
+ * `onRequest` ones run only when named (`--only`), to keep the full run to about 7 minutes.
  */
 const SCENARIOS: Scenario[] = [
   { id: 'page', run: pageScenario },
