@@ -33,7 +33,7 @@ export interface Config {
     readonly scope: string;
     /** Enterprise Connect: what people may be granted (delegated_scope), and whether to ask for unrestricted access too. */
     readonly enterprise: { readonly delegatedScope: string; readonly unrestrictedAccess: boolean };
-    /** Longest wait for any one Cronofy call. */
+    /** Longest a page waits for Cronofy, all its calls and retries together (cronofy/deadline.ts); outside a page, one call and its retries. */
     readonly timeoutMs: number;
   };
   /** Which Redis, in which mode (one server, Sentinel, Cluster); undefined only in sandbox mode. */
