@@ -3,9 +3,10 @@
 // Dockerfile's stages checked against what the build produced (no Docker engine runs here).
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { isBuiltin } from 'node:module';
 import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { freePort } from './support/ports';
 import { dockerfileStages } from './support/dockerfile';
@@ -14,13 +15,19 @@ const ROOT = path.join(__dirname, '..');
 const BUILD_TIMEOUT_MS = 180_000;
 /** A whole process start and stop, which takes seconds on a loaded machine; a bound, not a timing assert. */
 const PROCESS_TIMEOUT_MS = 60_000;
+const SERVER = path.join(ROOT, 'dist', 'server.js');
+// The server loads .env from its working directory: run it from an empty one, so that a developer's
+// .env (real credentials, a Redis) does not change what these tests start.
+let runDir = '';
 const cleanEnv = () =>
-  Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(CRONOFY_|EMULATOR_|APP_BASE_URL|PORT|HOST|NODE_ENV|SESSION_SECRET|TOKEN_|TRUST_PROXY|INSPECTOR|REDIS_URL|METRICS_)/.test(k)));
+  Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(CRONOFY_|EMULATOR_|APP_BASE_URL|PORT|HOST|NODE_ENV|SESSION_SECRET|TOKEN_|TRUST_PROXY|INSPECTOR|REDIS_|PUSH_|METRICS_)/.test(k)));
 
 beforeAll(() => {
+  runDir = mkdtempSync(path.join(tmpdir(), 'server-test-'));
   const built = spawnSync(process.execPath, [path.join(ROOT, 'scripts', 'build.mjs')], { cwd: ROOT, encoding: 'utf8' });
   if (built.status !== 0) throw new Error(`npm run build failed (${built.status}):\n${built.stdout}\n${built.stderr}`);
 }, BUILD_TIMEOUT_MS);
+afterAll(() => rmSync(runDir, { recursive: true, force: true }));
 
 describe('npm run build', () => {
   it('compiles the server and the emulator to dist/, with the emulator views and stylesheet beside its code', () => {
@@ -119,8 +126,8 @@ describe('node dist/server.js', () => {
   it('starts in sandbox mode on HOST with metrics on METRICS_PORT, then on SIGTERM finishes the request in flight, stops and exits 0', async () => {
     const [port, emulatorPort, metricsPort] = [await freePort(), await freePort(), await freePort()];
     const clean = cleanEnv();
-    const child = spawn(process.execPath, ['dist/server.js'], {
-      cwd: ROOT,
+    const child = spawn(process.execPath, [SERVER], {
+      cwd: runDir,
       env: { ...clean, PORT: String(port), HOST: '127.0.0.1', EMULATOR_PORT: String(emulatorPort), METRICS_PORT: String(metricsPort), LOG_LEVEL: 'info' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -172,8 +179,8 @@ describe('node dist/server.js', () => {
     ['NODE_ENV=production and an http APP_BASE_URL on a public host', { ...real, NODE_ENV: 'production', APP_BASE_URL: 'http://calendar.example.com' }, /APP_BASE_URL must be https:\/\//],
     ['a hop count in TRUST_PROXY', { ...real, TRUST_PROXY: '1' }, /TRUST_PROXY must list the proxy's addresses/],
   ])('refuses to start with %s, naming the variable', async (_name, env, message) => {
-    const child = spawn(process.execPath, ['dist/server.js'], {
-      cwd: ROOT,
+    const child = spawn(process.execPath, [SERVER], {
+      cwd: runDir,
       env: { ...cleanEnv(), PORT: String(await freePort()), ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
