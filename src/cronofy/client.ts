@@ -160,7 +160,7 @@ export function createCronofyClient(options: CronofyClientOptions) {
       }
       const answer = response as AxiosResponse;
       if (answer.status < 400) return answer;
-      const error = statusError(answer, `${method} ${path}`);
+      const error = statusError(answer, `${method} ${path}`, init.bearer?.impersonate !== undefined);
       const wait = error.details.retryAfter;
       if (error.code === 'rate_limited') await options.hold?.hold(wait ?? backoff(attempt) / 1000);
       const pause = wait !== undefined ? wait * 1000 : backoff(attempt);
@@ -354,13 +354,13 @@ function arrayField<T>(body: unknown, field: string): T[] {
   return value as T[];
 }
 
-function statusError(answer: AxiosResponse, endpoint: string): CronofyError {
+function statusError(answer: AxiosResponse, endpoint: string, impersonating: boolean): CronofyError {
   const status = answer.status;
   const body = isObject(answer.data) ? answer.data : {};
   const oauthError = typeof body.error === 'string' ? body.error.slice(0, 64) : undefined;
   const description = typeof body.error_description === 'string' ? body.error_description.slice(0, 200) : undefined;
   const retryAfter = parseRetryAfter(answer.headers['retry-after']);
-  const details = { status, error: oauthError, description, errors: body.errors, retryAfter, endpoint };
+  const details = { status, error: oauthError, description, errors: body.errors, retryAfter, endpoint, impersonating };
 
   let code: CronofyErrorCode;
   if (oauthError === 'invalid_grant') code = 'invalid_grant';

@@ -29,6 +29,8 @@ export class CronofyError extends Error {
       retryAfter?: number;
       /** Method and path of the call, without query or host. */
       endpoint?: string;
+      /** The call carried Cronofy-Impersonate (Organization Connect, acting for a member). */
+      impersonating?: boolean;
     } = {},
   ) {
     super(message);

@@ -4,6 +4,7 @@ import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import { CronofyError, ReconnectRequiredError } from '../cronofy/errors';
 import { MAX_HOLD_SECONDS } from '../cronofy/quota-hold';
+import { neededScope } from '../cronofy/needed-scope';
 import { forgetConnectionId } from '../session/access';
 import { StorageError } from '../store/errors';
 import { PageError, startAgain } from './errors';
@@ -16,7 +17,7 @@ export const notFound: RequestHandler = (req, _res, next) => {
 export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (err: unknown, req, res, _next) => {
     const lost = (err instanceof ReconnectRequiredError && forgetConnectionId(req, err.connectionId)) || 'individual';
-    const page = toPage(err, lost);
+    const page = toPage(err, lost, req.path);
     if (page.status >= 500) logger.error({ err, path: redactPath(req.path) }, 'request failed');
     if (res.headersSent) return;
     res.status(page.status).set(page.headers).set('Cache-Control', 'no-store');
@@ -24,7 +25,7 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
   };
 }
 
-function toPage(err: unknown, lost: 'individual' | 'organization' | 'enterprise'): PageError {
+function toPage(err: unknown, lost: 'individual' | 'organization' | 'enterprise', path: string): PageError {
   if (err instanceof PageError) return err;
   if (err instanceof ReconnectRequiredError) {
     return new PageError({
@@ -35,7 +36,7 @@ function toPage(err: unknown, lost: 'individual' | 'organization' | 'enterprise'
       next: [startAgain(lost), { href: '/', label: 'Back to the start' }],
     });
   }
-  if (err instanceof CronofyError) return cronofyPage(err);
+  if (err instanceof CronofyError) return err.code === 'forbidden' ? forbiddenPage(err, path) : cronofyPage(err);
   if (err instanceof StorageError) {
     return new PageError({
       status: 503,
@@ -69,15 +70,33 @@ function toPage(err: unknown, lost: 'individual' | 'organization' | 'enterprise'
   });
 }
 
+/**
+ * A 403 (I2): Cronofy recognised the token but it does not allow this call. Refreshing cannot help,
+ * connecting again can: the page names the permission (from the call made) and links to that.
+ */
+function forbiddenPage(err: CronofyError, path: string): PageError {
+  const kind = err.details.impersonating || path.startsWith('/organization') ? 'organization' : path.startsWith('/enterprise') ? 'enterprise' : 'individual';
+  const again = { href: `/connect/${kind}`, label: kind === 'individual' ? 'Connect your calendar again' : kind === 'organization' ? 'Connect your organization again' : 'Connect the service account again' };
+  const needed = neededScope(err.details.endpoint);
+  let message: string;
+  if (err.details.impersonating) {
+    message = "Cronofy did not let the app act for this member: they may have left the organization, or the organization's connection no longer allows it. Choose another member, or connect the organization again.";
+  } else if (needed) {
+    message = `Cronofy did not let the app ${needed.purpose}: the connection was granted without the ${needed.scope} permission. Connect again and allow it (the app asks for the scopes CRONOFY_SCOPE lists${kind === 'enterprise' ? '; people get what CRONOFY_ENTERPRISE_DELEGATED_SCOPE lists' : ''}).`;
+  } else {
+    message = 'The connection is missing a permission this page needs. Connect again and allow it, or ask the account owner.';
+  }
+  return new PageError({
+    status: 403,
+    code: 'cronofy_forbidden',
+    title: needed && !err.details.impersonating ? `A permission is missing: ${needed.scope}` : 'Cronofy refused this request',
+    message,
+    next: [again, { href: '/', label: 'Back to the start' }],
+  });
+}
+
 function cronofyPage(err: CronofyError): PageError {
   switch (err.code) {
-    case 'forbidden':
-      return new PageError({
-        status: 403,
-        code: 'cronofy_forbidden',
-        title: 'Cronofy refused this request',
-        message: 'The connection is missing a permission this page needs (a scope, or for another person, membership of the organization). Connect again granting the permission, or ask the account owner.',
-      });
     case 'rate_limited':
       return new PageError({
         status: 429,

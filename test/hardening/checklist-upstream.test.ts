@@ -1,5 +1,6 @@
 // Checklist groups I (Cronofy failing) and J6 (refresh racing a disconnect), from
 // docs/security-checklist.md: the emulator misbehaves on purpose, over real HTTP.
+import { parse } from 'node-html-parser';
 import { type Harness, connectThrough, consent, csrfTokenFrom, pathOf, startHarness } from '../support/harness';
 import { sessionCookie, storedConnection, tokensExist } from '../support/stored';
 
@@ -30,13 +31,31 @@ async function connected() {
 }
 
 describe('I. Cronofy failing', () => {
-  it('I2: a 403 gets a page about the missing permission, with no refresh and no retry', async () => {
+  it('I2: a 403 gets a page naming the missing permission and offering to connect again, with no refresh and no retry', async () => {
     const agent = await connected();
     h.emulator.control.failNext('/v1/calendars', { status: 403, body: { error: 'forbidden' } });
-    const res = await agent.get('/calendars').expect(403);
-    expect(res.text).toContain('Cronofy refused this request');
+    const page = parse((await agent.get('/calendars').expect(403)).text);
+    expect(page.querySelector('h1')?.text).toBe('A permission is missing: list_calendars');
+    expect(page.querySelector('main')?.text).toContain('Cronofy did not let the app list the calendars: the connection was granted without the list_calendars permission.');
+    expect(page.querySelectorAll('main a').map((a) => [a.getAttribute('href'), a.text.trim()])).toEqual(
+      expect.arrayContaining([['/connect/individual', 'Connect your calendar again']]),
+    );
     expect(refreshes()).toHaveLength(0);
     expect(calls('/v1/calendars')).toHaveLength(1);
+  });
+
+  it('I2: a 403 while acting for a member says Cronofy would not act for them, and offers to connect the organization again', async () => {
+    const agent = h.agent();
+    expect((await connectThrough(agent, { kind: 'organization' })).status).toBe(302);
+    const member = parse((await agent.get('/organization').expect(200)).text).querySelector('a[href^="/organization/members/"]')!.getAttribute('href')!;
+    h.emulator.control.clearRequests();
+    h.emulator.control.failNext('/v1/userinfo', { status: 403, body: {} });
+    const page = parse((await agent.get(member).expect(403)).text);
+    expect(page.querySelector('h1')?.text).toBe('Cronofy refused this request');
+    expect(page.querySelector('main')?.text).toContain('Cronofy did not let the app act for this member');
+    expect(page.querySelectorAll('main a').map((a) => a.getAttribute('href'))).toContain('/connect/organization');
+    expect(refreshes()).toHaveLength(0);
+    expect(calls('/v1/userinfo')).toHaveLength(1);
   });
 
   it('I3: a 429 with a short Retry-After is waited out once; a long one is passed on to the person', async () => {
