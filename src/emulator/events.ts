@@ -9,11 +9,15 @@
 //   event); 422 `{"errors":{field:[{key,description}]}}` for the body (event-body.ts), a read-only
 //   or a deleted calendar; 404 for a calendar the account does not have.
 // - DELETE /v1/calendars/{id}/events with {"event_id"} or {"event_uid"}: 202.
+// - By event_uid only with Extended Permissions on the calendar (permission_level unrestricted), as
+//   the C# SDK's CanUpsertExternalEvent has it for an update (docs/cronofy-notes.md, Events); a
+//   delete is a change too (our reading). Without them: 403, the documented status for recognized
+//   credentials lacking a privilege (what Cronofy answers is unconfirmed, docs/emulator.md choice 11).
 import { createHash, randomBytes } from 'node:crypto';
 import type { Request } from 'express';
 import { accountWith, actorOf } from './bearer';
 import { bodyOf, one, type EmulatorContext, type EmulatorResponse, type Errors, type Handler } from './context';
-import { invalid, notFound } from './errors';
+import { forbidden, invalid, notFound } from './errors';
 import { parseEventBody } from './event-body';
 import { calendarsOf, type SeedAccount } from './seed';
 import type { Grant, KeptEvent } from './state';
@@ -151,6 +155,14 @@ function writableCalendar(req: Request, res: EmulatorResponse, capability: 'crea
   return { account, calendar };
 }
 
+/** An external event's calendar must have Extended Permissions before it is changed by event_uid. */
+function requireUnrestricted(ctx: EmulatorContext, calendarId: string): void {
+  if (ctx.state.permissionLevel(calendarId) === 'unrestricted') return;
+  throw forbidden(
+    'Changing an event by event_uid needs Extended Permissions on its calendar: ask with POST /v1/permissions (permission_level unrestricted) and have the person allow it',
+  );
+}
+
 export const upsertEvent: Handler = (ctx, req, res) => {
   const { account, calendar } = writableCalendar(req, res, 'create_event');
   const parsed = parseEventBody(req.body);
@@ -167,6 +179,7 @@ export const upsertEvent: Handler = (ctx, req, res) => {
       ...change,
     });
   } else if (eventUid !== undefined) {
+    requireUnrestricted(ctx, calendar.calendar_id);
     // An event_uid the calendar does not have is accepted and changes nothing (unconfirmed).
     ctx.state.changeExternalEvent(calendar.calendar_id, eventUid, change);
   }
@@ -181,6 +194,7 @@ export const deleteEvent: Handler = (ctx, req, res) => {
   const eventId = one(body.event_id);
   const eventUid = one(body.event_uid);
   if (!eventId && !eventUid) throw invalid({ event_id: [{ key: 'errors.required', description: 'required' }] });
+  if (!eventId && eventUid) requireUnrestricted(ctx, calendar.calendar_id);
   if (eventId) ctx.state.deleteEvent(calendar.calendar_id, eventId);
   else if (eventUid) ctx.state.changeExternalEvent(calendar.calendar_id, eventUid, null);
   res.status(202).end();

@@ -2,7 +2,7 @@
 // as the SDKs send them, event_uid, the description limit, only_managed without read_events, and
 // the include_deleted / include_moved / last_modified filters.
 import type { RunningEmulator } from '../../src/emulator/types';
-import { api, start, tokensFor, type TokenAnswer } from './support';
+import { api, grantUnrestricted, start, tokensFor, type TokenAnswer } from './support';
 
 let emulator: RunningEmulator;
 let google: TokenAnswer;
@@ -29,7 +29,7 @@ interface EventJson {
 type Page = { events: EventJson[]; pages: { current: number; total: number; next_page?: string } };
 
 async function calendars(token: string) {
-  return ((await (await api(emulator, '/v1/calendars', token)).json()) as { calendars: { calendar_id: string; calendar_deleted: boolean }[] }).calendars;
+  return ((await (await api(emulator, '/v1/calendars', token)).json()) as { calendars: { calendar_id: string; calendar_readonly: boolean; calendar_deleted: boolean }[] }).calendars;
 }
 const eventsPath = (id: string) => `/v1/calendars/${encodeURIComponent(id)}/events`;
 const upsert = (body: unknown, token = google.access_token, id = calendarId) => api(emulator, eventsPath(id), token, { method: 'POST', body: JSON.stringify(body) });
@@ -100,6 +100,25 @@ describe('event times, as the official SDKs send them', () => {
 });
 
 describe('event_uid (external events)', () => {
+  beforeAll(() => grantUnrestricted(emulator, google.access_token, [calendarId]));
+
+  it('answers 403 without Extended Permissions on the calendar and changes nothing; once the person allows them, 202', async () => {
+    const other = (await calendars(google.access_token)).find((c) => c.calendar_id !== calendarId && !c.calendar_readonly && !c.calendar_deleted)!.calendar_id;
+    const window = `tzid=Etc/UTC&calendar_ids[]=${encodeURIComponent(other)}&from=${dayOffset(8)}&to=${dayOffset(9)}`;
+    const [external] = await read(window);
+    const change = { event_uid: external!.event_uid, summary: 'Renamed without permission', start: external!.start, end: external!.end };
+    const refusedUpdate = await upsert(change, google.access_token, other);
+    expect(refusedUpdate.status).toBe(403);
+    expect(await refusedUpdate.json()).toMatchObject({ error: 'forbidden', error_description: expect.stringContaining('Extended Permissions') });
+    const refusedDelete = await api(emulator, eventsPath(other), google.access_token, { method: 'DELETE', body: JSON.stringify({ event_uid: external!.event_uid }) });
+    expect(refusedDelete.status).toBe(403);
+    expect((await read(window)).find((e) => e.event_uid === external!.event_uid)).toMatchObject({ summary: external!.summary, deleted: false });
+
+    await grantUnrestricted(emulator, google.access_token, [other]);
+    expect((await upsert({ ...change, summary: 'Renamed once allowed' }, google.access_token, other)).status).toBe(202);
+    expect((await read(window)).find((e) => e.event_uid === external!.event_uid)?.summary).toBe('Renamed once allowed');
+  });
+
   it('updates an external event by event_uid (202), and the change is read back', async () => {
     const [external] = await read(`tzid=Etc/UTC&calendar_ids[]=${encodeURIComponent(calendarId)}&from=${dayOffset(4)}&to=${dayOffset(5)}`);
     const res = await upsert({ event_uid: external!.event_uid, summary: 'Renamed by the app', start: external!.start, end: external!.end });

@@ -4,7 +4,7 @@ import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { consent, type CookieJar } from '../support/forms';
 import { SANDBOX_CLIENT_ID, type RunningEmulator } from '../../src/emulator/types';
-import { api, authorizeUrl, CLIENT, codeFor, PERMISSIONS_REDIRECT_URI, post, REDIRECT_URI, start, tokensFor, type TokenAnswer } from './support';
+import { api, authorizeUrl, CLIENT, codeFor, grantUnrestricted, PERMISSIONS_REDIRECT_URI, post, REDIRECT_URI, start, tokensFor, type TokenAnswer } from './support';
 
 const INTERNAL_KEY = 'internal-application-key-for-reset';
 const CALLBACK = 'http://app.test/enterprise/callback/k3y';
@@ -85,6 +85,7 @@ it('forgets every kind of state, and the sample world is as seeded again', async
   const [start, end] = [new Date(Date.now() + 3_600_000).toISOString(), new Date(Date.now() + 7_200_000).toISOString()];
   expect((await upsert({ event_id: 'made-here', summary: 'Made through the API', start, end })).status).toBe(202);
   const sample = (await json<{ events: { event_uid: string }[] }>(api(emulator, `/v1/events?tzid=Etc/UTC&calendar_ids[]=${primary}`, google.access_token))).events[0]!;
+  await grantUnrestricted(emulator, google.access_token, [primary]);
   expect((await upsert({ event_uid: sample.event_uid, summary: 'Changed through the API', start, end })).status).toBe(202);
   emulator.control.changeEvent('avery.quinn@northwind.example', 'Added by the test control');
 

@@ -1,7 +1,7 @@
 // Cronofy's official Node SDK, unmodified, pointed at the emulator (its urls.api is a plain property).
 import Cronofy from 'cronofy';
 import type { RunningEmulator } from '../../src/emulator/types';
-import { CLIENT, codeFor, PERMISSIONS_REDIRECT_URI, REDIRECT_URI, start } from './support';
+import { CLIENT, codeFor, grantUnrestricted, PERMISSIONS_REDIRECT_URI, REDIRECT_URI, start } from './support';
 
 let emulator: RunningEmulator;
 beforeAll(async () => {
@@ -10,10 +10,15 @@ beforeAll(async () => {
 afterAll(() => emulator.close());
 
 async function connectedClient(account = 'Google'): Promise<Cronofy> {
+  return (await connected(account)).client;
+}
+
+/** A client holding a fresh token, and that token's access_token. */
+async function connected(account = 'Google'): Promise<{ client: Cronofy; accessToken: string }> {
   const client = new Cronofy({ ...CLIENT });
   client.urls.api = emulator.url;
-  await client.requestAccessToken({ code: await codeFor(emulator, { account }), redirect_uri: REDIRECT_URI });
-  return client;
+  const token = await client.requestAccessToken({ code: await codeFor(emulator, { account }), redirect_uri: REDIRECT_URI });
+  return { client, accessToken: token.access_token as string };
 }
 
 describe('the cronofy npm package against the emulator', () => {
@@ -56,10 +61,11 @@ describe('the cronofy npm package against the emulator', () => {
     expect((await client.readEvents({ tzid: 'Etc/UTC', only_managed: true })).events).toEqual([]);
   });
 
-  it('updates and deletes an external event by event_uid, and reads with only_managed alone', async () => {
-    const client = await connectedClient();
+  it('updates and deletes an external event by event_uid (with Extended Permissions), and reads with only_managed alone', async () => {
+    const { client, accessToken } = await connected();
     const page = await client.readEvents({ tzid: 'Etc/UTC' });
     const external = page.events[0] as { calendar_id: string; event_uid: string; start: string; end: string };
+    await grantUnrestricted(emulator, accessToken, [external.calendar_id]);
     await client.updateExternalEvent({ calendar_id: external.calendar_id, event_uid: external.event_uid, summary: 'Changed by the SDK', start: external.start, end: external.end });
     const after = await client.readEvents({ tzid: 'Etc/UTC', 'calendar_ids[]': [external.calendar_id] });
     expect(after.events.find((e) => e.event_uid === external.event_uid)).toMatchObject({ summary: 'Changed by the SDK' });

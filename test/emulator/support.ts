@@ -1,5 +1,5 @@
 // Helpers for the emulator's own tests: they speak HTTP to it exactly as an application would.
-import { consent } from '../support/forms';
+import { consent, submitForm } from '../support/forms';
 import { startEmulator } from '../../src/emulator';
 import { SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, type EmulatorOptions, type RunningEmulator } from '../../src/emulator/types';
 
@@ -57,4 +57,15 @@ export function api(emulator: RunningEmulator, path: string, accessToken: string
   if (init.impersonate !== undefined) headers['cronofy-impersonate'] = init.impersonate;
   if (init.body !== undefined) headers['content-type'] = 'application/json';
   return fetch(path.startsWith('http') ? path : `${emulator.url}${path}`, { ...init, headers });
+}
+
+/** Extended Permissions on these calendars: granted at once for the Enterprise-Connect-linked account, otherwise Allowed on the approval page. */
+export async function grantUnrestricted(emulator: RunningEmulator, accessToken: string, calendarIds: string[]): Promise<void> {
+  const permissions = calendarIds.map((calendar_id) => ({ calendar_id, permission_level: 'unrestricted' }));
+  const res = await api(emulator, '/v1/permissions', accessToken, { method: 'POST', body: JSON.stringify({ permissions, redirect_uri: PERMISSIONS_REDIRECT_URI }) });
+  if (res.status !== 200) throw new Error(`POST /v1/permissions answered ${res.status}`);
+  const { permissions_request } = (await res.json()) as { permissions_request: { url?: string; accepted?: boolean } };
+  if (permissions_request.accepted) return;
+  const url = permissions_request.url ?? '';
+  await submitForm(url, await (await fetch(url)).text(), 'Allow');
 }
