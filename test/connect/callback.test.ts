@@ -25,6 +25,29 @@ const tokenRequests = () => h.emulator.control.requests().filter((r) => r.path =
 const sessionCookie = (res: { headers: Record<string, unknown> }) =>
   ([] as string[]).concat((res.headers['set-cookie'] as string[] | undefined) ?? []).find((c) => c.startsWith('cc.sid='));
 
+/** What Redis holds for a session, read before a callback that must not change it. */
+interface SessionBefore {
+  key: string;
+  stored: string | null;
+}
+
+/** A browser that started Individual Connect and went through consent: the way back, unused. */
+async function pendingFlow(decision: 'Allow' | 'Deny' = 'Allow') {
+  const agent = h.agent();
+  const start = await agent.get('/connect/individual').expect(302);
+  const key = SESSION_PREFIX + sessionIdOf(sessionCookie(start)!);
+  const before: SessionBefore = { key, stored: await h.redis.get(key) };
+  expect(before.stored).not.toBeNull();
+  const back = await consent(start.headers.location as string, { decision });
+  return { agent, back, before };
+}
+
+/** The same session id (no new cookie) and, in Redis, the same session record byte for byte. */
+async function expectSessionUnchanged(res: { headers: Record<string, unknown> }, before: SessionBefore) {
+  expect(sessionCookie(res)).toBeUndefined();
+  expect(await h.redis.get(before.key)).toBe(before.stored);
+}
+
 describe('GET /connect/individual', () => {
   it('E9: saves the pending flow, then redirects to the authorize page with every parameter', async () => {
     const agent = h.agent();
@@ -84,11 +107,14 @@ describe('GET /oauth/callback', () => {
     expect(calendars.headers['cache-control']).toBe('no-store');
   });
 
-  it('A1: rejects a callback without state and makes no token request', async () => {
-    const agent = h.agent();
-    const res = await agent.get('/oauth/callback?code=abc').expect(400);
+  it('A1: rejects a callback without state: 400, no token request, and the session and its pending flow untouched', async () => {
+    const { agent, back, before } = await pendingFlow();
+    const res = await agent.get(`/oauth/callback?code=${back.searchParams.get('code')}`).expect(400);
     expect(res.text).toContain('This sign-in link is invalid or expired');
     expect(tokenRequests()).toHaveLength(0);
+    await expectSessionUnchanged(res, before);
+    // Nothing was consumed: the flow this session did start still completes.
+    await agent.get(pathOf(back)).expect(302).expect('Location', '/calendars');
   });
 
   it('A2: rejects a forged state and makes no token request', async () => {
@@ -154,22 +180,36 @@ describe('GET /oauth/callback', () => {
     await agent.get(pathOf(await consent(again.headers.location as string))).expect(302);
   });
 
-  it('A9: shows a declined page for access_denied with the right state, and requests no token', async () => {
-    const agent = h.agent();
-    const start = await agent.get('/connect/individual').expect(302);
-    const back = await consent(start.headers.location as string, { decision: 'Deny' });
+  it('A9: shows a declined page for access_denied with the right state, consumes the state, requests no token and stores nothing', async () => {
+    const { agent, back, before } = await pendingFlow('Deny');
     expect(back.searchParams.get('error')).toBe('access_denied');
     const res = await agent.get(pathOf(back)).expect(200);
     expect(res.text).toContain('You declined the connection');
     expect(res.text).toContain('href="/connect/individual"');
     expect(tokenRequests()).toHaveLength(0);
+    await expectSessionUnchanged(res, before); // no connection added
+
+    // The state is used up: the same state with a code is refused, and still nothing is exchanged.
+    back.searchParams.delete('error');
+    back.searchParams.set('code', 'c'.repeat(32));
+    const again = await agent.get(pathOf(back)).expect(400);
+    expect(again.text).toContain('not started in this browser session, or has expired');
+    expect(tokenRequests()).toHaveLength(0);
+    await agent.get('/calendars').expect(302).expect('Location', '/?notice=connect-calendar');
   });
 
-  it('A10: treats access_denied with a forged state as an invalid link, not a decline', async () => {
-    const agent = h.agent();
-    await agent.get('/connect/individual').expect(302);
-    const res = await agent.get('/oauth/callback?error=access_denied&state=not-the-real-state').expect(400);
+  it.each([
+    ['missing', ''],
+    ['forged', '&state=not-the-real-state'],
+  ])('A10: treats access_denied with a %s state as an invalid link, not a decline, and changes nothing', async (_name, state) => {
+    const { agent, back, before } = await pendingFlow();
+    const res = await agent.get(`/oauth/callback?error=access_denied${state}`).expect(400);
+    expect(res.text).toContain('This sign-in link is invalid or expired');
     expect(res.text).not.toContain('You declined');
+    expect(tokenRequests()).toHaveLength(0);
+    await expectSessionUnchanged(res, before);
+    // The session's real pending flow was not consumed by the forged answer: it still completes.
+    await agent.get(pathOf(back)).expect(302).expect('Location', '/calendars');
   });
 
   it('A13: names other errors from Cronofy and never exchanges when error and code both come', async () => {
