@@ -1,3 +1,4 @@
+import { parse } from 'node-html-parser';
 import { SESSION_PREFIX } from '../../src/session';
 import { sessionIdOf } from '../support/stored';
 import {
@@ -245,19 +246,44 @@ describe('GET /oauth/callback', () => {
 
 describe('secrets', () => {
   it('F1, F2: never puts a token, code, state, client secret or session id in a page, header, cookie value or log line', async () => {
+    // One browser holding every kind of connection, so that each page has something to show.
     const agent = h.agent();
-    const start = await agent.get('/connect/individual').expect(302);
-    const state = new URL(start.headers.location as string).searchParams.get('state')!;
-    const back = await consent(start.headers.location as string);
-    const code = back.searchParams.get('code')!;
-    const callback = await agent.get(pathOf(back)).expect(302);
-    const sid = sessionIdOf(sessionCookie(callback)!);
-
-    const responses = [callback, await agent.get('/').expect(200), await agent.get('/calendars').expect(200)];
-    const secrets = [state, code, sid, h.config.cronofy.clientSecret];
-    const connections = await connectionsOf(h, callback.headers['set-cookie']);
-    expect(connections).toHaveLength(1);
+    const secrets = [h.config.cronofy.clientSecret];
+    const sids: string[] = [];
+    const responses = [];
+    for (const kind of ['individual', 'organization', 'enterprise'] as const) {
+      const start = await agent.get(`/connect/${kind}`).expect(302);
+      const back = await consent(start.headers.location as string);
+      secrets.push(new URL(start.headers.location as string).searchParams.get('state')!, back.searchParams.get('code')!);
+      const callback = await agent.get(pathOf(back)).expect(302);
+      sids.push(sessionIdOf(sessionCookie(callback)!));
+      responses.push(callback);
+    }
+    const connections = await connectionsOf(h, responses.at(-1)!.headers['set-cookie']);
+    expect(connections.map((c) => c.kind).sort()).toEqual(['enterprise', 'individual', 'organization']);
     for (const record of connections) secrets.push(record.access_token, record.refresh_token);
+    secrets.push(...sids);
+
+    const organization = await agent.get('/organization').expect(200);
+    expect(organization.text).toContain('Members (');
+    const member = parse(organization.text).querySelector('a[href^="/organization/members/"]')?.getAttribute('href');
+    expect(member).toBeDefined();
+    responses.push(organization);
+    // Each page as a connected session sees it (the marker proves it is not the "connect first" version).
+    const pages: [string, string][] = [
+      ['/', 'Disconnect calendar'],
+      ['/calendars', 'Your calendars'],
+      ['/permissions', 'Extended permissions'],
+      [member!, 'Identity ('],
+      ['/enterprise', 'The service account ('],
+      ['/inspector', 'access_token'], // the flows' tokens, masked
+    ];
+    for (const [page, marker] of pages) {
+      const res = await agent.get(page).expect(200);
+      expect(res.text).toContain(marker);
+      responses.push(res);
+    }
+
     // The session cookie carries the session id by design; nothing else may.
     const seen = [
       ...responses.map((r) => r.text + JSON.stringify({ ...r.headers, 'set-cookie': undefined })),
@@ -266,7 +292,7 @@ describe('secrets', () => {
     for (const secret of secrets) expect(seen).not.toContain(secret);
     const cookies = responses.flatMap((r) => (r.headers['set-cookie'] as unknown as string[] | undefined) ?? []);
     expect(cookies.every((cookie) => cookie.startsWith('cc.sid='))).toBe(true);
-    for (const secret of secrets.filter((s) => s !== sid)) expect(cookies.join('\n')).not.toContain(secret);
+    for (const secret of secrets.filter((s) => !sids.includes(s))) expect(cookies.join('\n')).not.toContain(secret);
     expect(h.logs.some((line) => line.includes('/oauth/callback'))).toBe(true);
   });
 });
