@@ -1,7 +1,10 @@
 // Checklist groups A-C (docs/security-checklist.md) not covered in test/connect: the
 // callback's input checks, odd token answers, and the places a redirect target could come from.
+import { randomBytes } from 'node:crypto';
+import type { Redis } from 'ioredis';
 import request from 'supertest';
 import { type Harness, connectThrough, consent, pathOf, startHarness } from '../support/harness';
+import { sessionCookie, sessionKey } from '../support/stored';
 
 let h: Harness;
 beforeAll(async () => {
@@ -11,6 +14,36 @@ afterAll(() => h.close());
 beforeEach(() => h.emulator.control.clearRequests());
 
 const tokenRequests = () => h.emulator.control.requests().filter((r) => r.path === '/oauth/token');
+
+/**
+ * The commands `client`'s own connection sent to Redis while `act` ran, as MONITOR saw them. An ECHO
+ * on the same connection before and after brackets them: Redis feeds MONITOR in execution order.
+ */
+async function commandsDuring(client: Redis, act: () => Promise<void>): Promise<string[][]> {
+  const addr = /addr=(\S+)/.exec(String(await client.call('CLIENT', 'INFO')))?.[1];
+  const monitor = await client.monitor();
+  const seen: string[][] = [];
+  const marks = new Map<string, (at: number) => void>();
+  monitor.on('monitor', (_time: string, args: string[], source: string) => {
+    if (source !== addr) return;
+    seen.push(args);
+    if (args[0]?.toLowerCase() === 'echo') marks.get(args[1] ?? '')?.(seen.length);
+  });
+  const mark = async (): Promise<number> => {
+    const name = `mark-${randomBytes(8).toString('hex')}`;
+    const at = new Promise<number>((resolve) => marks.set(name, resolve));
+    await client.echo(name);
+    return at;
+  };
+  try {
+    const from = await mark();
+    await act();
+    const to = await mark();
+    return seen.slice(from, to - 1);
+  } finally {
+    monitor.disconnect();
+  }
+}
 
 async function pendingCallback(agent = h.agent()) {
   const start = await agent.get('/connect/individual').expect(302);
@@ -23,18 +56,6 @@ describe('A. callback: state', () => {
     const { back } = await pendingCallback();
     const res = await request(h.app).get(pathOf(back)).expect(400);
     expect(res.text).toContain('not started in this browser session');
-    expect(tokenRequests()).toHaveLength(0);
-  });
-
-  it.each([
-    ['empty', ''],
-    ['10 KB', 'a'.repeat(10_000)],
-    ['with a NUL', 'abc%00def'],
-    ['non-ASCII', '%C3%A9t%C3%A9'],
-    ['with spaces', 'a%20b'],
-  ])('A6: rejects a state that is %s before any Redis or Cronofy work', async (_name, state) => {
-    const res = await h.agent().get(`/oauth/callback?code=abc&state=${state}`).expect(400);
-    expect(res.text).toContain('This sign-in link is invalid or expired');
     expect(tokenRequests()).toHaveLength(0);
   });
 
@@ -74,6 +95,47 @@ describe('A. callback: state', () => {
     const { agent, back } = await pendingCallback();
     back.searchParams.set('iss', 'https://evil.example');
     back.searchParams.set('foo', 'bar');
+    await agent.get(pathOf(back)).expect(302).expect('Location', '/calendars');
+  });
+});
+
+describe('A6: the state is checked before anything else the callback does', () => {
+  // A harness of its own without the revocation worker, so that every command its Redis connection
+  // sends while the callback runs comes from the callback's request.
+  let quiet: Harness;
+  beforeAll(async () => {
+    quiet = await startHarness({ revocationWorker: false });
+  });
+  afterAll(() => quiet.close());
+
+  it.each([
+    ['empty', ''],
+    ['10 KB', 'a'.repeat(10_000)],
+    ['with a NUL', 'abc%00def'],
+    ['non-ASCII', '%C3%A9t%C3%A9'],
+    ['with spaces', 'a%20b'],
+  ])('A6: refuses a state that is %s with a 400, before any state lookup, token request or session change', async (_name, state) => {
+    const agent = quiet.agent();
+    const start = await agent.get('/connect/individual').expect(302);
+    const key = sessionKey(sessionCookie(start));
+    const stored = await quiet.redis.get(key);
+    const back = await consent(start.headers.location as string);
+    quiet.emulator.control.clearRequests();
+
+    let res: request.Response | undefined;
+    const sent = await commandsDuring(quiet.redis as Redis, async () => {
+      res = await agent.get(`/oauth/callback?code=${back.searchParams.get('code')}&state=${state}`).expect(400);
+    });
+    expect(res!.text).toContain('This sign-in link is invalid or expired');
+    expect(res!.headers['set-cookie']).toBeUndefined();
+    expect(quiet.emulator.control.requests()).toEqual([]);
+    expect(await quiet.redis.get(key)).toBe(stored);
+    // Redis saw only the middleware in front of the callback (the rate limiter's count, the session's
+    // load) and express-session renewing the session's expiry afterwards: no pending state was read.
+    const named = sent.map(([command, ...args]) => `${command?.toLowerCase()} ${args.find((arg) => arg === key || arg.startsWith('test-rl:')) ?? args.join(' ')}`);
+    expect(named).toEqual([expect.stringMatching(/^evalsha test-rl:\S+:connect:/), `get ${key}`, `expire ${key}`]);
+
+    // The session's own pending flow was not touched: its callback still completes.
     await agent.get(pathOf(back)).expect(302).expect('Location', '/calendars');
   });
 });
