@@ -1,4 +1,7 @@
+import type { Response } from 'supertest';
+import { INSPECTOR_PREFIX } from '../../src/inspector/inspector';
 import { type Harness, startHarness } from '../support/harness';
+import { sessionCookie, sessionData } from '../support/stored';
 
 let h: Harness;
 beforeAll(async () => {
@@ -6,9 +9,30 @@ beforeAll(async () => {
 });
 afterAll(() => h.close());
 
+/**
+ * A real 500: the session's inspector timeline in Redis holds an entry that is not JSON (a record
+ * corrupted, or written by something else), which GET /inspector cannot read.
+ */
+async function serverError(): Promise<Response> {
+  const agent = h.agent();
+  const start = await agent.get('/connect/individual').expect(302);
+  const inspectorId = (await sessionData(h.redis, sessionCookie(start)))?.inspectorId;
+  expect(inspectorId).toBeDefined();
+  await h.redis.lpush(INSPECTOR_PREFIX + inspectorId, 'not json');
+  await h.redis.pexpire(INSPECTOR_PREFIX + inspectorId, 60_000);
+  const res = await agent.get('/inspector').expect(500);
+  expect(res.text).toContain('Something went wrong');
+  return res;
+}
+
 describe('security headers', () => {
-  it.each(['/', '/nope', '/oauth/callback?state=x'])('G1, G2: sends a strict CSP and friends, and no HSTS over http, on %s', async (path) => {
-    const res = await h.agent().get(path);
+  it.each<[string, () => Promise<Response>, string]>([
+    ['a page (/)', () => h.agent().get('/').expect(200), 'same-origin'],
+    ['a 404', () => h.agent().get('/nope').expect(404), 'same-origin'],
+    ['a 400 (a callback with a bad state)', () => h.agent().get('/oauth/callback?state=x').expect(400), 'no-referrer'],
+    ['a 500', serverError, 'same-origin'],
+  ])('G1, G2: sends a strict CSP and friends, and no HSTS over http, on %s', async (_name, answer, referrerPolicy) => {
+    const res = await answer();
     const csp = res.headers['content-security-policy'] as string;
     expect(csp).toContain("script-src 'self'");
     expect(csp).toContain("script-src-attr 'none'");
@@ -17,7 +41,7 @@ describe('security headers', () => {
     expect(csp).not.toContain('unsafe');
     expect(csp).not.toContain('upgrade-insecure-requests');
     // same-origin: Cronofy never sees our URLs, and our own form POSTs carry the real Origin.
-    expect(res.headers['referrer-policy']).toBe(path.startsWith('/oauth/callback') ? 'no-referrer' : 'same-origin');
+    expect(res.headers['referrer-policy']).toBe(referrerPolicy);
     expect(res.headers['x-frame-options']).toBe('DENY');
     expect(res.headers['x-content-type-options']).toBe('nosniff');
     expect(res.headers['x-powered-by']).toBeUndefined();
