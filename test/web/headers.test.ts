@@ -1,6 +1,6 @@
 import type { Response } from 'supertest';
 import { INSPECTOR_PREFIX } from '../../src/inspector/inspector';
-import { type Harness, startHarness } from '../support/harness';
+import { type Harness, consent, pathOf, startHarness } from '../support/harness';
 import { sessionCookie, sessionData } from '../support/stored';
 
 let h: Harness;
@@ -47,6 +47,22 @@ describe('security headers', () => {
     expect(res.headers['x-powered-by']).toBeUndefined();
     expect(res.headers['strict-transport-security']).toBeUndefined();
     expect(res.headers['cache-control']).toBe('no-store');
+  });
+
+  it('F4: the callbacks answer under no-referrer, error pages included; the page after them under same-origin', async () => {
+    const agent = h.agent();
+    const start = await agent.get('/connect/individual').expect(302);
+    const back = await consent(start.headers.location as string);
+    const code = back.searchParams.get('code')!;
+    // A page rendered at a URL that carries a code: nothing it loads or links to gets a Referer.
+    const refused = await agent.get(`/oauth/callback?code=${code}&state=not-this-sessions-state`).expect(400);
+    expect(refused.headers['referrer-policy']).toBe('no-referrer');
+    const landed = await agent.get(pathOf(back)).expect(302).expect('Location', '/calendars');
+    expect(landed.headers['referrer-policy']).toBe('no-referrer');
+    const calendars = await agent.get('/calendars').expect(200);
+    expect(calendars.headers['referrer-policy']).toBe('same-origin');
+    const permissionsReturn = await agent.get('/permissions/callback').expect(400);
+    expect(permissionsReturn.headers['referrer-policy']).toBe('no-referrer');
   });
 
   it('lets the stylesheet be cached', async () => {
