@@ -1,0 +1,56 @@
+// Checklist case I3 (docs/security-checklist.md) for the other form of Retry-After: an HTTP date
+// (RFC 9110 §10.2.3), as the emulator sends it on a 429, over real HTTP. The delay-seconds form is
+// in checklist-upstream.test.ts.
+import { type Harness, connectThrough, startHarness } from '../support/harness';
+
+let h: Harness;
+beforeAll(async () => {
+  h = await startHarness();
+});
+afterAll(() => h.close());
+beforeEach(async () => {
+  h.emulator.control.reset();
+  await h.clearQuotaHold();
+});
+
+const calendarCalls = () => h.emulator.control.requests().filter((r) => r.path === '/v1/calendars');
+
+/** Retry-After as an HTTP date `seconds` from now, whole seconds (the format has no finer grain). */
+const retryAt = (seconds: number) => new Date((Math.floor(Date.now() / 1000) + seconds) * 1000).toUTCString();
+
+/** A browser connected to a Cronofy account of its own, with the emulator's record cleared. */
+async function connected() {
+  const agent = h.agent();
+  expect((await connectThrough(agent, { separateAccount: true })).status).toBe(302);
+  h.emulator.control.clearRequests();
+  return agent;
+}
+
+describe('I. Cronofy failing: Retry-After as an HTTP date', () => {
+  it('I3: a 429 whose Retry-After date is at most 2 s away is waited out once, and the page works', async () => {
+    const agent = await connected();
+    const header = retryAt(2);
+    expect(header).toMatch(/^[A-Z][a-z]{2}, \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} GMT$/);
+    h.emulator.control.failNext('/v1/calendars', { status: 429, headers: { 'Retry-After': header } });
+    const res = await agent.get('/calendars').expect(200);
+    expect(res.text).toContain('Your calendars');
+    expect(calendarCalls()).toHaveLength(2);
+  });
+
+  it('I3: a 429 whose Retry-After date is 30 s away is passed on to the person, and the next page load calls Cronofy no more', async () => {
+    const agent = await connected();
+    h.emulator.control.failNext('/v1/calendars', { status: 429, headers: { 'Retry-After': retryAt(30) } });
+    const res = await agent.get('/calendars').expect(429);
+    expect(res.text).toContain('Too many requests to Cronofy');
+    // Read from the date: not the 5 s the app says when Cronofy gives nothing readable, nor the 60 s cap.
+    const told = Number(res.headers['retry-after']);
+    expect(told).toBeGreaterThan(5);
+    expect(told).toBeLessThanOrEqual(30);
+    expect(calendarCalls()).toHaveLength(1); // not retried
+
+    // The next page load is refused at once: the hold the date set reaches no further call to Cronofy.
+    const held = await agent.get('/calendars').expect(429);
+    expect(Number(held.headers['retry-after'])).toBeGreaterThan(5);
+    expect(calendarCalls()).toHaveLength(1);
+  });
+});
