@@ -26,15 +26,21 @@ export function calendarJson(ctx: EmulatorContext, account: SeedAccount) {
 const relinkUrl = (ctx: EmulatorContext, provider: string, email: string) =>
   `${ctx.publicUrl}/relink/${encodeURIComponent(provider)}?email=${encodeURIComponent(email)}`;
 
+// Every profile has profile_initial_sync_required (the sample profiles are long synced: false);
 // profile_relink_url only when profile_connected is false (https://docs.cronofy.com/developers/api/identity/profile/).
 const profileJson = (ctx: EmulatorContext, account: SeedAccount) =>
-  account.profiles.map((p) => ({
-    provider_name: p.provider_name,
-    provider_service: p.provider_service,
-    profile_id: p.profile_id,
-    profile_name: p.profile_name,
-    ...healthJson(ctx, p),
-  }));
+  account.profiles.map((p) => {
+    const { profile_connected, profile_relink_url } = healthJson(ctx, p);
+    return {
+      provider_name: p.provider_name,
+      provider_service: p.provider_service,
+      profile_id: p.profile_id,
+      profile_name: p.profile_name,
+      profile_connected,
+      profile_initial_sync_required: false,
+      ...(profile_relink_url === undefined ? {} : { profile_relink_url }),
+    };
+  });
 
 const conferencingJson = (ctx: EmulatorContext, account: SeedAccount) =>
   (account.conferencing ?? []).map((p) => ({
@@ -65,7 +71,6 @@ export const userInfo: Handler = (ctx, _req, res) => {
       authorization: { scope: actor.grant.scopes.join(' '), status: 'active' },
       profiles: profileJson(ctx, account).map((p) => ({
         ...p,
-        profile_initial_sync_required: false,
         profile_calendars: calendars
           .filter((c) => c.profile_id === p.profile_id)
           .map(({ provider_name: _provider, profile_id: _id, profile_name: _name, ...calendar }) => calendar),

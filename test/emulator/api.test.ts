@@ -90,7 +90,9 @@ describe('GET /v1/calendars, /v1/userinfo, /v1/account, /v1/profiles', () => {
       sub: google.account_id,
     });
     const profiles = await json<{ profiles: Record<string, unknown>[] }>(await api(emulator, '/v1/profiles', google.access_token));
-    expect(profiles.profiles).toEqual([expect.objectContaining({ provider_name: 'google', provider_service: 'gsuite', profile_connected: true })]);
+    expect(profiles.profiles).toEqual([
+      { provider_name: 'google', provider_service: 'gsuite', profile_id: expect.stringMatching(/^pro_/), profile_name: 'avery.quinn@northwind.example', profile_connected: true, profile_initial_sync_required: false },
+    ]);
   });
 });
 

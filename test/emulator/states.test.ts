@@ -17,6 +17,7 @@ interface Profile {
   provider_name: string;
   provider_service: string;
   profile_connected: boolean;
+  profile_initial_sync_required?: boolean;
   profile_relink_url?: string;
   profile_calendars?: { calendar_name: string; calendar_deleted: boolean }[];
 }
@@ -36,6 +37,8 @@ describe('the account with a deleted calendar and a disconnected profile', () =>
     ]);
     expect(profiles[0]).not.toHaveProperty('profile_relink_url');
     expect(profiles[1]?.profile_relink_url).toMatch(/^http:\/\/localhost:\d+\/relink\/pro_[0-9a-f]+$/);
+    // Documented on every profile, connected or not.
+    expect(profiles.map((p) => p.profile_initial_sync_required)).toEqual([false, false]);
   });
 
   it('answers userinfo with both profiles, their calendars, and conferencing_profiles (one disconnected)', async () => {
