@@ -3,14 +3,19 @@
 // - bound to the browser session that started it: a random binding kept in the session (and
 //   carried across session-id regeneration, so a second tab finishing first breaks nothing);
 // - single use: read and deleted in one GETDEL, even when the check then fails;
-// - expires after 10 minutes; the key holds a hash of the state, not the state itself.
+// - expires after 10 minutes; the key holds a hash of the state, not the state itself;
+// - at most MAX_PENDING_PER_SESSION pending at once per session (E10): starting one more ends the
+//   oldest, so a browser that starts flows and never finishes them holds a handful of keys, not one
+//   per click. The list of a session's pending keys is keyed by a hash of its binding.
 import { createHash, randomBytes } from 'node:crypto';
 import type { DataCenter } from '../cronofy/data-centers';
 import type { ConnectionKind } from '../connections/connection';
 import type { KeyValueStore } from '../store/kv';
 
 export const STATE_TTL_MS = 10 * 60 * 1000;
+export const MAX_PENDING_PER_SESSION = 5;
 const PREFIX = 'cronofy-connect:state:';
+const PENDING_PREFIX = 'cronofy-connect:pending-states:';
 
 export interface PendingFlow {
   kind: ConnectionKind;
@@ -24,12 +29,16 @@ export function newState(): string {
   return randomBytes(32).toString('base64url');
 }
 
-const keyFor = (state: string) => PREFIX + createHash('sha256').update(state).digest('base64url');
+const hash = (value: string) => createHash('sha256').update(value).digest('base64url');
+const keyFor = (state: string) => PREFIX + hash(state);
 
 export function createStateStore(kv: KeyValueStore, now: () => number = Date.now) {
   return {
     async put(state: string, flow: PendingFlow): Promise<void> {
-      await kv.set(keyFor(state), JSON.stringify(flow), STATE_TTL_MS);
+      const key = keyFor(state);
+      await kv.set(key, JSON.stringify(flow), STATE_TTL_MS);
+      const ended = await kv.pushBounded(PENDING_PREFIX + hash(flow.session_binding), key, MAX_PENDING_PER_SESSION, STATE_TTL_MS);
+      await Promise.all(ended.map((old) => kv.del(old)));
     },
 
     /** The flow this state started, once; null when unknown, used, expired or not this session's. */

@@ -23,8 +23,8 @@ export interface KeyValueStore {
    * with '' when messages may have been missed (the subscription was re-established): check again.
    */
   subscribe(channel: string, onMessage: (message: string) => void): Promise<() => Promise<void>>;
-  /** Prepend to a list, keep its newest `max` items, and (re)set its expiry. */
-  pushBounded(key: string, value: string, max: number, ttlMs: number): Promise<void>;
+  /** Prepend to a list, keep its newest `max` items, and (re)set its expiry; returns the items it dropped. */
+  pushBounded(key: string, value: string, max: number, ttlMs: number): Promise<string[]>;
   /** A list's items, newest first. */
   list(key: string): Promise<string[]>;
   /** Add or move `member` in a sorted set, due at `atMs` (ZADD): a durable schedule. */

@@ -72,8 +72,9 @@ export function createMemoryStore(now: () => number = Date.now): KeyValueStore {
       };
     },
     async pushBounded(key, value, max, ttlMs) {
-      const items = [value, ...(await this.list(key))].slice(0, max);
-      lists.set(key, { items, expiresAt: now() + ttlMs });
+      const all = [value, ...(await this.list(key))];
+      lists.set(key, { items: all.slice(0, max), expiresAt: now() + ttlMs });
+      return all.slice(max);
     },
     async list(key) {
       const list = lists.get(key);

@@ -14,9 +14,10 @@ const DEL_IF_PREFIX = `local cur = redis.call('GET', KEYS[1])
 if cur and string.sub(cur, 1, string.len(ARGV[1])) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0`;
 const PUSH_BOUNDED = `redis.call('LPUSH', KEYS[1], ARGV[1])
+local dropped = redis.call('LRANGE', KEYS[1], tonumber(ARGV[2]), -1)
 redis.call('LTRIM', KEYS[1], 0, tonumber(ARGV[2]) - 1)
 redis.call('PEXPIRE', KEYS[1], ARGV[3])
-return 1`;
+return dropped`;
 const REPLACE_IF_PREFIX = `local cur = redis.call('GET', KEYS[1])
 if cur and string.sub(cur, 1, string.len(ARGV[1])) == ARGV[1] then
   redis.call('SET', KEYS[1], ARGV[2], 'KEEPTTL')
@@ -29,7 +30,7 @@ interface ScriptCommands {
   ccDelIfEquals(key: string, expected: string): Promise<number>;
   ccDelIfPrefix(key: string, expectedPrefix: string): Promise<number>;
   ccReplaceIfPrefix(key: string, expectedPrefix: string, value: string): Promise<number>;
-  ccPushBounded(key: string, value: string, max: string, ttlMs: string): Promise<number>;
+  ccPushBounded(key: string, value: string, max: string, ttlMs: string): Promise<string[]>;
 }
 
 function withScripts(redis: RedisClient): RedisClient & ScriptCommands {
@@ -84,9 +85,7 @@ export function createRedisStore(client: RedisClient, options: RedisStoreOptions
       const stop = await guarded('kv.subscribe', () => pubsub.subscribe(channel, onMessage));
       return async () => stop();
     },
-    async pushBounded(key, value, max, ttlMs) {
-      await guarded('kv.pushBounded', () => redis.ccPushBounded(key, value, String(max), String(ttlMs)));
-    },
+    pushBounded: (key, value, max, ttlMs) => guarded('kv.pushBounded', () => redis.ccPushBounded(key, value, String(max), String(ttlMs))),
     list: (key) => guarded('kv.list', () => redis.lrange(key, 0, -1)),
     async schedule(key, member, atMs) {
       await guarded('kv.schedule', () => redis.zadd(key, atMs, member));

@@ -1,8 +1,9 @@
 // Checklist groups D (CSRF), E (sessions), F (leaks) and L (size and encoding abuse), from
 // docs/security-checklist.md, against the real app on real Redis.
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import request from 'supertest';
 import { SESSION_PREFIX } from '../../src/session';
+import { MAX_PENDING_PER_SESSION } from '../../src/connections/state-store';
 import { sessionCookie, sessionData, sessionIdOf } from '../support/stored';
 import { type Harness, connectThrough, consent, csrfTokenFrom, pathOf, startHarness } from '../support/harness';
 
@@ -140,6 +141,18 @@ describe('E. session lifecycle', () => {
     expect(res.headers['cache-control']).toBe('no-store');
     expect(await h.redis.exists(SESSION_PREFIX + sid)).toBe(0);
     await agent.get('/calendars').expect(302);
+  });
+
+  it(`E10: keeps at most ${MAX_PENDING_PER_SESSION} pending flows per session: starting one more ends the oldest`, async () => {
+    const agent = h.agent();
+    const starts: string[] = [];
+    for (let i = 0; i <= MAX_PENDING_PER_SESSION; i++) starts.push((await agent.get('/connect/individual').expect(302)).headers.location as string);
+    const stateKey = (start: string) => `cronofy-connect:state:${createHash('sha256').update(new URL(start).searchParams.get('state')!).digest('base64url')}`;
+    expect(await Promise.all(starts.map((start) => h.redis.exists(stateKey(start))))).toEqual([0, ...Array<number>(MAX_PENDING_PER_SESSION).fill(1)]);
+    const oldest = await agent.get(pathOf(await consent(starts[0]!))).expect(400);
+    expect(oldest.text).toContain('This sign-in link is invalid or expired');
+    expect(h.emulator.control.requests().filter((r) => r.path === '/oauth/token')).toHaveLength(0);
+    await agent.get(pathOf(await consent(starts[MAX_PENDING_PER_SESSION]!))).expect(302).expect('Location', '/calendars');
   });
 
   it('E10: bounds flow starts per client, across app instances sharing Redis', async () => {

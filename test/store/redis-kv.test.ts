@@ -1,7 +1,8 @@
-// The Redis store's pub/sub, which the cross-instance refresh lock waits on.
+// The Redis store's pub/sub, which the cross-instance refresh lock waits on, and its bounded lists.
 import { randomBytes } from 'node:crypto';
 import { createRedis, oneServer, type RedisClient } from '../../src/store/redis';
 import { createRedisStore } from '../../src/store/redis-kv';
+import { createMemoryStore } from '../../src/store/memory-kv';
 import { createLogger } from '../../src/web/logging';
 import { REDIS_URL, TEST_REDIS_COMMAND_TIMEOUT_MS } from '../support/harness';
 
@@ -63,5 +64,22 @@ describe('redis store pub/sub', () => {
 
   it('refuses a channel outside the app prefix', async () => {
     await expect(store.subscribe('other-app:x', () => undefined)).rejects.toThrow('cronofy-connect:');
+  });
+});
+
+describe('pushBounded', () => {
+  it.each([
+    ['Redis', () => store],
+    ['the sandbox memory store', () => createMemoryStore()],
+  ])('in %s keeps the newest items and returns the ones it dropped, oldest last', async (_name, storeOf) => {
+    const kv = storeOf();
+    const key = channel('list');
+    expect(await kv.pushBounded(key, 'a', 2, 60_000)).toEqual([]);
+    expect(await kv.pushBounded(key, 'b', 2, 60_000)).toEqual([]);
+    expect(await kv.pushBounded(key, 'c', 2, 60_000)).toEqual(['a']);
+    expect(await kv.list(key)).toEqual(['c', 'b']);
+    expect(await kv.pushBounded(key, 'd', 1, 60_000)).toEqual(['c', 'b']);
+    expect(await kv.list(key)).toEqual(['d']);
+    await kv.del(key);
   });
 });
