@@ -97,9 +97,11 @@ export const listCalendars: Handler = (ctx, _req, res) => {
   res.json({ sub: account.account_id, calendars: calendarJson(ctx, account) });
 };
 
-// Paged exactly as documented: pages.current and pages.total, no next_page and no page parameter
-// (https://docs.cronofy.com/developers/api-alpha/organizational-unit-members/). How a caller
-// reaches page 2 is not documented, so the emulator answers the first page only.
+// For the unit's own token, which is "all you need" for Organizational Unit Members
+// (https://docs.cronofy.com/developers/authorization/organization-connect/, Using the Access Token),
+// or an Internal Application's key. Paged exactly as documented: pages.current and pages.total, no
+// next_page and no page parameter (https://docs.cronofy.com/developers/api-alpha/organizational-unit-members/).
+// How a caller reaches page 2 is not documented, so the emulator answers the first page only.
 export const listMembers: Handler = (ctx, _req, res) => {
   const actor = actorOf(res);
   if (actor.kind !== 'organization') throw forbidden('This call needs an Organizational Unit token, without Cronofy-Impersonate');

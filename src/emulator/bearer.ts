@@ -3,7 +3,9 @@
 // - No token: 401 with `WWW-Authenticate: Bearer realm="Cronofy"`; unknown, expired or revoked:
 //   401 with error="invalid_token" (RFC 6750 §3.1; Cronofy's own 401 shape is unconfirmed, docs/cronofy-notes.md U1).
 // - Cronofy-Impersonate on a token that is not an organization's, or naming a sub outside the
-//   unit: 403. An impersonated member's calendars are open to the organization's token (our reading).
+//   unit: 403. An impersonated member's calendars and events are open to the organization's token:
+//   "For all requests that pertain to a specific user, eg: Create or Update Event, an additional
+//   Cronofy-Impersonate header is used" (https://docs.cronofy.com/developers/authorization/organization-connect/).
 // - A capability the token's scope lacks: 403 (RFC 6750 error="insufficient_scope").
 // - The Internal Application key may call only what Cronofy lists for Internal Applications: List
 //   Organizational Unit Members, Create and Cancel Scheduling Request

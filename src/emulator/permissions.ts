@@ -1,11 +1,13 @@
 // Extended Permissions (docs/cronofy-notes.md, Extended Permissions).
 // - POST /v1/permissions: every calendar_id must be the account's and permission_level
-//   `unrestricted`, and redirect_uri is required and registered (422 otherwise). An Enterprise-Connect-linked account is granted at once:
+//   `unrestricted` ("the only acceptable value"), and redirect_uri is required (both documented,
+//   https://docs.cronofy.com/developers/api/authorization/extended-permissions/) and registered
+//   (422 otherwise). An Enterprise-Connect-linked account is granted at once:
 //   {"permissions_request":{"accepted":true}}. Any other gets {"permissions_request":{"url":…}},
 //   the emulator's approval page.
 // - The approval page answers once: Allow grants and redirects to redirect_uri; Deny redirects with
-//   error=access_denied (what the real redirect carries is unconfirmed, docs/cronofy-notes.md U3). No redirect_uri:
-//   a page says it is done.
+//   error=access_denied (documented on the same page; docs/cronofy-notes.md U3, now confirmed).
+//   No redirect_uri: a page says it is done.
 import { pagePolicy } from './authorize';
 import { accountWith } from './bearer';
 import { bodyOf, one, withQuery, type Errors, type Handler } from './context';

@@ -68,6 +68,18 @@ describe('Cronofy-Impersonate', () => {
     expect(calendars.calendars.map((c) => c.profile_name)).toEqual(['doc@evenitron.com', 'doc@evenitron.com']);
   });
 
+  it("creates an event in the member's calendar with the unit's token, as documented for Create or Update Event", async () => {
+    const { members } = await allMembers();
+    const doc = members.find((m) => m.email === 'doc@evenitron.com')!;
+    const calendars = (await (await api(emulator, '/v1/calendars', org.access_token, { impersonate: doc.sub })).json()) as { calendars: { calendar_id: string; calendar_readonly: boolean }[] };
+    const calendarId = calendars.calendars.find((c) => !c.calendar_readonly)!.calendar_id;
+    const event = { event_id: 'org-booked-1', summary: 'Booked by the unit', start: '2026-03-01T10:00:00Z', end: '2026-03-01T11:00:00Z' };
+    const created = await api(emulator, `/v1/calendars/${calendarId}/events`, org.access_token, { method: 'POST', body: JSON.stringify(event), impersonate: doc.sub });
+    expect(created.status).toBe(202);
+    const read = (await (await api(emulator, '/v1/events?tzid=Etc/UTC&only_managed=true', org.access_token, { impersonate: doc.sub })).json()) as { events: { event_id?: string; calendar_id: string }[] };
+    expect(read.events).toEqual([expect.objectContaining({ event_id: 'org-booked-1', calendar_id: calendarId })]);
+  });
+
   it('answers 403 to a sub outside the unit, and to the header on an account token', async () => {
     expect((await api(emulator, '/v1/calendars', org.access_token, { impersonate: 'acc_000000000000000000000000' })).status).toBe(403);
     const account = await tokensFor(emulator);

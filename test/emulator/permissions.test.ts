@@ -41,7 +41,7 @@ describe('POST /v1/permissions', () => {
     expect(after.find((c) => c.calendar_id === second!.calendar_id)?.permission_level).toBe('sandbox');
   });
 
-  it('Deny redirects with error=access_denied and changes nothing; the page answers only once', async () => {
+  it('Deny redirects with error=access_denied, as the docs say a rejection does, and changes nothing; the page answers only once', async () => {
     const tokens = await tokensFor(emulator, { account: 'Microsoft' });
     const [first] = await calendarsOf(tokens);
     const { url, html } = await approvalPage(tokens, [first!.calendar_id]);
