@@ -13,7 +13,7 @@ function render(ctx: EmulatorContext, res: EmulatorResponse, message?: string): 
       email: a.email,
       label: a.label,
       channels: ctx.channels.open(a.account_id).length,
-      profiles: a.profiles.map((p) => ({ ...p, connected: ctx.profiles.connected(p.profile_id) })),
+      profiles: a.profiles.map((p) => ({ ...p, connected: ctx.profiles.connected(p) })),
     })),
   });
 }

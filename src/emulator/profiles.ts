@@ -2,6 +2,7 @@
 // - a test disconnects a profile (as Cronofy does after failing to sync it, e.g. a revoked Google
 //   grant): /v1/profiles and /v1/userinfo report profile_connected false and a profile_relink_url,
 //   and every channel of the accounts holding it gets `profile_disconnected`;
+// - a sample profile may start disconnected (seed.ts): it is treated as one a test disconnected;
 // - the relink URL (app role, unique per profile) shows a page where the person signs in again;
 //   afterwards the profile is connected and `change` notifications flow again. Where Cronofy sends
 //   the person after relinking is unconfirmed: the page just says it is done.
@@ -12,12 +13,13 @@ import { PageError } from './errors';
 import { cronofyTime } from './channels';
 import type { SeedAccount, SeedProfile } from './seed';
 
+/** Profile health: as seeded (a sample profile may start disconnected) until a disconnect or a relink changes it. */
 export function createProfileHealth() {
-  const disconnected = new Set<string>();
+  const changed = new Map<string, boolean>();
   return {
-    connected: (profileId: string): boolean => !disconnected.has(profileId),
-    disconnect: (profileId: string): void => void disconnected.add(profileId),
-    reconnect: (profileId: string): void => void disconnected.delete(profileId),
+    connected: (profile: SeedProfile): boolean => changed.get(profile.profile_id) ?? profile.connected !== false,
+    disconnect: (profileId: string): void => void changed.set(profileId, false),
+    reconnect: (profileId: string): void => void changed.set(profileId, true),
   };
 }
 
@@ -25,8 +27,7 @@ export type ProfileHealth = ReturnType<typeof createProfileHealth>;
 
 /** The health fields of a profile in /v1/profiles and /v1/userinfo. */
 export function healthJson(ctx: EmulatorContext, profile: SeedProfile): { profile_connected: boolean; profile_relink_url?: string } {
-  // A sample profile may start disconnected (seed.ts); a test or the playground can disconnect any.
-  if (profile.connected !== false && ctx.profiles.connected(profile.profile_id)) return { profile_connected: true };
+  if (ctx.profiles.connected(profile)) return { profile_connected: true };
   return { profile_connected: false, profile_relink_url: `${ctx.publicUrl}/relink/${profile.profile_id}` };
 }
 
@@ -53,7 +54,7 @@ function profileOf(ctx: EmulatorContext, req: Request): SeedProfile {
 
 export const showRelink: Handler = (ctx, req, res) => {
   const profile = profileOf(ctx, req);
-  if (ctx.profiles.connected(profile.profile_id)) {
+  if (ctx.profiles.connected(profile)) {
     return res.render('message', { heading: 'Already connected', text: `${profile.profile_name} (${profile.provider_name}) is connected; there is nothing to do.` });
   }
   res.setHeader('Content-Security-Policy', pagePolicy());
@@ -62,7 +63,7 @@ export const showRelink: Handler = (ctx, req, res) => {
 
 export const answerRelink: Handler = (ctx, req, res) => {
   const profile = profileOf(ctx, req);
-  const wasDisconnected = !ctx.profiles.connected(profile.profile_id);
+  const wasDisconnected = !ctx.profiles.connected(profile);
   ctx.profiles.reconnect(profile.profile_id);
   if (wasDisconnected) {
     // Syncing resumes: Cronofy's FAQ says change notifications then flow as normal.

@@ -58,6 +58,31 @@ describe('the account with a deleted calendar and a disconnected profile', () =>
     ]);
   });
 
+  it('serves the relink page of the profile seeded disconnected; its button reconnects it (a fresh emulator: this changes the account)', async () => {
+    const own = await start();
+    try {
+      const tokens = await tokensFor(own, { account: 'iCloud' });
+      const profiles = async () => ((await (await api(own, '/v1/profiles', tokens.access_token)).json()) as { profiles: Profile[] }).profiles;
+      const relinkUrl = (await profiles())[1]!.profile_relink_url!;
+      const page = await fetch(relinkUrl);
+      expect(page.status).toBe(200);
+      expect(await page.text()).toContain('Sign in and reconnect');
+      expect((await fetch(relinkUrl, { method: 'POST' })).status).toBe(200);
+      expect((await profiles()).map((p) => p.profile_connected)).toEqual([true, true]);
+      expect(await (await fetch(relinkUrl)).text()).toContain('Already connected');
+    } finally {
+      await own.close();
+    }
+  });
+
+  it("answers a conferencing profile's relink URL with a 404 page: no conferencing relink is emulated", async () => {
+    const info = await json<{ 'cronofy.data': { conferencing_profiles: Profile[] } }>('/v1/userinfo');
+    const goTo = info['cronofy.data'].conferencing_profiles.find((p) => !p.profile_connected)!;
+    const page = await fetch(goTo.profile_relink_url!);
+    expect(page.status).toBe(404);
+    expect(page.headers.get('content-type')).toMatch(/^text\/html/);
+  });
+
   it('reads no events from the deleted calendar', async () => {
     const { calendars } = await json<{ calendars: { calendar_id: string; calendar_deleted: boolean }[] }>('/v1/calendars');
     const deleted = calendars.find((c) => c.calendar_deleted)!;
