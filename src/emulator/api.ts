@@ -22,7 +22,7 @@ export function calendarJson(ctx: EmulatorContext, account: SeedAccount) {
   }));
 }
 
-/** Where a person reconnects a conferencing profile; the emulator serves no page there (docs/emulator.md). */
+/** Where a person reconnects a conferencing profile, in the docs' shape; it names no calendar profile, so the relink route answers a 404 page (docs/emulator.md, choice 16). */
 const relinkUrl = (ctx: EmulatorContext, provider: string, email: string) =>
   `${ctx.publicUrl}/relink/${encodeURIComponent(provider)}?email=${encodeURIComponent(email)}`;
 
