@@ -4,9 +4,11 @@
 //   POST /v1/permissions. `accepted: true` (Enterprise Connect): granted at once. A `url`: followed
 //   only when it is on the Cronofy app host (or the emulator's), with a pending request remembered.
 // - GET /permissions/callback: needs that pending request; the calendars are read again: the API,
-//   not the query string, says what was granted. The return carries no state, so anyone can send a
-//   person to it with error=access_denied: that shows the declined page but keeps the pending
-//   request (unless the API shows everything granted), so the real return still completes.
+//   not the query string, says what was granted. The return carries no state (and Cronofy's
+//   redirect_uri is matched as registered, so it cannot carry a nonce of ours), so anyone can send
+//   a person to it, with error=access_denied or with nothing (K3, M8): whatever the query says, the
+//   pending request is used up only once the API shows every requested calendar granted, so the
+//   real return still completes after a forged one.
 import { Router } from 'express';
 import type { AppContext } from '../context';
 import type { Calendar } from '../cronofy/types';
@@ -107,8 +109,7 @@ export function permissionRoutes(ctx: AppContext): Router {
 
   router.get('/permissions/callback', async (req, res) => {
     const error = singleParam(req, 'error', 64, ERROR_CHARSET);
-    const unverifiedDecline = error.ok && error.value === 'access_denied';
-    const request = unverifiedDecline ? await pending.peek(req.sessionID) : await pending.take(req.sessionID);
+    const request = await pending.peek(req.sessionID);
     if (!request || request.connection_id !== connectionOf(req, 'individual')) {
       throw new PageError({
         status: 400,
@@ -119,16 +120,7 @@ export function permissionRoutes(ctx: AppContext): Router {
       });
     }
     ctx.inspector.record(req, 'Back from the approval page', { error: error.ok ? (error.value ?? 'none') : 'malformed' });
-    if (unverifiedDecline) {
-      const result = await outcome(request.connection_id, request.calendar_ids, 'approved');
-      if (result.notGranted.length > 0) {
-        flowOutcome(res, 'declined');
-        return res.render('permissions-declined');
-      }
-      await pending.take(req.sessionID); // the API shows it all granted: this was no decline
-      return res.render('permissions-result', result);
-    }
-    if (!error.ok || error.value !== undefined) {
+    if (!error.ok || (error.value !== undefined && error.value !== 'access_denied')) {
       throw new PageError({
         status: 400,
         code: 'permissions_error',
@@ -142,8 +134,16 @@ export function permissionRoutes(ctx: AppContext): Router {
     ctx.inspector.record(req, 'Back from the approval page; calendars read again', {
       granted: result.granted.map((c) => c.calendar_id).join(', ') || 'none',
     });
-    flowOutcome(res, 'connected');
-    res.render('permissions-result', result);
+    if (result.notGranted.length === 0) {
+      await pending.take(req.sessionID); // done: the API shows it all granted, whatever the query said
+      flowOutcome(res, 'connected');
+      return res.render('permissions-result', result);
+    }
+    if (error.value === 'access_denied') {
+      flowOutcome(res, 'declined');
+      return res.render('permissions-declined');
+    }
+    res.render('permissions-result', { ...result, stillPending: true }); // not (yet) all granted: the request stays pending
   });
 
   async function outcome(connectionId: string, requested: string[], how: 'accepted' | 'approved') {

@@ -113,6 +113,17 @@ describe('GET /permissions/callback', () => {
     expect(res.text).toContain('No permissions request is waiting');
   });
 
+  it('K3: a forged return with no parameters does not use up the pending request: the real approval still completes', async () => {
+    const { agent, ids, csrf } = await connectedAs('Microsoft'); // Google's calendars are the other tests'
+    const res = await request(agent, csrf, [ids[0]!]).expect(302);
+    const approval = new URL(res.headers.location as string);
+    const forged = await agent.get('/permissions/callback').expect(200); // a third party sent the person here first
+    expect(forged.text).not.toContain('Unrestricted access granted');
+    expect(forged.text).toContain('the request waits for up to 10 minutes');
+    const back = await submitForm(approval.toString(), await (await fetch(approval)).text(), 'Allow');
+    expect((await agent.get(pathOf(back)).expect(200)).text).toContain('Unrestricted access granted');
+  });
+
   it('K3: accepts a return only once', async () => {
     const { agent, ids, csrf } = await connectedAs('Google');
     const res = await request(agent, csrf, [ids[0]!]).expect(302);
