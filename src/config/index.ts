@@ -12,7 +12,11 @@ import { parsePushConfig, type PushConfig } from './push-settings';
 import { parseRedisSettings } from './redis-settings';
 import type { RedisSettings } from '../store/redis';
 
-export const DEFAULT_SCOPE = 'read_account list_calendars read_events create_event delete_event';
+/**
+ * What the app reads, and no more (RFC 9700 §2.3: the least privilege the client needs): the account,
+ * its calendars and their events. An app that writes events adds create_event delete_event.
+ */
+export const DEFAULT_SCOPE = 'read_account list_calendars read_events';
 
 export interface Config {
   readonly port: number;

@@ -58,7 +58,7 @@ describe('GET /connect/individual', () => {
     expect(url.searchParams.get('response_type')).toBe('code');
     expect(url.searchParams.get('client_id')).toBe(h.config.cronofy.clientId);
     expect(url.searchParams.get('redirect_uri')).toBe('http://app.test/oauth/callback');
-    expect(url.searchParams.get('scope')).toBe('read_account list_calendars read_events create_event delete_event');
+    expect(url.searchParams.get('scope')).toBe('read_account list_calendars read_events'); // R18: only what the app reads
     const state = url.searchParams.get('state') ?? '';
     expect(state).toMatch(/^[A-Za-z0-9_-]{43}$/); // 256 bits, base64url
 

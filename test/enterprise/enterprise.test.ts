@@ -18,7 +18,7 @@ beforeEach(() => {
   h.emulator.control.clearRequests();
 });
 
-const DELEGATED = 'read_account list_calendars read_events create_event delete_event';
+const DELEGATED = 'read_account list_calendars read_events';
 const requests = (path: string) => h.emulator.control.requests().filter((r) => r.path === path);
 const tokenCalls = (grant: string) => requests('/oauth/token').filter((r) => (r.body as { grant_type?: string }).grant_type === grant);
 const peopleRows = (html: string) =>
