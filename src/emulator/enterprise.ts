@@ -11,6 +11,11 @@
 //   bound to redirect_uri = that callback_url; otherwise {"authorization":{"error","error_key",
 //   "error_description"}}. Field values and whether `state` is echoed are unconfirmed: the
 //   emulator does not echo it.
+// - A person authorized this way gets Extended Permissions at once ({"accepted": true}) only when
+//   the service account was granted service_account/accounts/unrestricted_access: "the extended
+//   permissions will be granted provided the relevant scope has been granted to the account" (Ruby
+//   SDK docstring; which scope is relevant is our inference). Without it they are asked like any
+//   account (an approval URL): what Cronofy answers then is unconfirmed.
 // - GET /v1/userinfo for a service account: the documented nested form.
 import { pagePolicy, registeredRedirectUri } from './authorize';
 import { actorOf } from './bearer';
@@ -27,6 +32,7 @@ export const SERVICE_ACCOUNT_SCOPES: Record<string, string> = {
   'service_account/resources/unrestricted_access': 'Give itself unrestricted access to resource calendars',
 };
 const MANAGE_ACCOUNTS = 'service_account/accounts/manage';
+const UNRESTRICTED_ACCESS = 'service_account/accounts/unrestricted_access';
 const MAX_BATCH = 50;
 const EMAIL = /^[^\s@]{1,64}@[^\s@]{1,190}$/;
 
@@ -145,11 +151,12 @@ export const requestServiceAccountAuthorizations: Handler = (ctx, req, res) => {
   const delegated = actor.grant.subject.kind === 'service_account' ? actor.grant.subject.delegatedScopes : [];
   const parsed = parseRequests(bodyOf(req), delegated);
   if ('errors' in parsed) throw invalid(parsed.errors);
-  for (const request of parsed.requests) ctx.callbacks.send(request.callback_url, { authorization: decide(ctx, actor.serviceAccount, request) });
+  const unrestricted = actor.grant.scopes.includes(UNRESTRICTED_ACCESS);
+  for (const request of parsed.requests) ctx.callbacks.send(request.callback_url, { authorization: decide(ctx, actor.serviceAccount, request, unrestricted) });
   res.status(202).end();
 };
 
-function decide(ctx: EmulatorContext, serviceAccount: SeedServiceAccount, request: AuthorizationRequest): Record<string, string> {
+function decide(ctx: EmulatorContext, serviceAccount: SeedServiceAccount, request: AuthorizationRequest, unrestricted: boolean): Record<string, string> {
   const email = request.email.toLowerCase();
   if (!email.endsWith(`@${serviceAccount.domain}`)) {
     return {
@@ -166,5 +173,6 @@ function decide(ctx: EmulatorContext, serviceAccount: SeedServiceAccount, reques
       error_description: `${serviceAccount.domain} has no calendar account for ${request.email}.`,
     };
   }
-  return { code: ctx.state.issueCode({ kind: 'account', account: person }, request.callback_url, request.scope) };
+  // The same person (their calendars shared), granted Extended Permissions at once only with unrestricted access.
+  return { code: ctx.state.issueCode({ kind: 'account', account: { ...person, enterpriseLinked: unrestricted } }, request.callback_url, request.scope) };
 }

@@ -4,7 +4,7 @@ import { createHmac } from 'node:crypto';
 import { consent } from '../support/forms';
 import type { RunningEmulator } from '../../src/emulator/types';
 import { SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET } from '../../src/emulator/types';
-import { api, CLIENT, post, REDIRECT_URI, start, tokensFor, type TokenAnswer } from './support';
+import { api, CLIENT, PERMISSIONS_REDIRECT_URI, post, REDIRECT_URI, start, tokensFor, type TokenAnswer } from './support';
 
 let emulator: RunningEmulator;
 let clock = Date.now();
@@ -143,17 +143,27 @@ describe('POST /v1/service_account_authorizations', () => {
     expect(((await calendars.json()) as { calendars: unknown[] }).calendars).toHaveLength(2);
   });
 
-  it('grants Extended Permissions for an authorized person at once', async () => {
-    const tokens = await serviceTokens();
+  /** Extended Permissions requested with the token of a person the service account authorized. */
+  async function personRequestsPermissions(serviceScope: string, body: Record<string, unknown> = {}) {
+    const tokens = await serviceTokens({ scope: serviceScope });
     await authorize(tokens.access_token, { email: 'jo.garcia@fabrikam.example', callback_url: CALLBACK, scope: 'read_account list_calendars' });
-    const res = await post(emulator, '/oauth/token', { ...CLIENT, grant_type: 'authorization_code', code: payloads()[0]!.authorization.code!, redirect_uri: CALLBACK });
+    const res = await post(emulator, '/oauth/token', { ...CLIENT, grant_type: 'authorization_code', code: payloads().at(-1)!.authorization.code!, redirect_uri: CALLBACK });
     const person = (await res.json()) as TokenAnswer;
     const calendars = (await (await api(emulator, '/v1/calendars', person.access_token)).json()) as { calendars: { calendar_id: string }[] };
     const answer = await api(emulator, '/v1/permissions', person.access_token, {
       method: 'POST',
-      body: JSON.stringify({ permissions: [{ calendar_id: calendars.calendars[0]!.calendar_id, permission_level: 'unrestricted' }] }),
+      body: JSON.stringify({ permissions: [{ calendar_id: calendars.calendars[0]!.calendar_id, permission_level: 'unrestricted' }], ...body }),
     });
-    expect(await answer.json()).toEqual({ permissions_request: { accepted: true } });
+    return { status: answer.status, body: (await answer.json()) as unknown };
+  }
+
+  it('grants Extended Permissions for an authorized person at once when the service account has unrestricted access', async () => {
+    expect(await personRequestsPermissions(`${MANAGE} service_account/accounts/unrestricted_access`)).toEqual({ status: 200, body: { permissions_request: { accepted: true } } });
+  });
+
+  it('asks the person to approve, as any account, when the service account has no unrestricted access (unconfirmed)', async () => {
+    const answer = await personRequestsPermissions(MANAGE, { redirect_uri: PERMISSIONS_REDIRECT_URI });
+    expect(answer).toEqual({ status: 200, body: { permissions_request: { url: expect.stringMatching(/\/permissions\/requests\//) } } });
   });
 
   it('decides an error for people outside the domain, and for unknown people in it', async () => {

@@ -32,12 +32,12 @@ async function storedConnection(id: string): Promise<Connection> {
   return JSON.parse(raw.slice(raw.indexOf('.') + 1)) as Connection;
 }
 
-async function connected() {
-  const agent = h.agent();
+async function connected(on: Harness = h) {
+  const agent = on.agent();
   const res = await connectEnterprise(agent);
   expect(res.status).toBe(302);
   expect(res.headers.location).toBe('/enterprise');
-  h.emulator.control.clearRequests();
+  on.emulator.control.clearRequests();
   return agent;
 }
 
@@ -60,10 +60,10 @@ const works = async (accessToken: string, path = '/v1/calendars') =>
   (await fetch(`${h.emulator.url}${path}`, { headers: { authorization: `Bearer ${accessToken}` } })).status === 200;
 
 /** Connected, one person asked for and Cronofy's callback delivered. */
-async function withAuthorizedPerson(email = 'sam.okafor@fabrikam.example') {
-  const agent = await connected();
+async function withAuthorizedPerson(email = 'sam.okafor@fabrikam.example', on: Harness = h) {
+  const agent = await connected(on);
   await authorizeEmail(agent, email);
-  await deliver(h, callbackFor(h, email)).expect(200);
+  await deliver(on, callbackFor(on, email)).expect(200);
   const row = peopleRows((await agent.get('/enterprise').expect(200)).text).find((r) => r.email === email)!;
   expect(row.state).toBe('authorized');
   return { agent, row };
@@ -349,13 +349,30 @@ describe('an authorized person', () => {
     expect(call!.status).toBe(200);
   });
 
-  it('gets Extended Permissions at once (accepted: true)', async () => {
+  it('without unrestricted access (the default) is asked by Cronofy to approve Extended Permissions themselves: the page says so, nothing is granted', async () => {
     const { agent, row } = await withAuthorizedPerson('jo.garcia@fabrikam.example');
     const csrf = await csrfTokenFrom(agent, row.link!);
     await agent.post(`${row.link!}/permissions`).type('form').send({ _csrf: csrf }).expect(302);
     const page = await agent.get(row.link!).expect(200);
-    expect(page.text).toContain('granted unrestricted access');
-    expect(page.text).not.toContain('level sandbox');
+    expect(page.text).toContain('Cronofy wants jo.garcia@fabrikam.example to approve the request themselves');
+    expect(page.text).not.toContain('granted unrestricted access');
+  });
+
+  describe('with CRONOFY_ENTERPRISE_UNRESTRICTED_ACCESS=true', () => {
+    let unrestricted: Harness;
+    beforeAll(async () => {
+      unrestricted = await startHarness({ now: () => clock, emulator: { deliverCallbacks: false }, env: { CRONOFY_ENTERPRISE_UNRESTRICTED_ACCESS: 'true' } });
+    });
+    afterAll(() => unrestricted.close());
+
+    it('gets Extended Permissions at once (accepted: true)', async () => {
+      const { agent, row } = await withAuthorizedPerson('jo.garcia@fabrikam.example', unrestricted);
+      const csrf = await csrfTokenFrom(agent, row.link!);
+      await agent.post(`${row.link!}/permissions`).type('form').send({ _csrf: csrf }).expect(302);
+      const page = await agent.get(row.link!).expect(200);
+      expect(page.text).toContain('granted unrestricted access');
+      expect(page.text).not.toContain('level sandbox');
+    });
   });
 
   it("can be revoked: Cronofy is told, the person's token stops working, the list says revoked", async () => {
