@@ -1,8 +1,10 @@
 // Checks on a token answer before the app keeps it (decision 010). A failed check means the grant
 // is given back to Cronofy and the person is told why.
 // - expires_in: a whole number of seconds within 60 s .. 90 days (cronofy/expires-in.ts);
-// - the kind matches the flow: Organization Connect yields a token for an organizational unit
-//   (scope organizational_unit_scheduler, no account_id); Individual Connect does not.
+// - the kind matches the flow: Organization Connect yields a token whose scope is
+//   organizational_unit_scheduler (the only scope its authorize page takes, documented);
+//   Individual Connect never does. Whether an organization's answer also carries account_id is
+//   unconfirmed (docs/cronofy-notes.md U6), so the check does not look at it.
 import type { ConnectionKind } from '../connections/connection';
 import type { TokenResponse } from '../cronofy/types';
 import { saneExpiresIn } from '../cronofy/expires-in';
@@ -14,7 +16,7 @@ export function checkTokenAnswer(answer: TokenResponse, kind: ConnectionKind): A
   if (!answer.refresh_token) return 'refresh_token';
   if (!saneExpiresIn(answer.expires_in)) return 'expires_in';
   if (kind === 'enterprise') return null; // a service-account token: its own checks are in enterprise/
-  const organizational = answer.scope.split(' ').includes(ORGANIZATION_SCOPE) && answer.account_id === undefined;
+  const organizational = answer.scope.split(' ').includes(ORGANIZATION_SCOPE);
   if (organizational !== (kind === 'organization')) return 'kind';
   return null;
 }
