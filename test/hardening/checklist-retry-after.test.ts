@@ -18,6 +18,19 @@ const calendarCalls = () => h.emulator.control.requests().filter((r) => r.path =
 /** Retry-After as an HTTP date `seconds` from now, whole seconds (the format has no finer grain). */
 const retryAt = (seconds: number) => new Date((Math.floor(Date.now() / 1000) + seconds) * 1000).toUTCString();
 
+const DAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
+const two = (n: number) => String(n).padStart(2, '0');
+/** The same moment in the two obsolete HTTP-date forms a recipient must still read (RFC 9110 §5.6.7). */
+function obsoleteForms(seconds: number): [string, string][] {
+  const d = new Date((Math.floor(Date.now() / 1000) + seconds) * 1000);
+  const month = d.toUTCString().slice(8, 11);
+  const time = `${two(d.getUTCHours())}:${two(d.getUTCMinutes())}:${two(d.getUTCSeconds())}`;
+  return [
+    ['RFC 850', `${DAYS[d.getUTCDay()]}, ${two(d.getUTCDate())}-${month}-${two(d.getUTCFullYear() % 100)} ${time} GMT`],
+    ['asctime', `${DAYS[d.getUTCDay()]!.slice(0, 3)} ${month} ${String(d.getUTCDate()).padStart(2, ' ')} ${time} ${d.getUTCFullYear()}`],
+  ];
+}
+
 /** A browser connected to a Cronofy account of its own, with the emulator's record cleared. */
 async function connected() {
   const agent = h.agent();
@@ -52,5 +65,14 @@ describe('I. Cronofy failing: Retry-After as an HTTP date', () => {
     const held = await agent.get('/calendars').expect(429);
     expect(Number(held.headers['retry-after'])).toBeGreaterThan(5);
     expect(calendarCalls()).toHaveLength(1);
+  });
+
+  it.each(obsoleteForms(30))('I3: reads a Retry-After date in the obsolete %s form too', async (_form, header) => {
+    const agent = await connected();
+    h.emulator.control.failNext('/v1/calendars', { status: 429, headers: { 'Retry-After': header } });
+    const res = await agent.get('/calendars').expect(429);
+    const told = Number(res.headers['retry-after']);
+    expect(told).toBeGreaterThan(5); // read from the date, not the 5 s given for an unreadable one
+    expect(told).toBeLessThanOrEqual(30);
   });
 });
