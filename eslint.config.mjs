@@ -5,7 +5,7 @@ import globals from 'globals';
 
 // Dependencies point one way. Each entry of LAYERS may import from the entries before it and from
 // its own folder, never from the entries after it. The emulator is an independent app: it imports
-// nothing of ours, and only config/ (sandbox defaults) and server.ts import it.
+// nothing of ours, and only config/ (sandbox defaults) and the last layer (app.ts, server.ts) may import it.
 const LAYERS = [
   ['cronofy', 'store', 'cache'], // the Cronofy client, the key-value store, the read cache: nothing of ours
   ['metrics'], // Prometheus counters and the /metrics listener: know the Cronofy client's types only
