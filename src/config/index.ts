@@ -10,6 +10,7 @@ import { DATA_CENTERS, type DataCenter, isDataCenter } from '../cronofy/data-cen
 import { readListenSettings } from '../emulator/settings';
 import { parsePushConfig, type PushConfig } from './push-settings';
 import { parseRedisSettings } from './redis-settings';
+import { isDevelopmentHost, isLoopback } from './hosts';
 import type { RedisSettings } from '../store/redis';
 
 /**
@@ -100,11 +101,11 @@ export function loadConfig(env: Env): Config {
   const sandbox = !clientId && !production;
   if (!clientId && production) problems.push('CRONOFY_CLIENT_ID is required when NODE_ENV=production (sandbox mode is for development only)');
   if (clientId && !clientSecret) problems.push('CRONOFY_CLIENT_SECRET is required when CRONOFY_CLIENT_ID is set');
-  // M13: outside production the inspector is on and the cookie may go over http. That is fine on a
-  // developer's own machine; anywhere other people can reach, real credentials need production.
+  // M13: outside production the inspector is on and the cookie may go over http. That is fine for a
+  // developer's own base URL (localhost, app.test); a base URL others use needs production.
   if (clientId && !production && URL.canParse(appBaseUrl) && !isDevelopmentHost(new URL(appBaseUrl).hostname)) {
     problems.push(
-      `NODE_ENV=production is required with real Cronofy credentials when APP_BASE_URL is reachable by others (got "${appBaseUrl}"): outside production the flow inspector is on and cookies may go over plain http. For development use http://localhost:${port}.`,
+      `NODE_ENV=production is required with real Cronofy credentials when APP_BASE_URL is not a development host (got "${appBaseUrl}"): outside production the flow inspector is on and cookies may go over plain http. For development use http://localhost:${port} (or a name under .localhost or .test).`,
     );
   }
 
@@ -230,20 +231,6 @@ function parseKey(raw: string | undefined, problems: string[]): Buffer | undefin
  * client secret, then the previous ones (while a secret rotates, Cronofy signs with every active one).
  */
 export const callbackSecrets = (cronofy: Config['cronofy']): readonly string[] => [cronofy.clientSecret, ...cronofy.previousClientSecrets];
-
-/**
- * A host only this machine reaches: loopback, or a name reserved for testing and documentation
- * (RFC 6761: .localhost, .test, .example, .invalid), which no public or local network resolves.
- */
-export function isDevelopmentHost(hostname: string): boolean {
-  return isLoopback(hostname) || /(^|\.)(localhost|test|example|invalid)$/i.test(hostname);
-}
-
-/** localhost, 127.0.0.0/8 or [::1]: the only hosts where http:// keeps traffic on the machine. */
-export function isLoopback(hostname: string): boolean {
-  const host = hostname.toLowerCase();
-  return host === 'localhost' || host === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
-}
 
 // Express's `trust proxy` as addresses only: `loopback`, `10.0.0.5`, `10.0.0.0/8`, comma-separated.
 // A hop count or `true` trusts whatever X-Forwarded-For a client that reaches the port directly

@@ -6,17 +6,14 @@
 //   a reserved name (.test, .local, .localhost, .internal, .example, .invalid); else push is off and
 //   `offReason` says why, for the page to show.
 
+import { unreachableFromInternet } from './hosts';
+
 export interface PushConfig {
   /** Base of the callback URLs; undefined when push is off. */
   readonly baseUrl: string | undefined;
   readonly offReason: string | undefined;
 }
 
-const PRIVATE_HOST =
-  /^(localhost|.*\.(localhost|test|local|internal|example|invalid)|127\.\d+\.\d+\.\d+|10\.\d+\.\d+\.\d+|192\.168\.\d+\.\d+|172\.(1[6-9]|2\d|3[01])\.\d+\.\d+|0\.0\.0\.0|\[::1?\]|\[f[cd][0-9a-f:]*\])$/i;
-
-/** True when a server on the internet could not call this origin. */
-export const unreachableFromInternet = (url: string): boolean => PRIVATE_HOST.test(new URL(url).hostname);
 
 export function parsePushConfig(
   read: (name: string) => string | undefined,

@@ -118,8 +118,8 @@ describe('safe defaults', () => {
     expect(loadConfig({}).sandbox).toBe(true); // sandbox mode keeps its development secret
   });
 
-  it.each(['https://calendar.example.com', 'http://10.0.0.5:3000', 'http://calendar.local', 'https://abc.tunnel.example.net'])(
-    'M13: refuses real credentials without NODE_ENV=production when APP_BASE_URL is reachable by others (%s), naming the variable',
+  it.each(['https://calendar.example.com', 'http://10.0.0.5:3000', 'http://calendar.local', 'https://abc.tunnel.example.net', 'http://test:3000', 'http://example'])(
+    'M13: refuses real credentials without NODE_ENV=production when APP_BASE_URL is not a development host (%s), naming the variable',
     (url) => {
       for (const NODE_ENV of [undefined, 'development']) {
         const env: Record<string, string> = { ...production, APP_BASE_URL: url };
@@ -127,7 +127,7 @@ describe('safe defaults', () => {
         else delete env.NODE_ENV;
         const problems = problemsOf(env);
         expect(problems).toHaveLength(1);
-        expect(problems[0]).toMatch(/^NODE_ENV=production is required with real Cronofy credentials when APP_BASE_URL is reachable by others/);
+        expect(problems[0]).toMatch(/^NODE_ENV=production is required with real Cronofy credentials when APP_BASE_URL is not a development host/);
       }
     },
   );
