@@ -160,7 +160,7 @@ export function createCronofyClient(options: CronofyClientOptions) {
       }
       const answer = response as AxiosResponse;
       if (answer.status < 400) return answer;
-      const error = statusError(answer, `${method} ${path}`, init.bearer?.impersonate !== undefined);
+      const error = statusError(answer, `${method} ${path}`, Boolean(init.bearer?.impersonate));
       const wait = error.details.retryAfter;
       if (error.code === 'rate_limited') await options.hold?.hold(wait ?? backoff(attempt) / 1000);
       const pause = wait !== undefined ? wait * 1000 : backoff(attempt);

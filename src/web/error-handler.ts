@@ -7,7 +7,7 @@ import { MAX_HOLD_SECONDS } from '../cronofy/quota-hold';
 import { neededScope } from '../cronofy/needed-scope';
 import { forgetConnectionId } from '../session/access';
 import { StorageError } from '../store/errors';
-import { PageError, startAgain } from './errors';
+import { type NextStep, PageError, startAgain } from './errors';
 import { redactPath } from './logging';
 
 export const notFound: RequestHandler = (req, _res, next) => {
@@ -71,28 +71,47 @@ function toPage(err: unknown, lost: 'individual' | 'organization' | 'enterprise'
 }
 
 /**
- * A 403 (I2): Cronofy recognised the token but it does not allow this call. Refreshing cannot help,
- * connecting again can: the page names the permission (from the call made) and links to that.
+ * A 403 (I2): Cronofy recognised the token but it does not allow this call. Refreshing cannot help;
+ * a new grant can. The page names the permission (from the call made) and whose grant lacks it,
+ * which the page asked for tells: an organization's (or a member it acted for), an Enterprise
+ * Connect person's or service account's, or else the person's own calendar connection.
  */
 function forbiddenPage(err: CronofyError, path: string): PageError {
-  const kind = err.details.impersonating || path.startsWith('/organization') ? 'organization' : path.startsWith('/enterprise') ? 'enterprise' : 'individual';
-  const again = { href: `/connect/${kind}`, label: kind === 'individual' ? 'Connect your calendar again' : kind === 'organization' ? 'Connect your organization again' : 'Connect the service account again' };
   const needed = neededScope(err.details.endpoint);
-  let message: string;
+  const page = (title: string, message: string, next: NextStep): PageError =>
+    new PageError({ status: 403, code: 'cronofy_forbidden', title, message, next: [next, { href: '/', label: 'Back to the start' }] });
+  const missing = needed ? `A permission is missing: ${needed.scope}` : 'Cronofy refused this request';
   if (err.details.impersonating) {
-    message = "Cronofy did not let the app act for this member: they may have left the organization, or the organization's connection no longer allows it. Choose another member, or connect the organization again.";
-  } else if (needed) {
-    message = `Cronofy did not let the app ${needed.purpose}: the connection was granted without the ${needed.scope} permission. Connect again and allow it (the app asks for the scopes CRONOFY_SCOPE lists${kind === 'enterprise' ? '; people get what CRONOFY_ENTERPRISE_DELEGATED_SCOPE lists' : ''}).`;
-  } else {
-    message = 'The connection is missing a permission this page needs. Connect again and allow it, or ask the account owner.';
+    return page(
+      'Cronofy refused this request',
+      "Cronofy did not let the app act for this member: they may have left the organization, or the organization's connection no longer allows it. Choose another member, or connect the organization again.",
+      { ...startAgain('organization'), label: 'Connect your organization again' },
+    );
   }
-  return new PageError({
-    status: 403,
-    code: 'cronofy_forbidden',
-    title: needed && !err.details.impersonating ? `A permission is missing: ${needed.scope}` : 'Cronofy refused this request',
-    message,
-    next: [again, { href: '/', label: 'Back to the start' }],
-  });
+  if (path.startsWith('/enterprise/people/')) {
+    return page(
+      missing,
+      `Cronofy did not let the app ${needed?.purpose ?? 'do this'} with this person's grant${needed ? `, which lacks ${needed.scope}` : ''}. People are granted what CRONOFY_ENTERPRISE_DELEGATED_SCOPE lists: revoke the person and authorize them again once it includes the permission.`,
+      { href: '/enterprise', label: 'Back to the people' },
+    );
+  }
+  if (path.startsWith('/enterprise')) {
+    return page(
+      'Cronofy refused this request',
+      "Cronofy did not let the service account do this: its authorization does not allow it. Connect the service account again, and ask the administrator to allow what it asks for.",
+      { ...startAgain('enterprise'), label: 'Connect the service account again' },
+    );
+  }
+  if (path.startsWith('/organization')) {
+    return page(missing, "Cronofy did not let the app do this with the organization's connection. Connect the organization again.", { ...startAgain('organization'), label: 'Connect your organization again' });
+  }
+  return page(
+    missing,
+    needed
+      ? `Cronofy did not let the app ${needed.purpose}: the connection was granted without the ${needed.scope} permission. Connect again and allow it (the app asks for the scopes CRONOFY_SCOPE lists).`
+      : 'The connection is missing a permission this page needs. Connect again and allow it, or ask the account owner.',
+    { ...startAgain('individual'), label: 'Connect your calendar again' },
+  );
 }
 
 function cronofyPage(err: CronofyError): PageError {

@@ -375,6 +375,18 @@ describe('an authorized person', () => {
     });
   });
 
+  it("I2: a 403 on the person's calendars names the permission their grant lacks and where it comes from (CRONOFY_ENTERPRISE_DELEGATED_SCOPE), not CRONOFY_SCOPE", async () => {
+    const { agent, row } = await withAuthorizedPerson('riley.chen@fabrikam.example');
+    h.emulator.control.failNext('/v1/calendars', { status: 403, body: {} });
+    const page = parse((await agent.get(row.link!).expect(403)).text);
+    expect(page.querySelector('h1')?.text).toBe('A permission is missing: list_calendars');
+    const text = page.querySelector('main')!.text;
+    expect(text).toContain("with this person's grant, which lacks list_calendars");
+    expect(text).toContain('CRONOFY_ENTERPRISE_DELEGATED_SCOPE');
+    expect(text).not.toContain('CRONOFY_SCOPE lists');
+    expect(page.querySelectorAll('main a').map((a) => a.getAttribute('href'))).toContain('/enterprise');
+  });
+
   it("can be revoked: Cronofy is told, the person's token stops working, the list says revoked", async () => {
     const { agent, row } = await withAuthorizedPerson('kim.novak@fabrikam.example');
     h.emulator.control.clearRequests();
