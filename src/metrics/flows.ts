@@ -4,6 +4,8 @@
 //   where the route alone does not tell, which flow it was: flowKind(res, kind).
 // - A request that ends with no outcome said (an error page, a refusal, a crash) counts "failed";
 //   a callback whose state was not recognised counts under kind "unknown".
+// - flowNotCounted(res): the request neither ended its flow nor failed (a permissions return that
+//   leaves the request pending, or one another return already finished): it counts nothing.
 import type { RequestHandler, Response } from 'express';
 import type { FlowKind, FlowOutcome, Metrics } from './registry';
 
@@ -19,6 +21,7 @@ const FLOW_ROUTES: Record<string, FlowKind | 'unknown'> = {
 interface FlowRecord {
   kind: FlowKind | 'unknown';
   outcomes: FlowOutcome[];
+  notCounted?: boolean;
 }
 
 const recordOf = (res: Response): FlowRecord | undefined => res.locals.flowMetric as FlowRecord | undefined;
@@ -32,6 +35,11 @@ export function flowOutcome(res: Response, outcome: Exclude<FlowOutcome, 'failed
   recordOf(res)?.outcomes.push(outcome);
 }
 
+export function flowNotCounted(res: Response): void {
+  const record = recordOf(res);
+  if (record) record.notCounted = true;
+}
+
 /** Mounted before the flow routes: opens the record, counts it when the answer is sent or dropped. */
 export function countFlows(metrics: Metrics): RequestHandler {
   return (req, res, next) => {
@@ -41,7 +49,7 @@ export function countFlows(metrics: Metrics): RequestHandler {
     res.locals.flowMetric = record;
     let counted = false;
     const count = () => {
-      if (counted) return;
+      if (counted || record.notCounted) return;
       counted = true;
       if (record.outcomes.length === 0) metrics.flow(record.kind, 'failed');
       for (const outcome of record.outcomes) metrics.flow(record.kind, outcome);

@@ -16,7 +16,7 @@ import { connectionOf } from '../session/access';
 import { redirectHomeWith } from '../web/notices';
 import { PageError } from '../web/errors';
 import { ERROR_CHARSET, singleParam } from '../web/params';
-import { flowOutcome } from '../metrics/flows';
+import { flowNotCounted, flowOutcome } from '../metrics/flows';
 import { ageOf, type Cached } from '../cache/read-cache';
 
 const MAX_CALENDARS_PER_REQUEST = 50;
@@ -135,15 +135,17 @@ export function permissionRoutes(ctx: AppContext): Router {
       granted: result.granted.map((c) => c.calendar_id).join(', ') || 'none',
     });
     if (result.notGranted.length === 0) {
-      await pending.take(req.sessionID); // done: the API shows it all granted, whatever the query said
-      flowOutcome(res, 'connected');
+      // Done: the API shows it all granted, whatever the query said. Two returns at once: one counts.
+      if (await pending.take(req.sessionID)) flowOutcome(res, 'connected');
+      else flowNotCounted(res);
       return res.render('permissions-result', result);
     }
     if (error.value === 'access_denied') {
       flowOutcome(res, 'declined');
       return res.render('permissions-declined');
     }
-    res.render('permissions-result', { ...result, stillPending: true }); // not (yet) all granted: the request stays pending
+    flowNotCounted(res); // not (yet) all granted: the request stays pending, and counts when it ends
+    res.render('permissions-result', { ...result, stillPending: true });
   });
 
   async function outcome(connectionId: string, requested: string[], how: 'accepted' | 'approved') {

@@ -114,7 +114,7 @@ describe('GET /metrics', () => {
     expect(text).toContain('nodejs_eventloop_lag_seconds');
   });
 
-  it('counts Extended Permissions requests granted on the approval page', async () => {
+  it('counts Extended Permissions requests granted on the approval page; a return that leaves the request pending counts nothing', async () => {
     const before = (await scrape()).samples;
     const agent = h.agent();
     await connectThrough(agent);
@@ -123,12 +123,14 @@ describe('GET /metrics', () => {
     const calendarId = /name="calendar_id" value="([^"]+)"/.exec(page.text)![1]!;
     const asked = await agent.post('/permissions').type('form').send({ _csrf: csrf, calendar_id: calendarId }).expect(302);
     const approval = asked.headers.location as string;
+    await agent.get('/permissions/callback').expect(200); // forged, before the approval: the request stays pending
     const back = await consent(approval, { decision: 'Allow' });
     await agent.get(pathOf(back)).expect(200);
 
     const after = (await scrape()).samples;
     expect(moved(before, after, 'cronofy_connect_flows_total{kind="permissions",outcome="started"}')).toBe(1);
     expect(moved(before, after, 'cronofy_connect_flows_total{kind="permissions",outcome="connected"}')).toBe(1);
+    expect(moved(before, after, 'cronofy_connect_flows_total{kind="permissions",outcome="failed"}')).toBe(0);
     expect(moved(before, after, 'cronofy_connect_cronofy_request_duration_seconds_count{endpoint="POST /v1/permissions",status="200"}')).toBe(1);
   });
 
