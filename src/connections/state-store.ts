@@ -1,12 +1,13 @@
 // Pending authorization flows, one Redis key per `state`, so that two tabs can each have one.
 // - state: 256 bits from the CSPRNG, base64url;
-// - bound to the browser session that started it: a random binding kept in the session (and
-//   carried across session-id regeneration, so a second tab finishing first breaks nothing);
+// - bound to the browser session that started it: a random binding kept in the session, renewed
+//   with the session id (decision 004), so flows started before a connection can no longer complete;
 // - single use: read and deleted in one GETDEL, even when the check then fails;
 // - expires after 10 minutes; the key holds a hash of the state, not the state itself;
-// - at most MAX_PENDING_PER_SESSION pending at once per session (E10): starting one more ends the
+// - at most MAX_PENDING_PER_SESSION pending at once per binding (E10): starting one more ends the
 //   oldest, so a browser that starts flows and never finishes them holds a handful of keys, not one
-//   per click. The list of a session's pending keys is keyed by a hash of its binding.
+//   per click. The list of a binding's pending keys is keyed by a hash of it; a renewed binding
+//   starts a new list, and the old one's keys, which can no longer complete, expire on their own.
 import { createHash, randomBytes } from 'node:crypto';
 import type { DataCenter } from '../cronofy/data-centers';
 import type { ConnectionKind } from '../connections/connection';

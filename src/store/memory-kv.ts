@@ -5,6 +5,10 @@ import type { KeyValueStore } from './kv';
 export function createMemoryStore(now: () => number = Date.now): KeyValueStore {
   const entries = new Map<string, { value: string; expiresAt: number }>();
   const lists = new Map<string, { items: string[]; expiresAt: number }>();
+  const liveList = (key: string): string[] => {
+    const list = lists.get(key);
+    return !list || list.expiresAt <= now() ? [] : list.items;
+  };
   const schedules = new Map<string, Map<string, number>>();
   const bus = new EventEmitter();
   bus.setMaxListeners(0);
@@ -71,15 +75,14 @@ export function createMemoryStore(now: () => number = Date.now): KeyValueStore {
         bus.off(channel, onMessage);
       };
     },
+    // Read and written in one synchronous step, so that two calls at once cannot lose an item.
     async pushBounded(key, value, max, ttlMs) {
-      const all = [value, ...(await this.list(key))];
+      const all = [value, ...liveList(key)];
       lists.set(key, { items: all.slice(0, max), expiresAt: now() + ttlMs });
       return all.slice(max);
     },
     async list(key) {
-      const list = lists.get(key);
-      if (!list || list.expiresAt <= now()) return [];
-      return list.items;
+      return liveList(key);
     },
     async schedule(key, member, atMs) {
       const set = schedules.get(key) ?? new Map<string, number>();

@@ -82,4 +82,18 @@ describe('pushBounded', () => {
     expect(await kv.list(key)).toEqual(['d']);
     await kv.del(key);
   });
+
+  it.each([
+    ['Redis', () => store],
+    ['the sandbox memory store', () => createMemoryStore()],
+  ])('in %s loses nothing when pushes arrive at once: each item is kept or returned as dropped', async (_name, storeOf) => {
+    const kv = storeOf();
+    const key = channel('list');
+    const items = Array.from({ length: 8 }, (_, i) => `item-${i}`);
+    const dropped = (await Promise.all(items.map((item) => kv.pushBounded(key, item, 3, 60_000)))).flat();
+    const kept = await kv.list(key);
+    expect(kept).toHaveLength(3);
+    expect([...kept, ...dropped].sort()).toEqual(items);
+    await kv.del(key);
+  });
 });
