@@ -1,7 +1,8 @@
 // The sample Enterprise Connect world: one service account, the Microsoft 365 domain
 // fabrikam.example it administers, and that domain's people. Riley Chen (already on the consent
-// page as an "Enterprise Connect (linked)" account) is one of them. Every person is linked to the
-// service account, so Extended Permissions for them are granted at once.
+// page as an "Enterprise Connect (linked)" account) is one of them. Every person starts linked to
+// Enterprise Connect, so Extended Permissions for them are granted at once; once the service account
+// authorizes them, that holds only if it has service_account/accounts/unrestricted_access.
 // Ids follow Cronofy's documented formats (ser_ + 24 hex; acc_ + 24 hex), derived from names.
 import { createHash } from 'node:crypto';
 import type { SeedAccount } from './seed';

@@ -173,6 +173,6 @@ function decide(ctx: EmulatorContext, serviceAccount: SeedServiceAccount, reques
       error_description: `${serviceAccount.domain} has no calendar account for ${request.email}.`,
     };
   }
-  // The same person (their calendars shared), granted Extended Permissions at once only with unrestricted access.
-  return { code: ctx.state.issueCode({ kind: 'account', account: { ...person, enterpriseLinked: unrestricted } }, request.callback_url, request.scope) };
+  ctx.state.authorizedByServiceAccount(person, unrestricted);
+  return { code: ctx.state.issueCode({ kind: 'account', account: person }, request.callback_url, request.scope) };
 }

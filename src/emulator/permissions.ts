@@ -38,14 +38,15 @@ export const requestPermissions: Handler = (ctx, req, res) => {
   // to Enterprise Connect and is answered accepted: true. Our reading: required whenever a person
   // is to be sent back, so not for a linked account (unconfirmed, docs/emulator.md).
   const redirectUri = one(body.redirect_uri);
-  if (body.redirect_uri === undefined && !account.enterpriseLinked) {
+  const atOnce = ctx.state.permissionsAtOnce(account);
+  if (body.redirect_uri === undefined && !atOnce) {
     errors.redirect_uri = [{ key: 'errors.required', description: 'required' }];
   } else if (body.redirect_uri !== undefined && (redirectUri === undefined || !ctx.redirectUris.includes(redirectUri))) {
     errors.redirect_uri = [{ key: 'errors.invalid', description: "redirect_uri must be one of the application's registered redirect URIs" }];
   }
   if (Object.keys(errors).length > 0) throw invalid(errors);
 
-  if (account.enterpriseLinked) {
+  if (atOnce) {
     ctx.state.grantUnrestricted(requested);
     return void res.json({ permissions_request: { accepted: true } });
   }

@@ -93,6 +93,8 @@ export function createState(world: World, settings: StateSettings) {
   /** The one live grant of each account or organizational unit, by sub (service accounts: none kept). */
   const grantOfSub = new Map<string, Grant>();
   const permissionsRequests = new Map<string, PermissionsRequest>();
+  /** account_id → whether the service account that authorized it last has unrestricted access. */
+  const enterpriseAccess = new Map<string, boolean>();
   const unrestricted = new Set<string>();
   const managed = new Map<string, Map<string, KeptEvent<ManagedEvent>>>();
   /** Changes made through the API to the sample (external) events, by calendar id and event_uid. */
@@ -238,6 +240,17 @@ export function createState(world: World, settings: StateSettings) {
 
     grantUnrestricted(calendarIds: string[]): void {
       for (const id of calendarIds) unrestricted.add(id);
+    },
+
+    /**
+     * Whether Extended Permissions for this account are granted at once: once a service account has
+     * authorized it, whether that one has unrestricted access; before, as seeded. An account-wide
+     * fact, whichever of the account's grants asks.
+     */
+    permissionsAtOnce: (account: SeedAccount): boolean => enterpriseAccess.get(account.account_id) ?? account.enterpriseLinked,
+
+    authorizedByServiceAccount(account: SeedAccount, unrestrictedAccess: boolean): void {
+      enterpriseAccess.set(account.account_id, unrestrictedAccess);
     },
 
     createPermissionsRequest(account: SeedAccount, calendarIds: string[], redirectUri: string | undefined): string {

@@ -144,9 +144,9 @@ describe('POST /v1/service_account_authorizations', () => {
   });
 
   /** Extended Permissions requested with the token of a person the service account authorized. */
-  async function personRequestsPermissions(serviceScope: string, body: Record<string, unknown> = {}) {
+  async function personRequestsPermissions(serviceScope: string, body: Record<string, unknown> = {}, email = 'jo.garcia@fabrikam.example') {
     const tokens = await serviceTokens({ scope: serviceScope });
-    await authorize(tokens.access_token, { email: 'jo.garcia@fabrikam.example', callback_url: CALLBACK, scope: 'read_account list_calendars' });
+    await authorize(tokens.access_token, { email, callback_url: CALLBACK, scope: 'read_account list_calendars' });
     const res = await post(emulator, '/oauth/token', { ...CLIENT, grant_type: 'authorization_code', code: payloads().at(-1)!.authorization.code!, redirect_uri: CALLBACK });
     const person = (await res.json()) as TokenAnswer;
     const calendars = (await (await api(emulator, '/v1/calendars', person.access_token)).json()) as { calendars: { calendar_id: string }[] };
@@ -159,6 +159,20 @@ describe('POST /v1/service_account_authorizations', () => {
 
   it('grants Extended Permissions for an authorized person at once when the service account has unrestricted access', async () => {
     expect(await personRequestsPermissions(`${MANAGE} service_account/accounts/unrestricted_access`)).toEqual({ status: 200, body: { permissions_request: { accepted: true } } });
+  });
+
+  it('decides by the service account that authorized the person last, whichever of their grants came first', async () => {
+    // Riley Chen is also on the consent page as a linked account: that grant comes first here.
+    const own = await tokensFor(emulator, { account: 'Enterprise Connect (linked)' });
+    const calendars = (await (await api(emulator, '/v1/calendars', own.access_token)).json()) as { calendars: { calendar_id: string }[] };
+    const ask = (token: string) =>
+      api(emulator, '/v1/permissions', token, {
+        method: 'POST',
+        body: JSON.stringify({ permissions: [{ calendar_id: calendars.calendars[1]!.calendar_id, permission_level: 'unrestricted' }], redirect_uri: PERMISSIONS_REDIRECT_URI }),
+      }).then((res) => res.json());
+    const answer = await personRequestsPermissions(MANAGE, { redirect_uri: PERMISSIONS_REDIRECT_URI }, 'riley.chen@fabrikam.example');
+    expect(answer.body).toEqual({ permissions_request: { url: expect.any(String) } });
+    expect(await ask(own.access_token)).toEqual({ permissions_request: { url: expect.any(String) } });
   });
 
   it('asks the person to approve, as any account, when the service account has no unrestricted access (unconfirmed)', async () => {
