@@ -2,7 +2,6 @@
 // test/connect/callback.test.ts): a token endpoint that never answers, and one that refuses the
 // connection. Each app is its own: a short deadline, or a Cronofy API host nothing listens on.
 import { type Harness, consent, pathOf, startHarness } from '../support/harness';
-import { freePort } from '../support/ports';
 import { sessionCookie, sessionData } from '../support/stored';
 
 /** Starts Individual Connect, consents, and returns the callback's answer once the token request failed. */
@@ -37,8 +36,9 @@ describe('B3: the token endpoint never answers', () => {
 describe('B3: the token endpoint refuses the connection', () => {
   let refused: Harness;
   beforeAll(async () => {
-    // Authorize on the emulator (the app host), exchange at an API host where nothing listens.
-    refused = await startHarness({ env: { CRONOFY_API_URL: `http://127.0.0.1:${await freePort()}` } });
+    // Authorize on the emulator (the app host), exchange at an API host where nothing listens: port 1
+    // (tcpmux), below the range any test binds (they listen on port 0), so no other worker can take it.
+    refused = await startHarness({ env: { CRONOFY_API_URL: 'http://127.0.0.1:1' } });
   });
   afterAll(() => refused.close());
 

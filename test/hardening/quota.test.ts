@@ -115,6 +115,7 @@ describe('pages that call Cronofy', () => {
   it.each([
     ['99999999999', '60'],
     ['Wed, 01 Jan 2100 00:00:00 GMT', '60'],
+    ['Mon, 31 Feb 2100 00:00:00 GMT', '5'], // no such date: unreadable, not 3 March
     ['soon', '5'],
     ['-3', '5'],
   ])('shows people a parsed, bounded Retry-After (Cronofy sent %s)', async (sent, shown) => {
