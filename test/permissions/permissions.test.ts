@@ -6,10 +6,9 @@ beforeAll(async () => {
   h = await startHarness();
 });
 afterAll(() => h.close());
-beforeEach(() => {
-  h.emulator.control.clearRequests();
-  h.emulator.control.overridePermissionsUrl(null);
-});
+// Each test starts from the emulator's seeded state: a calendar's permission level is shared by
+// every account that holds it, so one test's grant would otherwise change what the next one sees.
+beforeEach(() => h.emulator.control.reset());
 
 const permissionCalls = () => h.emulator.control.requests().filter((r) => r.path === '/v1/permissions');
 
@@ -114,7 +113,7 @@ describe('GET /permissions/callback', () => {
   });
 
   it('K3: a forged return with no parameters does not use up the pending request: the real approval still completes', async () => {
-    const { agent, ids, csrf } = await connectedAs('Microsoft'); // Google's calendars are the other tests'
+    const { agent, ids, csrf } = await connectedAs('Google');
     const res = await request(agent, csrf, [ids[0]!]).expect(302);
     const approval = new URL(res.headers.location as string);
     const forged = await agent.get('/permissions/callback').expect(200); // a third party sent the person here first
