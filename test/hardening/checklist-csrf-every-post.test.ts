@@ -2,7 +2,7 @@
 // app's own router, so a form added later is covered without anyone listing it here. The per-form
 // tests (checklist-web.test.ts, lifecycle.test.ts, permissions.test.ts) say what each refusal keeps.
 import type { Express } from 'express';
-import { type Harness, connectThrough, consent, pathOf, startHarness } from '../support/harness';
+import { type Harness, connectThrough, consent, csrfTokenFrom, pathOf, startHarness } from '../support/harness';
 
 let h: Harness;
 beforeAll(async () => {
@@ -58,5 +58,19 @@ describe('D. CSRF on every form', () => {
     expect(h.emulator.control.requests()).toEqual([]);
     await agent.get('/calendars').expect(200);
     expect((await agent.get('/enterprise').expect(200)).text).toContain('The service account (');
+
+    // Each path read from the router is one the app really serves: with the token, no 403 and not
+    // the app's "Page not found" (a route's own 404, e.g. no such person, is fine). The forms that
+    // end something go last, so each still has its session.
+    const csrf = await csrfTokenFrom(agent, '/');
+    const ending = ['/enterprise/disconnect', '/disconnect', '/logout'];
+    for (const path of [...forms.filter((p) => !ending.includes(p)), ...ending]) {
+      const res = await agent
+        .post(path.replace(':id', 'person_1'))
+        .type('form')
+        .send({ _csrf: csrf, connection: 'individual', calendar_id: 'cal_1', email: 'sam.okafor@fabrikam.example', provider_name: 'google' });
+      const unserved = res.status === 403 || (res.status === 404 && res.text.includes('Page not found')); // the app's own 404
+      expect([path, unserved]).toEqual([path, false]);
+    }
   });
 });
