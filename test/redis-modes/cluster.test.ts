@@ -61,6 +61,9 @@ describe('Redis Cluster: pub/sub and keys', () => {
           }),
         ),
       );
+      // A cluster client does not queue commands while it connects (no offline queue): the
+      // publisher's first command waits for it, as the app's first request waits for its client.
+      await redisReady(publisherClient);
       for (const channel of channels) await publisher.publish(channel, `for ${channel}`);
       await done;
       expect([...heard].every(([channel, message]) => message === `for ${channel}`)).toBe(true);
