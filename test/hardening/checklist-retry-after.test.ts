@@ -1,7 +1,7 @@
 // Checklist case I3 (docs/security-checklist.md) for the other form of Retry-After: an HTTP date
 // (RFC 9110 §10.2.3), as the emulator sends it on a 429, over real HTTP. The delay-seconds form is
 // in checklist-upstream.test.ts.
-import { type Harness, connectThrough, startHarness } from '../support/harness';
+import { type Harness, connectedAgent, startHarness } from '../support/harness';
 
 let h: Harness;
 beforeAll(async () => {
@@ -31,13 +31,7 @@ function obsoleteForms(seconds: number): [string, string][] {
   ];
 }
 
-/** A browser connected to a Cronofy account of its own, with the emulator's record cleared. */
-async function connected() {
-  const agent = h.agent();
-  expect((await connectThrough(agent, { separateAccount: true })).status).toBe(302);
-  h.emulator.control.clearRequests();
-  return agent;
-}
+const connected = () => connectedAgent(h);
 
 describe('I. Cronofy failing: Retry-After as an HTTP date', () => {
   it('I3: a 429 whose Retry-After date is at most 2 s away is waited out once, and the page works', async () => {

@@ -1,7 +1,7 @@
 // Checklist groups I (Cronofy failing) and J6 (refresh racing a disconnect), from
 // docs/security-checklist.md: the emulator misbehaves on purpose, over real HTTP.
 import { parse } from 'node-html-parser';
-import { type Harness, connectThrough, consent, csrfTokenFrom, pathOf, startHarness } from '../support/harness';
+import { type Harness, connectThrough, connectedAgent, consent, csrfTokenFrom, pathOf, startHarness } from '../support/harness';
 import { sessionCookie, storedConnection, tokensExist } from '../support/stored';
 
 let h: Harness;
@@ -19,16 +19,7 @@ beforeEach(async () => {
 const calls = (path: string) => h.emulator.control.requests().filter((r) => r.path === path);
 const refreshes = () => calls('/oauth/token').filter((r) => (r.body as { grant_type?: string }).grant_type === 'refresh_token');
 
-/**
- * A browser connected to a Cronofy account of its own: a revoke another test left queued for a
- * shared account could reach Cronofy right after this connect and end it (a 409, rightly).
- */
-async function connected() {
-  const agent = h.agent();
-  expect((await connectThrough(agent, { separateAccount: true })).status).toBe(302);
-  h.emulator.control.clearRequests();
-  return agent;
-}
+const connected = () => connectedAgent(h);
 
 describe('I. Cronofy failing', () => {
   it('I2: a 403 gets a page naming the missing permission and offering to connect again, with no refresh and no retry', async () => {

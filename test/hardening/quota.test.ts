@@ -7,7 +7,7 @@
 // - a hung Cronofy costs one page one deadline, retries included.
 import { parse } from 'node-html-parser';
 import request from 'supertest';
-import { type Harness, connectThrough, startHarness } from '../support/harness';
+import { type Harness, connectThrough, connectedAgent, startHarness } from '../support/harness';
 import { connectEnterprise } from '../enterprise/support';
 
 let h: Harness;
@@ -28,11 +28,7 @@ beforeEach(async () => {
 
 const calendarCalls = () => h.emulator.control.requests().filter((r) => r.path === '/v1/calendars');
 
-async function connected() {
-  const agent = h.agent();
-  expect((await connectThrough(agent, { separateAccount: true })).status).toBe(302);
-  return agent;
-}
+const connected = () => connectedAgent(h);
 
 describe('pages that call Cronofy', () => {
   it('M10: one session hammering /calendars stays within its limit; the emulator sees one call per cache period', async () => {

@@ -244,6 +244,18 @@ export async function connectThrough(
   return agent.get(pathOf(back));
 }
 
+/**
+ * A browser connected to a Cronofy account of its own (avoid_linking), with the emulator's record of
+ * requests cleared: no other test's revoke queued for a shared account can end its grant meanwhile.
+ */
+export async function connectedAgent(h: Harness): Promise<ReturnType<typeof request.agent>> {
+  const agent = h.agent();
+  const res = await connectThrough(agent, { separateAccount: true });
+  if (res.status !== 302) throw new Error(`connecting answered ${res.status}`);
+  h.emulator.control.clearRequests();
+  return agent;
+}
+
 /** The CSRF token of the first form on a page the agent loads. */
 export async function csrfTokenFrom(agent: ReturnType<typeof request.agent>, path: string): Promise<string> {
   const page = await agent.get(path).expect(200);
