@@ -151,10 +151,10 @@ export function enterpriseRoutes(ctx: AppContext): Router {
     ctx.inspector.record(req, 'Extended Permissions for a person: POST /v1/permissions', { person: person.email, accepted: answer.accepted });
     flash(
       req,
-      answer.accepted ? 'info' : 'error',
+      'info',
       answer.accepted
         ? `Cronofy granted unrestricted access to ${person.email}'s calendars at once (accepted: true), as it does for accounts linked to Enterprise Connect.`
-        : `Cronofy wants ${person.email} to approve the request themselves; this app does not send them there.`,
+        : `Cronofy answered with an approval page for ${person.email} to approve the request themselves, which this app does not send them to: nothing was granted. For Cronofy to grant it at once, the service account needs unrestricted access (CRONOFY_ENTERPRISE_UNRESTRICTED_ACCESS=true, then connect it again).`,
     );
     res.redirect(`/enterprise/people/${person.id}`);
   });

@@ -67,7 +67,8 @@ export function safeError(err: unknown): Record<string, unknown> {
 /**
  * One line per request, when it ends: `req` (id, method, redacted URL), `res` (status) and
  * `responseTime` in ms; level by status (5xx error, 4xx warn), "request aborted" at warn when the
- * client went away first. Written straight to the app's logger: no child logger per request (pino
+ * client went away first, except from an event stream (live updates), which ends only that way:
+ * "stream closed" at info. Written straight to the app's logger: no child logger per request (pino
  * serialises a child's bindings when it is made, whether or not anything logs through it; the
  * app logs nothing else per request), and `res` 'close', which Node emits once at the end of every
  * response, finished or not, is the only listener. Decision 013 has the numbers.
@@ -87,6 +88,7 @@ export function requestLogger(logger: Logger): RequestHandler {
         responseTime: Math.round(performance.now() - started),
       };
       if (status >= 500) logger.error(line, 'request errored');
+      else if (!finished && String(res.getHeader('content-type')).startsWith('text/event-stream')) logger.info(line, 'stream closed');
       else if (!finished) logger.warn(line, 'request aborted');
       else if (status >= 400) logger.warn(line, 'request completed');
       else logger.info(line, 'request completed');

@@ -354,7 +354,8 @@ describe('an authorized person', () => {
     const csrf = await csrfTokenFrom(agent, row.link!);
     await agent.post(`${row.link!}/permissions`).type('form').send({ _csrf: csrf }).expect(302);
     const page = await agent.get(row.link!).expect(200);
-    expect(page.text).toContain('Cronofy wants jo.garcia@fabrikam.example to approve the request themselves');
+    expect(page.text).toContain('Cronofy answered with an approval page for jo.garcia@fabrikam.example to approve the request themselves');
+    expect(page.text).toContain('CRONOFY_ENTERPRISE_UNRESTRICTED_ACCESS=true');
     expect(page.text).not.toContain('granted unrestricted access');
   });
 

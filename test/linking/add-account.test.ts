@@ -32,7 +32,7 @@ describe('POST /calendars/add-account', () => {
 
     const page = parse((await agent.get('/calendars').expect(200)).text);
     const accounts = page.querySelectorAll('#profile-health li').map((li) => li.text.replace(/\s+/g, ' ').trim());
-    expect(accounts).toEqual([expect.stringContaining('avery.quinn@northwind.example google Connected'), expect.stringContaining('morgan.lee@contoso.example exchange Connected')]);
+    expect(accounts).toEqual([expect.stringContaining('avery.quinn@northwind.example Google Connected'), expect.stringContaining('morgan.lee@contoso.example Microsoft 365 / Exchange Connected')]);
     expect(page.querySelectorAll('#calendar-list h2').map((h2) => h2.text)).toEqual([expect.stringContaining('avery.quinn'), expect.stringContaining('morgan.lee')]);
   });
 

@@ -32,7 +32,7 @@ describe('GET /permissions', () => {
     expect(ids.length).toBeGreaterThan(1);
     const page = await agent.get('/permissions').expect(200);
     expect(page.text).toContain('name="_csrf"');
-    expect(page.text).toContain('Unrestricted');
+    expect(page.text).toContain('unrestricted access');
   });
 
   it('sends a visitor without a connection home', async () => {

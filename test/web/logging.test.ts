@@ -97,4 +97,27 @@ describe('requestLogger', () => {
       await new Promise((resolve) => server.close(resolve));
     }
   });
+
+  it('logs an event stream the client left as closed, at info: that is how a stream ends', async () => {
+    const { app, next } = logged();
+    let streaming!: () => void;
+    const started = new Promise<void>((resolve) => (streaming = resolve));
+    app.get('/live', (req, res) => {
+      res.writeHead(200, { 'Content-Type': 'text/event-stream' });
+      res.write(': open\n\n', () => streaming());
+      req.on('close', () => setImmediate(() => res.end()));
+    });
+    const server = app.listen(0, '127.0.0.1');
+    await new Promise((resolve) => server.once('listening', resolve));
+    try {
+      const client = http.get({ host: '127.0.0.1', port: (server.address() as AddressInfo).port, path: '/live' });
+      client.on('error', () => undefined);
+      const line = next();
+      await started;
+      client.destroy();
+      expect(await line).toMatchObject({ level: 30, msg: 'stream closed', req: { method: 'GET', url: '/live' }, res: { statusCode: 200 } });
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
 });
