@@ -2,13 +2,14 @@
 // default): a page where a person plays "something happened at Cronofy" (an event added to a
 // calendar, a calendar profile that lost its credentials), to watch the app's push notifications
 // and profile health at work. The same actions as the test control, as plain forms.
-import { bodyOf, one, type EmulatorContext, type EmulatorResponse, type Handler } from './context';
+import { applicationOrigin, bodyOf, one, type EmulatorContext, type EmulatorResponse, type Handler } from './context';
 import { disconnectProfile } from './profiles';
 import { changeEvent } from './push-control';
 
 function render(ctx: EmulatorContext, res: EmulatorResponse, message?: string): void {
   res.render('playground', {
     message,
+    back: applicationOrigin(ctx),
     accounts: ctx.state.world.accounts.map((a) => ({
       email: a.email,
       label: a.label,

@@ -5,10 +5,11 @@
 // - a sample profile may start disconnected (seed.ts): it is treated as one a test disconnected;
 // - the relink URL (app role, unique per profile) shows a page where the person signs in again;
 //   afterwards the profile is connected and `change` notifications flow again. Where Cronofy sends
-//   the person after relinking is unconfirmed: the page just says it is done.
+//   the person after relinking is unconfirmed: the page says it is done and links back to the
+//   application (the origin of its first registered redirect URI).
 import type { Request } from 'express';
 import { pagePolicy } from './authorize';
-import { one, type EmulatorContext, type Handler } from './context';
+import { applicationOrigin, one, type EmulatorContext, type Handler } from './context';
 import { PageError } from './errors';
 import { cronofyTime } from './channels';
 import type { SeedAccount, SeedProfile } from './seed';
@@ -71,6 +72,7 @@ export const answerRelink: Handler = (ctx, req, res) => {
   }
   res.render('message', {
     heading: `${profile.profile_name} is connected again`,
-    text: `Cronofy can read your ${profile.provider_name} calendars again. You can go back to the application.`,
+    text: `Cronofy can read your ${profile.provider_name} calendars again.`,
+    back: applicationOrigin(ctx), // where real Cronofy sends the person now is unconfirmed
   });
 };

@@ -67,7 +67,9 @@ describe('the account with a deleted calendar and a disconnected profile', () =>
       const page = await fetch(relinkUrl);
       expect(page.status).toBe(200);
       expect(await page.text()).toContain('Sign in and reconnect');
-      expect((await fetch(relinkUrl, { method: 'POST' })).status).toBe(200);
+      const done = await fetch(relinkUrl, { method: 'POST' });
+      expect(done.status).toBe(200);
+      expect(await done.text()).toContain('<a href="http://app.test">Back to the application</a>'); // the registered redirect URI's origin
       expect((await profiles()).map((p) => p.profile_connected)).toEqual([true, true]);
       expect(await (await fetch(relinkUrl)).text()).toContain('Already connected');
     } finally {
