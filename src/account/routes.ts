@@ -24,14 +24,14 @@ export function accountRoutes(ctx: AppContext): Router {
 
     const pending: string[] = [];
     const notRevoked: string[] = [];
-    let disconnected = 0;
+    const disconnected: string[] = [];
     for (const kind of kinds) {
       const id = ids[kind];
       if (!id) continue;
       const stored = await ctx.tokens.take(id); // a refresh landing after this revokes its own tokens
       await ctx.cache.invalidate(id);
       forgetConnection(req, kind);
-      disconnected++;
+      disconnected.push(kind === 'organization' ? 'organization' : 'calendar');
       if (!stored) continue;
       const { connection } = stored;
       await ctx.push.channels.close(connection).catch((err: unknown) => ctx.logger.warn({ err }, 'push channel not closed'));
@@ -46,13 +46,14 @@ export function accountRoutes(ctx: AppContext): Router {
         notRevoked.push(what);
       }
     }
-    if (disconnected === 0) flash(req, 'info', 'Nothing was connected.');
-    else if (notRevoked.length === 0 && pending.length === 0) flash(req, 'info', 'Disconnected. Cronofy has revoked the access, and this app has deleted the tokens.');
+    const which = `your ${disconnected.join(' and ')} connection${disconnected.length > 1 ? 's' : ''}`;
+    if (disconnected.length === 0) flash(req, 'info', 'Nothing was connected.');
+    else if (notRevoked.length === 0 && pending.length === 0) flash(req, 'info', `Disconnected ${which}. Cronofy has revoked the access, and this app has deleted the tokens.`);
     else if (notRevoked.length === 0)
       flash(
         req,
         'info',
-        `Disconnected: this app deleted its tokens. Revocation pending: Cronofy could not be reached to revoke the ${pending.join(' and ')} access, ` +
+        `Disconnected ${which}: this app deleted its tokens. Revocation pending: Cronofy could not be reached to revoke the ${pending.join(' and ')} access, ` +
           'so the app keeps asking until Cronofy confirms.',
       );
     else

@@ -176,7 +176,7 @@ describe('POST /disconnect', () => {
       client_secret: h.config.cronofy.clientSecret,
       token: connection.refresh_token,
     });
-    expect((await agent.get('/').expect(200)).text).toContain('Cronofy has revoked the access');
+    expect((await agent.get('/').expect(200)).text).toContain('Disconnected your calendar connection. Cronofy has revoked the access');
     await agent.get('/calendars').expect(302);
     expect(await tokensExist(h, connection.id)).toBe(false);
 

@@ -125,7 +125,7 @@ describe('token lifecycle in a browser', () => {
 
     await submitAppForm(page, suite.stack.baseUrl, page.getByRole('button', { name: 'Disconnect calendar' }));
     await page.waitForURL(`${suite.stack.baseUrl}/`);
-    await expectText(page.locator('.flash.info'), 'Disconnected. Cronofy has revoked the access, and this app has deleted the tokens.');
+    await expectText(page.locator('.flash.info'), 'Disconnected your calendar connection. Cronofy has revoked the access, and this app has deleted the tokens.');
     // No connection is shown any more.
     await expectAbsent(page.getByRole('heading', { name: 'Your calendar connection' }));
     await screenshot(page, 'disconnected');
