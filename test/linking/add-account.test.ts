@@ -36,6 +36,20 @@ describe('POST /calendars/add-account', () => {
     expect(page.querySelectorAll('#calendar-list h2').map((h2) => h2.text)).toEqual([expect.stringContaining('avery.quinn'), expect.stringContaining('morgan.lee')]);
   });
 
+  it('declined while adding an account: the page leads back to the calendars (for a new link token), not to a fresh connection; a first connection declined offers to try again', async () => {
+    const agent = h.agent();
+    await connectThrough(agent, { account: 'Google' });
+    const csrf = await csrfTokenFrom(agent, '/calendars');
+    const start = await agent.post('/calendars/add-account').type('form').send({ _csrf: csrf, provider_name: 'exchange' }).expect(302);
+    const adding = parse((await agent.get(pathOf(await consent(start.headers.location as string, { decision: 'Deny' }))).expect(200)).text);
+    expect(adding.querySelector('a.button')?.getAttribute('href')).toBe('/calendars');
+
+    const first = h.agent();
+    const begin = await first.get('/connect/individual').expect(302);
+    const declined = parse((await first.get(pathOf(await consent(begin.headers.location as string, { decision: 'Deny' }))).expect(200)).text);
+    expect([declined.querySelector('a.button')?.getAttribute('href'), declined.querySelector('a.button')?.text]).toEqual(['/connect/individual', 'Try again']);
+  });
+
   it('refuses an unknown provider_name with a clear page and asks Cronofy for nothing', async () => {
     const agent = h.agent();
     await connectThrough(agent, { account: 'Google' });
