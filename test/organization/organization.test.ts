@@ -57,6 +57,22 @@ describe('GET /organization', () => {
     expect(page.text).not.toContain('Cronofy has more members than these');
   });
 
+  it('offers to disconnect the organization there, which revokes its grant and leaves the calendar connection', async () => {
+    const agent = h.agent();
+    await connectThrough(agent);
+    await connectThrough(agent, { kind: 'organization' });
+    const page = parse((await agent.get('/organization').expect(200)).text);
+    const form = page.querySelectorAll('form[action="/disconnect"]').find((f) => f.querySelector('input[name="connection"]')?.getAttribute('value') === 'organization')!;
+    const csrf = form.querySelector('input[name="_csrf"]')!.getAttribute('value')!;
+    h.emulator.control.clearRequests();
+    await agent.post('/disconnect').type('form').send({ _csrf: csrf, connection: 'organization' }).expect(302);
+    expect(h.emulator.control.requests().filter((r) => r.path === '/oauth/token/revoke')).toHaveLength(1);
+    const home = (await agent.get('/').expect(200)).text;
+    expect(home).toContain('Disconnected your organization connection.');
+    expect(home).not.toContain('Your organization connection');
+    expect(home).toContain('Your calendar connection');
+  });
+
   it('follows pages.next_page when Cronofy sends one', async () => {
     const agent = await connectedOrganization();
     const extra = { sub: 'acc_0000000000000000000000aa', email: 'first-page@evenitron.com', roles: ['member'] };
