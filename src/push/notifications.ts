@@ -61,7 +61,7 @@ export function createNotificationHandler(deps: NotificationDeps) {
     for (const event of events) {
       if (!(await store.once(connectionId, `event:${event.calendar_id}:${event.event_uid ?? ''}:${event.updated ?? since}:${event.deleted === true}`))) continue;
       const summary = event.summary?.slice(0, 200) || '(no title)';
-      entries.push({ at: deps.now(), kind: 'change', text: event.deleted ? `Deleted: ${summary}` : `Changed: ${summary}`, when: startOf(event) });
+      entries.push({ at: deps.now(), kind: 'change', text: event.deleted ? `Deleted: ${summary}` : `New or changed: ${summary}`, when: startOf(event) });
     }
     return entries;
   }

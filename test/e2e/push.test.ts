@@ -28,7 +28,7 @@ describe('push notifications in a browser', () => {
     const page = await suite.open();
     await liveCalendars(page);
     suite.stack.emulator.control.changeEvent(AVERY, 'Team dinner at the harbour');
-    await expectText(page.locator('#push-activity'), 'Changed: Team dinner at the harbour');
+    await expectText(page.locator('#push-activity'), 'New or changed: Team dinner at the harbour');
     await notReloaded(page);
     await screenshot(page, 'push-change-live');
     const violations = blocking(await runAxe(page));
@@ -44,7 +44,7 @@ describe('push notifications in a browser', () => {
     await suite.stack.emulator.control.pushSettled();
     await pushOf(suite.stack.app).settled();
     await page.reload();
-    await expectText(page.locator('#push-activity'), 'Changed: Budget review');
+    await expectText(page.locator('#push-activity'), 'New or changed: Budget review');
     await expectText(page.locator('#push-activity'), 'Reload the page to see new changes.');
   });
 

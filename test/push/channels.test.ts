@@ -77,7 +77,7 @@ describe('push channels with PUSH_BASE_URL set', () => {
     h.emulator.control.changeEvent(AVERY, 'Offsite planning');
     await pushQuiet(h);
     const feed = parse((await agent.get('/calendars').expect(200)).text).querySelector('#push-activity ol.feed')!.text;
-    expect(feed).toContain('Changed: Offsite planning');
+    expect(feed).toContain('New or changed: Offsite planning');
   });
 
   it('shows a disconnected profile with a Reconnect link to its relink URL, then healthy again after relinking', async () => {

@@ -115,7 +115,7 @@ describe('POST /push/{key}', () => {
     h.emulator.control.changeEvent(AVERY, 'Quarterly review');
     await pushQuiet(h);
     const after = await feed(connectionId);
-    expect(after.filter((e) => e.includes('Changed: Quarterly review'))).toHaveLength(1);
+    expect(after.filter((e) => e.includes('New or changed: Quarterly review'))).toHaveLength(1);
 
     const delivered = h.emulator.control.pushDeliveries().filter((d) => d.type === 'change').at(-1)!;
     const path = new URL(delivered.callback_url).pathname;
