@@ -124,7 +124,8 @@ export const showAdministratorConsent: Handler = (ctx, req, res) => {
     serviceAccount: ctx.state.world.serviceAccount,
     hidden,
     scopes: checked.scopes.map((s) => SERVICE_ACCOUNT_SCOPES[s] ?? s),
-    delegated: checked.delegatedScopes.map(describeScope),
+    // The administrator reads what each person's grant allows: "their" calendars, not "your".
+    delegated: checked.delegatedScopes.map((scope) => describeScope(scope).replace(/\byour\b/g, 'their')),
     returnOrigin: new URL(checked.redirectUri).origin,
   });
 };

@@ -47,7 +47,7 @@ describe('GET /enterprise_connect/oauth/authorize', () => {
     expect(html).toContain('it.admin@fabrikam.example');
     expect(html).toContain('riley.chen@fabrikam.example');
     expect(html).toContain("Ask for access to the calendars of your domain&#39;s people");
-    expect(html).toContain('Read the events in your calendars');
+    expect(html).toContain('Read the events in their calendars');
   });
 
   it('sends delegated_scope problems and Deny back with state', async () => {
