@@ -85,7 +85,7 @@ function forbiddenPage(err: CronofyError, path: string): PageError {
     return page(
       'Cronofy refused this request',
       "Cronofy did not let the app act for this member: they may have left the organization, or the organization's connection no longer allows it. Choose another member, or connect the organization again.",
-      { ...startAgain('organization'), label: 'Connect your organization again' },
+      startAgain('organization'),
     );
   }
   if (path.startsWith('/enterprise/people/')) {
@@ -99,18 +99,18 @@ function forbiddenPage(err: CronofyError, path: string): PageError {
     return page(
       'Cronofy refused this request',
       "Cronofy did not let the service account do this: its authorization does not allow it. Connect the service account again, and ask the administrator to allow what it asks for.",
-      { ...startAgain('enterprise'), label: 'Connect the service account again' },
+      startAgain('enterprise'),
     );
   }
   if (path.startsWith('/organization')) {
-    return page(missing, "Cronofy did not let the app do this with the organization's connection. Connect the organization again.", { ...startAgain('organization'), label: 'Connect your organization again' });
+    return page(missing, "Cronofy did not let the app do this with the organization's connection. Connect the organization again.", startAgain('organization'));
   }
   return page(
     missing,
     needed
       ? `Cronofy did not let the app ${needed.purpose}: the connection was granted without the ${needed.scope} permission. Connect again and allow it (the app asks for the scopes CRONOFY_SCOPE lists).`
       : 'The connection is missing a permission this page needs. Connect again and allow it, or ask the account owner.',
-    { ...startAgain('individual'), label: 'Connect your calendar again' },
+    startAgain('individual'),
   );
 }
 

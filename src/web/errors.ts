@@ -71,9 +71,12 @@ export class PageError extends Error {
   }
 }
 
+const CONNECT_AGAIN = { individual: 'Connect your calendar again', organization: 'Connect your organization again', enterprise: 'Connect the service account again' } as const;
+
+/** A link that starts the flow of `kind` again, saying which. */
 export const startAgain = (kind: 'individual' | 'organization' | 'enterprise' = 'individual'): NextStep => ({
   href: `/connect/${kind}`,
-  label: 'Start again',
+  label: CONNECT_AGAIN[kind],
 });
 
 export function invalidCallback(detail: string, kind?: 'individual' | 'organization' | 'enterprise'): PageError {
