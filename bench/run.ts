@@ -10,7 +10,7 @@
 //   soak       the app at half its maximum rate for 10 minutes (scenarios/soak.ts): bench/results/soak.md.
 //   profile    the app and its baseline under each scenario's load with `node --cpu-prof`: CPU
 //              microseconds per request by layer (lib/cpu-profile.ts): bench/results/profile-node<major>.md.
-//   instructions  the app and B1 under valgrind's callgrind: instructions per page, repeatable on a
+//   instructions  the app and B1 under valgrind's callgrind: instructions per page, unmoved by a
 //              busy machine (lib/instructions.ts): bench/results/instructions-node<major>.md.
 //   --only redis-modes  one server vs a Redis Cluster vs Sentinel (scenarios/redis-modes.ts, about
 //              2 minutes on a quiet machine; not in the full run).
@@ -290,7 +290,7 @@ async function profile(): Promise<void> {
 
 /**
  * The app and B1 under valgrind's callgrind: instructions per request on the home page and the
- * calendars page (lib/instructions.ts), repeatable to about half a percent on a busy machine:
+ * calendars page (lib/instructions.ts), unmoved by a busy machine (repeat a small difference):
  * bench/results/instructions-node<major>.md. About 8 minutes.
  */
 async function instructions(): Promise<void> {

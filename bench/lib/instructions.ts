@@ -1,6 +1,7 @@
-// Instructions per request, counted by valgrind's callgrind: the same build, input and environment
-// give the same count within about half a percent, whatever else the machine is doing (throughput
-// ratios on a shared VM move by ±0.05 from run to run). It counts user-space instructions only, in
+// Instructions per request, counted by valgrind's callgrind, whatever else the machine is doing
+// (throughput ratios on a shared VM move by ±0.05 from run to run). The same build usually counts
+// within about half a percent from run to run, not always (B1 once 1,404 and 1,643 thousand a page:
+// decision 013): a difference of a few percent needs repeating. It counts user-space instructions only, in
 // every thread (JIT compiler and GC included): the kernel's share of a request (socket and log
 // writes) is not in it, and an instruction is not a fixed time. So it decides between two builds of
 // the app; the throughput runs still give the targets.
