@@ -10,8 +10,8 @@
 //   soak       the app at half its maximum rate for 10 minutes (scenarios/soak.ts): bench/results/soak.md.
 //   profile    the app and its baseline under each scenario's load with `node --cpu-prof`: CPU
 //              microseconds per request by layer (lib/cpu-profile.ts): bench/results/profile-node<major>.md.
-//   instructions  the app and B1 under valgrind's callgrind: instructions per page, unmoved by a
-//              busy machine (lib/instructions.ts): bench/results/instructions-node<major>.md.
+//   instructions  the app and B1 under valgrind's callgrind: instructions per page, not moved by
+//              other work on the machine, but not always steady from run to run (lib/instructions.ts): bench/results/instructions-node<major>.md.
 //   --only redis-modes  one server vs a Redis Cluster vs Sentinel (scenarios/redis-modes.ts, about
 //              2 minutes on a quiet machine; not in the full run).
 // Environment (optional): BENCH_WARMUP_S (2), BENCH_MEASURE_S (5), BENCH_REPS (5),
@@ -290,7 +290,7 @@ async function profile(): Promise<void> {
 
 /**
  * The app and B1 under valgrind's callgrind: instructions per request on the home page and the
- * calendars page (lib/instructions.ts), unmoved by a busy machine (repeat a small difference):
+ * calendars page (lib/instructions.ts); count both builds in one sitting and repeat (decision 013):
  * bench/results/instructions-node<major>.md. About 8 minutes.
  */
 async function instructions(): Promise<void> {

@@ -15,7 +15,7 @@ import type { AppContext } from '../context';
 import type { Connection, ConnectionKind } from '../connections/connection';
 import { CronofyError } from '../cronofy/errors';
 import type { TokenResponse } from '../cronofy/types';
-import { connectionOf, flowBindingOf } from '../session/access';
+import { flowBindingOf } from '../session/access';
 import { PageError, invalidCallback, startAgain } from '../web/errors';
 import { CODE_CHARSET, ERROR_CHARSET, STATE_CHARSET, singleParam } from '../web/params';
 import type { PendingFlow } from '../connections/state-store';
@@ -43,10 +43,9 @@ export function oauthCallback(ctx: AppContext): RequestHandler {
     const answer = checkError(ctx, req, flow);
     if (answer.declined) {
       flowOutcome(res, 'declined');
-      // Declined while adding a calendar account to one already connected: trying again starts on
-      // the calendars page (a new link token), not as a fresh connection that would replace it.
-      const adding = flow.kind === 'individual' && connectionOf(req, 'individual') !== undefined;
-      res.status(200).render('declined', { kind: flow.kind, retry: adding ? { href: '/calendars', label: 'Back to your calendars' } : { href: `/connect/${flow.kind}`, label: 'Try again' } });
+      // Declined while adding a calendar account (a link token): trying again starts on the
+      // calendars page, which asks for a new link token, not as a separate connection.
+      res.status(200).render('declined', { kind: flow.kind, retry: flow.adding_account ? { href: '/calendars', label: 'Back to your calendars' } : { href: `/connect/${flow.kind}`, label: 'Try again' } });
       return;
     }
     const { connection } = await withBrowserLock(ctx.kv, flowBindingOf(req), flow.kind, async () => {

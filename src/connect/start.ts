@@ -40,6 +40,7 @@ export async function beginConnect(ctx: AppContext, req: Request, res: Response,
     redirect_uri: ctx.redirectUris.oauth,
     session_binding: flowBinding,
     created_at: ctx.now(),
+    ...(options.link_token ? { adding_account: true } : {}),
   });
   await saveSession(req);
   const enterprise = kind === 'enterprise' ? enterpriseAuthorization(ctx, dataCenter, state) : undefined;

@@ -24,6 +24,8 @@ export interface PendingFlow {
   redirect_uri: string;
   session_binding: string;
   created_at: number;
+  /** Started to add a calendar account to a connected one (with a link token): a decline leads back to the calendars. */
+  adding_account?: boolean;
 }
 
 export function newState(): string {

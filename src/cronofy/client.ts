@@ -426,7 +426,8 @@ function parseHttpDate(value: string): number | undefined {
   } else if (asctime) parts = [asctime[2]!, asctime[1]!, Number(asctime[6]), asctime[3]!, asctime[4]!, asctime[5]!];
   const month = parts ? MONTHS.indexOf(parts[1]) : -1;
   if (!parts || month < 0) return undefined;
-  const [day, hours, minutes, seconds] = [parts[0], parts[3], parts[4], parts[5]].map(Number) as [number, number, number, number];
+  const [day, hours, minutes, second] = [parts[0], parts[3], parts[4], parts[5]].map(Number) as [number, number, number, number];
+  const seconds = second === 60 ? 59 : second; // a leap second (RFC 9110 allows 60): near enough
   const ms = Date.UTC(parts[2], month, day, hours, minutes, seconds);
   const date = new Date(ms); // 31 Feb or 25:61 would roll over into another date: not a date at all
   const exact = date.getUTCMonth() === month && date.getUTCDate() === day && date.getUTCHours() === hours && date.getUTCMinutes() === minutes && date.getUTCSeconds() === seconds;

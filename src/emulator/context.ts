@@ -58,7 +58,6 @@ export type Handler = (ctx: EmulatorContext, req: Request, res: EmulatorResponse
 /** Cronofy's 422 body: `{"errors": {field: [{key, description}]}}` (docs/cronofy-notes.md, Errors). */
 export type Errors = Record<string, { key: string; description: string }[]>;
 
-/** A query or body value that is exactly one string (Express 5 turns repeated keys into arrays). */
 /**
  * The origin of the application the emulator serves (of its first registered redirect URI), for
  * the emulator's own pages to link back to; undefined when none is registered.
@@ -66,6 +65,7 @@ export type Errors = Record<string, { key: string; description: string }[]>;
 export const applicationOrigin = (ctx: Pick<EmulatorContext, 'redirectUris'>): string | undefined =>
   ctx.redirectUris[0] !== undefined && URL.canParse(ctx.redirectUris[0]) ? new URL(ctx.redirectUris[0]).origin : undefined;
 
+/** A query or body value that is exactly one string (Express 5 turns repeated keys into arrays). */
 export const one = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
 
 /** A request body as a record (none, or not an object: empty). */

@@ -154,7 +154,7 @@ export function enterpriseRoutes(ctx: AppContext): Router {
       'info',
       answer.accepted
         ? `Cronofy granted unrestricted access to ${person.email}'s calendars at once (accepted: true), as it does for accounts linked to Enterprise Connect.`
-        : `Cronofy answered with an approval page for ${person.email} to approve the request themselves, which this app does not send them to: nothing was granted. For Cronofy to grant it at once, the service account needs unrestricted access (CRONOFY_ENTERPRISE_UNRESTRICTED_ACCESS=true, then connect it again).`,
+        : `Cronofy answered with an approval page for ${person.email} to approve the request themselves, which this app does not send them to: nothing was granted. For Cronofy to grant it at once, the service account needs unrestricted access: set CRONOFY_ENTERPRISE_UNRESTRICTED_ACCESS=true, restart the app, connect the service account again, then authorize the person again.`,
     );
     res.redirect(`/enterprise/people/${person.id}`);
   });

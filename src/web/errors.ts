@@ -86,6 +86,7 @@ export function invalidCallback(detail: string, kind?: 'individual' | 'organizat
     title: 'This sign-in link is invalid or expired',
     message: `${detail} This happens when the link was already used (back button or a refresh), is more than 10 minutes old, ` +
       'was opened in another browser, or the session cookie was blocked. Nothing was changed: start again.',
-    next: [startAgain(kind), { href: '/', label: 'Back to the start' }],
+    // Without a recognised state the app does not know which flow this was: the start page offers them all.
+    next: kind ? [startAgain(kind), { href: '/', label: 'Back to the start' }] : [{ href: '/', label: 'Back to the start' }],
   });
 }

@@ -174,7 +174,7 @@ describe('GET /oauth/callback', () => {
     const firstBack = await consent(first.headers.location as string);
     await agent.get(pathOf(secondBack)).expect(302);
     const refused = await agent.get(pathOf(firstBack)).expect(400);
-    expect(refused.text).toContain('Connect your calendar again');
+    expect(refused.text).toContain('Back to the start'); // the state was not this session's: which flow it was is not known
     expect(tokenRequests()).toHaveLength(1);
     // Starting again in the renewed session works.
     const again = await agent.get('/connect/individual').expect(302);

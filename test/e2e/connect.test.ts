@@ -45,7 +45,7 @@ describe('Individual Connect in a browser', () => {
     // The profile's card: its name and provider.
     const profile = page.getByRole('heading', { level: 2, name: /avery\.quinn@northwind\.example/ });
     await expectVisible(profile);
-    await expectText(profile.locator('.provider'), 'Google');
+    await expectText(profile.locator('.provider'), /^Google$/);
     // The calendars, with their access.
     for (const name of ['Avery Quinn', 'Team offsites', 'Holidays in the United Kingdom']) await expectVisible(calendarRow(page, name));
     await expectText(calendarRow(page, 'Holidays in the United Kingdom'), 'Read-only');

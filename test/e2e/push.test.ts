@@ -57,14 +57,14 @@ describe('push notifications in a browser', () => {
     await notReloaded(page);
     await screenshot(page, 'push-profile-disconnected');
 
-    await page.getByRole('link', { name: 'Reconnect Google' }).click();
+    await page.getByRole('link', { name: 'Reconnect Google', exact: true }).click();
     await page.waitForURL(urlStarts(suite.stack.emulator.url, `/relink/${averyProfileId}`));
     await page.getByRole('button', { name: 'Sign in and reconnect' }).click();
     await expectVisible(page.getByRole('heading', { level: 1, name: `${AVERY} is connected again` }));
 
     await page.goto(`${suite.stack.baseUrl}/calendars`);
     await expectText(page.locator('#profile-health'), 'Connected');
-    await expectAbsent(page.getByRole('link', { name: 'Reconnect Google' }));
+    await expectAbsent(page.getByRole('link', { name: 'Reconnect Google', exact: true }));
     await expectText(page.locator('#push-activity'), `${AVERY} (google) is connected again.`);
   });
 

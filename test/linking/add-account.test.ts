@@ -44,10 +44,13 @@ describe('POST /calendars/add-account', () => {
     const adding = parse((await agent.get(pathOf(await consent(start.headers.location as string, { decision: 'Deny' }))).expect(200)).text);
     expect(adding.querySelector('a.button')?.getAttribute('href')).toBe('/calendars');
 
-    const first = h.agent();
-    const begin = await first.get('/connect/individual').expect(302);
-    const declined = parse((await first.get(pathOf(await consent(begin.headers.location as string, { decision: 'Deny' }))).expect(200)).text);
-    expect([declined.querySelector('a.button')?.getAttribute('href'), declined.querySelector('a.button')?.text]).toEqual(['/connect/individual', 'Try again']);
+    // A plain connect declined, by a first-time visitor and by one already connected (the home
+    // page's "Connect another account"), offers to try that again.
+    for (const browser of [h.agent(), agent]) {
+      const begin = await browser.get('/connect/individual').expect(302);
+      const declined = parse((await browser.get(pathOf(await consent(begin.headers.location as string, { decision: 'Deny' }))).expect(200)).text);
+      expect([declined.querySelector('a.button')?.getAttribute('href'), declined.querySelector('a.button')?.text]).toEqual(['/connect/individual', 'Try again']);
+    }
   });
 
   it('refuses an unknown provider_name with a clear page and asks Cronofy for nothing', async () => {
