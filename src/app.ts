@@ -31,6 +31,7 @@ import { enterpriseRoutes } from './enterprise/routes';
 import { healthRoutes, homeRoutes } from './pages/routes';
 import { createPush } from './push';
 import { linkingRoutes } from './linking/routes';
+import { providerLabel } from './linking/health';
 import { inspectorRoutes } from './pages/inspector';
 import { createSessionMiddleware, SESSION_IDLE_MS } from './session';
 import { takeFlash } from './session/access';
@@ -194,6 +195,7 @@ export function createApp(deps: AppDependencies): Express {
   app.locals.sandbox = deps.sandbox;
   app.locals.dataCenter = { code: config.cronofy.dataCenter, name: DATA_CENTER_NAMES[config.cronofy.dataCenter] };
   app.locals.inspectorOn = config.inspector;
+  app.locals.providerLabel = providerLabel; // views name providers as people know them (Google, iCloud)
   const limiters = rateLimiters(deps.rateLimits ?? config.rateLimits, deps.redis);
   app.use(['/connect', '/oauth/callback'], limiters.connect);
   app.use(['/oauth/callback', '/permissions/callback'], noReferrer);

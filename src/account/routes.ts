@@ -31,12 +31,12 @@ export function accountRoutes(ctx: AppContext): Router {
       const stored = await ctx.tokens.take(id); // a refresh landing after this revokes its own tokens
       await ctx.cache.invalidate(id);
       forgetConnection(req, kind);
-      disconnected.push(kind === 'organization' ? 'organization' : 'calendar');
+      const what = kind === 'organization' ? 'organization' : 'calendar';
+      disconnected.push(what);
       if (!stored) continue;
       const { connection } = stored;
       await ctx.push.channels.close(connection).catch((err: unknown) => ctx.logger.warn({ err }, 'push channel not closed'));
       const outcome: RevokeOutcome = await ctx.revoker.revoke(connection, { token: connection.refresh_token }, 'disconnect');
-      const what = kind === 'organization' ? 'organization' : 'calendar';
       if (outcome === 'revoked') ctx.inspector.record(req, 'Revoked: POST /oauth/token/revoke', { connection: kind, token: mask(connection.refresh_token) });
       else if (outcome === 'pending') {
         ctx.inspector.record(req, 'Revoke failed; queued and retried until Cronofy confirms', { connection: kind });

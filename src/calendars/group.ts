@@ -1,10 +1,7 @@
 import type { Calendar } from '../cronofy/types';
-import { providerLabel } from '../linking/health';
 
 export interface ProfileGroup {
   provider_name: string;
-  /** The provider as people know it (Google, iCloud…). */
-  provider_label: string;
   profile_id: string;
   profile_name: string;
   calendars: Calendar[];
@@ -17,7 +14,7 @@ export function groupByProfile(calendars: Calendar[]): ProfileGroup[] {
     if (calendar.calendar_deleted) continue;
     let group = groups.get(calendar.profile_id);
     if (!group) {
-      group = { provider_name: calendar.provider_name, provider_label: providerLabel(calendar.provider_name), profile_id: calendar.profile_id, profile_name: calendar.profile_name, calendars: [] };
+      group = { provider_name: calendar.provider_name, profile_id: calendar.profile_id, profile_name: calendar.profile_name, calendars: [] };
       groups.set(calendar.profile_id, group);
     }
     group.calendars.push(calendar);

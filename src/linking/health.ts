@@ -9,8 +9,6 @@ export interface ProfileHealth {
   profile_id: string;
   profile_name: string;
   provider_name: string;
-  /** The provider as people know it (Google, iCloud…): providerLabel. */
-  provider_label: string;
   connected: boolean;
   /** Set only for a disconnected profile whose relink URL is on the Cronofy app host. */
   relinkUrl?: string;
@@ -34,7 +32,6 @@ export function profileHealth(profiles: Profile[], cronofyAppOrigin: string): Pr
       profile_id: p.profile_id,
       profile_name: p.profile_name,
       provider_name: p.provider_name,
-      provider_label: providerLabel(p.provider_name),
       connected: p.profile_connected !== false,
       relinkUrl: p.profile_connected === false && onAppHost ? relink : undefined,
     };
